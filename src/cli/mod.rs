@@ -1,0 +1,7 @@
+//! Subcommands of the `searchward` binary, one file each.
+
+pub mod canonicalize;
+pub mod check;
+pub mod config;
+pub mod evidence;
+pub mod serve;

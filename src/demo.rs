@@ -1,0 +1,1 @@
+//! The built-in demo search backend used by `searchward demo`.

@@ -1,0 +1,141 @@
+//! Engine adapters: where the user's text is in a request, and where hits, totals, suggestions
+//! and related searches are in a response, for each search engine's API shape.
+//!
+//! Adapters are pure: they take bytes and return bytes or values. The proxy decides *what* to do
+//! (through a [`ResponseFilter`]); an adapter only knows *where* things are and how to rebuild the
+//! engine's own response shape.
+
+use serde_json::Value;
+
+use crate::signpost::Notice;
+
+/// The parts of a client request an adapter may read.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestView<'a> {
+    /// HTTP method.
+    pub method: &'a http::Method,
+    /// Request path, without the query string.
+    pub path: &'a str,
+    /// Raw (still percent-encoded) query string, without the `?`.
+    pub query: Option<&'a str>,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<&'a str>,
+    /// The whole request body (inspected routes buffer it up to a limit).
+    pub body: &'a [u8],
+}
+
+/// What to do with one search hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HitDecision {
+    /// Leave it where it is.
+    Keep,
+    /// Move it after all kept hits (order among demoted hits preserved).
+    Demote,
+    /// Remove it and reduce the total.
+    Delist,
+}
+
+/// The proxy's decisions, asked for by an adapter while it rewrites a response.
+pub trait ResponseFilter {
+    /// Whether a suggestion or related search may be shown.
+    fn keep_suggestion(&mut self, text: &str) -> bool;
+    /// What to do with one hit; `hit` is the element of the engine's hits array, as returned.
+    fn judge_hit(&mut self, hit: &Value) -> HitDecision;
+    /// The notice to inject, when the query is signposted.
+    fn notice(&self) -> Option<&Notice>;
+    /// The top-level key under which JSON notices go (default `searchward_notice`).
+    fn notice_key(&self) -> &str;
+}
+
+/// A response body produced by the proxy instead of the upstream's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Synthesized {
+    /// Value of the `Content-Type` header.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Why an adapter could not evaluate a request or response. Every variant makes the proxy fail
+/// closed for the route (the safe response), never pass unevaluated content.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The body is not valid JSON (or NDJSON, or form data) of the expected shape.
+    #[error("body is not valid {what}")]
+    Malformed {
+        /// What was expected, e.g. "JSON" or "NDJSON line 3".
+        what: String,
+    },
+    /// A required part of the response is missing or of the wrong type.
+    #[error("unexpected response shape: {0}")]
+    Shape(String),
+    /// The adapter does not handle this operation.
+    #[error("{0} is not supported by this engine adapter")]
+    Unsupported(&'static str),
+    /// The adapter name or options in config are wrong.
+    #[error("engine config: {0}")]
+    Config(String),
+}
+
+/// One search engine's API shape.
+pub trait Engine: Send + Sync {
+    /// The adapter's config name, e.g. `elasticsearch`.
+    fn name(&self) -> &'static str;
+
+    /// The user texts in a search or suggest request (query, suggest text, each query of a
+    /// multi-search…). An empty vector means the request carries no user text.
+    ///
+    /// # Errors
+    /// [`EngineError::Malformed`] when the request body cannot be parsed.
+    fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError>;
+
+    /// The engine's own empty-result response for a blocked search, with the notice injected.
+    ///
+    /// # Errors
+    /// When the request cannot be parsed to shape the answer (the proxy then sends its generic
+    /// safe response).
+    fn blocked(
+        &self,
+        req: &RequestView<'_>,
+        notice: &Notice,
+        key: &str,
+    ) -> Result<Synthesized, EngineError>;
+
+    /// The engine's empty suggestion response for a flagged prefix on a suggest route.
+    ///
+    /// # Errors
+    /// As for [`Engine::blocked`].
+    fn empty_suggestions(&self, req: &RequestView<'_>) -> Result<Synthesized, EngineError>;
+
+    /// Rewrites a response body through `filter`. `Ok(None)` means nothing changed and the
+    /// upstream's bytes are forwarded as they are.
+    ///
+    /// # Errors
+    /// [`EngineError::Malformed`] / [`EngineError::Shape`] when the body cannot be evaluated.
+    fn rewrite(
+        &self,
+        req: &RequestView<'_>,
+        body: &[u8],
+        filter: &mut dyn ResponseFilter,
+    ) -> Result<Option<Vec<u8>>, EngineError>;
+
+    /// The documents in an indexing request (one `Value` per document), for the indexing guard.
+    ///
+    /// # Errors
+    /// [`EngineError::Unsupported`] by default.
+    fn documents(&self, _req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+        Err(EngineError::Unsupported("indexing"))
+    }
+
+    /// Rebuilds an indexing request body keeping only the documents whose `keep` flag is true.
+    ///
+    /// # Errors
+    /// [`EngineError::Unsupported`] by default.
+    fn filter_documents(
+        &self,
+        _req: &RequestView<'_>,
+        _keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
+        Err(EngineError::Unsupported("indexing"))
+    }
+}

@@ -1,0 +1,22 @@
+//! searchward: a search and autocomplete safety proxy.
+//!
+//! Module map (see DESIGN.md for the data flow):
+//! - detection core, pure: [`normalize`], [`matcher`], [`url`], [`urlindex`], [`hashes`], [`verdict`]
+//! - lists: [`lists`] (parse, declarations), [`snapshot`] (compiled, swappable)
+//! - engine shapes and notices, pure: [`engines`], [`signpost`]
+//! - serving: [`config`], [`proxy`], [`admin`], [`metrics`], [`evidence`], [`demo`]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod demo;
+pub mod engines;
+pub mod evidence;
+pub mod hashes;
+pub mod lists;
+pub mod matcher;
+pub mod normalize;
+pub mod signpost;
+pub mod snapshot;
+pub mod url;
+pub mod urlindex;
+pub mod verdict;

@@ -1,0 +1,8 @@
+//! List files and their declared meaning: parsing text lists, list specs, and loading a set of
+//! lists into a [`crate::snapshot::Snapshot`].
+
+pub mod parse;
+pub mod spec;
+
+pub use parse::{Entry, ParseError, parse_file, parse_reader};
+pub use spec::{HashAlgorithm, HitEffect, ListKind, ListSpec, MatchMode};

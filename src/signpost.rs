@@ -1,0 +1,49 @@
+//! Deterrence and support notices: the JSON notice object, the HTML banner and the blocking
+//! interstitial page, per locale, with rotated message variants.
+
+use serde::Serialize;
+
+/// Whether a notice warns (a blocked or flagged search) or offers help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeKind {
+    /// Warns that the content searched for is illegal and harmful, and points to help.
+    Deterrence,
+    /// Points to confidential help and reporting.
+    Support,
+}
+
+/// A link in a notice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NoticeLink {
+    /// Stable id of the configured link (used by the counting redirect).
+    pub id: String,
+    /// Visible label.
+    pub label: String,
+    /// The href to use: the proxy's counting redirect `/_searchward/go/{id}`, or the target.
+    pub url: String,
+}
+
+/// A notice chosen for one response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// Deterrence or support.
+    pub kind: NoticeKind,
+    /// Heading.
+    pub title: String,
+    /// Body text.
+    pub message: String,
+    /// Help and reporting links.
+    pub links: Vec<NoticeLink>,
+    /// BCP 47 locale of the text.
+    pub locale: String,
+    /// Id of the message variant shown (for counting which wording sends people to help).
+    pub variant: String,
+}
+
+impl Notice {
+    /// The JSON object injected into JSON responses.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}

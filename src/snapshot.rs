@@ -1,0 +1,308 @@
+//! The immutable set of compiled lists the proxy enforces, and the `ArcSwap` holder requests
+//! load it from. A reload builds a whole new [`Snapshot`] off the request path and swaps it in.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use arc_swap::ArcSwapOption;
+use sha2::{Digest, Sha256};
+
+use crate::hashes::{HashIndex, HashList, HashListError};
+use crate::lists::{Entry, ListKind, ListSpec, ParseError, parse_reader};
+use crate::matcher::{MatcherError, TermMatcher, TextList};
+use crate::urlindex::{UrlIndex, UrlList, UrlListError};
+use crate::verdict::{ListId, Verdict};
+
+/// Metadata of one loaded list (never its entries).
+#[derive(Clone, Debug)]
+pub struct LoadedList {
+    /// The declaration it was loaded with.
+    pub spec: ListSpec,
+    /// Number of entries (comments and blank lines excluded).
+    pub entries: usize,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Version: the bundle's version, or the first 12 hex digits of the checksum.
+    pub version: String,
+    /// When this content was loaded.
+    pub loaded_at: SystemTime,
+}
+
+/// The raw content of one list, as read from disk or received by the admin API.
+#[derive(Clone, Debug)]
+pub struct ListSource {
+    /// Its declaration.
+    pub spec: ListSpec,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// An explicit version (from a bundle manifest); `None` derives it from the checksum.
+    pub version: Option<String>,
+}
+
+/// Why a snapshot could not be built. The previous snapshot stays in force.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A list file could not be read.
+    #[error("{path}: cannot read list")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A list file is malformed.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// A text list failed to compile.
+    #[error(transparent)]
+    Terms(#[from] MatcherError),
+    /// A URL list failed to compile.
+    #[error(transparent)]
+    Urls(#[from] UrlListError),
+    /// A hash list failed to compile.
+    #[error(transparent)]
+    Hashes(#[from] HashListError),
+    /// The declarations are inconsistent.
+    #[error("list {name}: {reason}")]
+    Spec {
+        /// List name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Every compiled list, immutable once built.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Metadata per list; a list's position here is its [`ListId`].
+    pub lists: Vec<LoadedList>,
+    /// Terms, victims, context and allow lists.
+    pub terms: TermMatcher,
+    /// URL lists.
+    pub urls: UrlIndex,
+    /// Hash lists.
+    pub hashes: HashIndex,
+}
+
+impl Snapshot {
+    /// Reads every declared list from disk and compiles them.
+    ///
+    /// # Errors
+    /// [`LoadError`] naming the file (and line) of the first problem.
+    pub fn load(specs: &[ListSpec]) -> Result<Self, LoadError> {
+        let mut sources = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let bytes = std::fs::read(&spec.path).map_err(|source| LoadError::Read {
+                path: spec.path.clone(),
+                source,
+            })?;
+            sources.push(ListSource {
+                spec: spec.clone(),
+                bytes,
+                version: None,
+            });
+        }
+        Self::build(sources)
+    }
+
+    /// Compiles lists from their raw content.
+    ///
+    /// # Errors
+    /// [`LoadError`] for a malformed list or inconsistent declarations.
+    pub fn build(sources: Vec<ListSource>) -> Result<Self, LoadError> {
+        check_specs(sources.iter().map(|s| &s.spec))?;
+        let loaded_at = SystemTime::now();
+        let mut lists = Vec::with_capacity(sources.len());
+        let mut entries: Vec<Vec<Entry>> = Vec::with_capacity(sources.len());
+        for source in sources {
+            let parsed = parse_reader(source.bytes.as_slice(), &source.spec.path)?;
+            let sha256 = hex::encode(Sha256::digest(&source.bytes));
+            let version = source.version.unwrap_or_else(|| sha256[..12].to_owned());
+            lists.push(LoadedList {
+                spec: source.spec,
+                entries: parsed.len(),
+                sha256,
+                version,
+                loaded_at,
+            });
+            entries.push(parsed);
+        }
+        let ids = || (0..lists.len()).map(|i| i as ListId);
+        let text: Vec<TextList<'_>> = ids()
+            .zip(lists.iter().zip(&entries))
+            .filter(|(_, (l, _))| l.spec.kind.is_text())
+            .map(|(id, (l, e))| TextList {
+                id,
+                spec: &l.spec,
+                entries: e,
+            })
+            .collect();
+        let urls: Vec<UrlList<'_>> = ids()
+            .zip(lists.iter().zip(&entries))
+            .filter(|(_, (l, _))| l.spec.kind == ListKind::Urls)
+            .map(|(id, (l, e))| UrlList {
+                id,
+                spec: &l.spec,
+                entries: e,
+            })
+            .collect();
+        let hashes: Vec<HashList<'_>> = ids()
+            .zip(lists.iter().zip(&entries))
+            .filter(|(_, (l, _))| l.spec.kind == ListKind::Hashes)
+            .map(|(id, (l, e))| HashList {
+                id,
+                spec: &l.spec,
+                entries: e,
+            })
+            .collect();
+        let terms = TermMatcher::build(&text)?;
+        let urls = UrlIndex::build(&urls)?;
+        let hashes = HashIndex::build(&hashes)?;
+        Ok(Snapshot {
+            lists,
+            terms,
+            urls,
+            hashes,
+        })
+    }
+
+    /// Checks a query text against the text lists.
+    pub fn check_text(&self, text: &str) -> Verdict {
+        self.terms.check(text)
+    }
+
+    /// The metadata of list `id`.
+    pub fn list(&self, id: ListId) -> Option<&LoadedList> {
+        self.lists.get(id as usize)
+    }
+
+    /// The id of the list called `name`.
+    pub fn list_id(&self, name: &str) -> Option<ListId> {
+        self.lists
+            .iter()
+            .position(|l| l.spec.name == name)
+            .map(|i| i as ListId)
+    }
+}
+
+fn check_specs<'a>(specs: impl Iterator<Item = &'a ListSpec> + Clone) -> Result<(), LoadError> {
+    let mut seen = std::collections::HashSet::new();
+    for spec in specs.clone() {
+        if let Some(reason) = spec.problems().into_iter().next() {
+            return Err(LoadError::Spec {
+                name: spec.name.clone(),
+                reason,
+            });
+        }
+        if !seen.insert(spec.name.as_str()) {
+            return Err(LoadError::Spec {
+                name: spec.name.clone(),
+                reason: "two lists have this name".to_owned(),
+            });
+        }
+    }
+    for spec in specs.clone() {
+        if let Some(ctx) = &spec.context {
+            let found = specs
+                .clone()
+                .any(|s| &s.name == ctx && s.kind == ListKind::Context);
+            if !found {
+                return Err(LoadError::Spec {
+                    name: spec.name.clone(),
+                    reason: format!("context list {ctx:?} is not a declared context list"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The holder requests load the current snapshot from: `None` until a valid one is loaded.
+#[derive(Debug, Default)]
+pub struct SnapshotHolder {
+    current: ArcSwapOption<Snapshot>,
+}
+
+impl SnapshotHolder {
+    /// An empty holder (not ready).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The current snapshot; call once per request, before any `.await`.
+    pub fn load(&self) -> Option<Arc<Snapshot>> {
+        self.current.load_full()
+    }
+
+    /// Publishes a new snapshot for all following requests.
+    pub fn store(&self, snapshot: Arc<Snapshot>) {
+        self.current.store(Some(snapshot));
+    }
+
+    /// True once a valid snapshot has been published.
+    pub fn is_ready(&self) -> bool {
+        self.current.load().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(name: &str, kind: ListKind, text: &str) -> ListSource {
+        source_bytes(name, kind, text.as_bytes())
+    }
+
+    fn source_bytes(name: &str, kind: ListKind, bytes: &[u8]) -> ListSource {
+        ListSource {
+            spec: ListSpec {
+                name: name.to_owned(),
+                ..ListSpec::from_flag(kind, PathBuf::from(format!("{name}.txt")))
+            },
+            bytes: bytes.to_vec(),
+            version: None,
+        }
+    }
+
+    #[test]
+    fn builds_metadata_without_entries() {
+        let snap = Snapshot::build(vec![source(
+            "t",
+            ListKind::Terms,
+            "# c\nzorvexil\nquandor\n",
+        )])
+        .unwrap();
+        let l = &snap.lists[0];
+        assert_eq!(l.entries, 2);
+        assert_eq!(l.sha256.len(), 64);
+        assert_eq!(l.version, l.sha256[..12]);
+        assert_eq!(snap.list_id("t"), Some(0));
+    }
+
+    #[test]
+    fn duplicate_names_and_missing_context_are_refused() {
+        let err = Snapshot::build(vec![
+            source("t", ListKind::Terms, "a\n"),
+            source("t", ListKind::Terms, "b\n"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("two lists"));
+        let mut v = source("v", ListKind::Victims, "Ada Quill\n");
+        v.spec.context = Some("ctx".into());
+        assert!(Snapshot::build(vec![v]).is_err());
+    }
+
+    #[test]
+    fn bad_utf8_is_refused_and_holder_keeps_last_good() {
+        let holder = SnapshotHolder::new();
+        assert!(!holder.is_ready());
+        let good = Snapshot::build(vec![source("t", ListKind::Terms, "zorvexil\n")]).unwrap();
+        holder.store(Arc::new(good));
+        let bad = Snapshot::build(vec![source_bytes("t", ListKind::Terms, b"ok\n\xff\n")]);
+        assert!(bad.unwrap_err().to_string().contains("t.txt:2"));
+        assert_eq!(holder.load().unwrap().lists[0].entries, 1);
+    }
+}
