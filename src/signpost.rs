@@ -47,3 +47,15 @@ impl Notice {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
+
+/// A complete, accessible HTML interstitial page for a blocked search (stub until issue 4).
+pub fn interstitial_page(notice: &Notice, back_href: &str) -> String {
+    let _ = (notice, back_href);
+    String::new()
+}
+
+/// `html` with a notice banner inserted after `<body…>` or before `marker` (stub until issue 4).
+pub fn inject_banner(html: &str, notice: &Notice, marker: Option<&str>) -> String {
+    let _ = (notice, marker);
+    html.to_owned()
+}

@@ -47,6 +47,18 @@ pub trait ResponseFilter {
     fn notice_key(&self) -> &str;
 }
 
+/// Where a hit's URL, title and snippet are: JSON pointers relative to one element of the hits
+/// array (the first pointer that resolves to a string wins). Route config may override them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HitFields {
+    /// Pointers to the hit's URL.
+    pub url: Vec<String>,
+    /// Pointers to the hit's title.
+    pub title: Vec<String>,
+    /// Pointers to the hit's snippet or description.
+    pub snippet: Vec<String>,
+}
+
 /// A response body produced by the proxy instead of the upstream's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Synthesized {
@@ -81,6 +93,11 @@ pub enum EngineError {
 pub trait Engine: Send + Sync {
     /// The adapter's config name, e.g. `elasticsearch`.
     fn name(&self) -> &'static str;
+
+    /// Default locations of URL, title and snippet inside one hit.
+    fn hit_fields(&self) -> HitFields {
+        HitFields::default()
+    }
 
     /// The user texts in a search or suggest request (query, suggest text, each query of a
     /// multi-search…). An empty vector means the request carries no user text.
