@@ -59,3 +59,59 @@ pub fn inject_banner(html: &str, notice: &Notice, marker: Option<&str>) -> Strin
     let _ = (notice, marker);
     html.to_owned()
 }
+
+/// Notice configuration (stub until signposting lands).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignpostConfig {
+    /// Key of the JSON notice.
+    #[serde(default)]
+    pub notice_key: Option<String>,
+}
+
+impl SignpostConfig {
+    /// Problems with the config.
+    pub fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Chooses notices (stub).
+#[derive(Debug)]
+pub struct Signposter {
+    key: String,
+}
+
+impl Signposter {
+    /// Builds from config.
+    ///
+    /// # Errors
+    /// Never in the stub.
+    pub fn new(config: &SignpostConfig) -> Result<Self, String> {
+        Ok(Self {
+            key: config
+                .notice_key
+                .clone()
+                .unwrap_or_else(|| "searchward_notice".into()),
+        })
+    }
+    /// The notice for a response.
+    pub fn choose(&self, kind: NoticeKind, _accept_language: Option<&str>) -> Notice {
+        Notice {
+            kind,
+            title: String::new(),
+            message: String::new(),
+            links: Vec::new(),
+            locale: "en".into(),
+            variant: "stub".into(),
+        }
+    }
+    /// The JSON key.
+    pub fn notice_key(&self) -> &str {
+        &self.key
+    }
+    /// Redirect target.
+    pub fn redirect(&self, _path_and_query: &str) -> Option<String> {
+        None
+    }
+}

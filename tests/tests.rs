@@ -2,6 +2,8 @@
 //! binary on 127.0.0.1:0 in its own temp dir.
 //!
 //! Modules:
-//! - util: spawning the binary, reading its `listening` line, small HTTP helpers
+//! - util: spawning the binary, a scriptable upstream, small HTTP helpers
+//! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 
+mod proxy;
 mod util;

@@ -156,3 +156,16 @@ pub trait Engine: Send + Sync {
         Err(EngineError::Unsupported("indexing"))
     }
 }
+
+pub mod generic;
+
+/// Builds the adapter called `name` (stub until the adapters land).
+///
+/// # Errors
+/// [`EngineError::Config`] for an unknown name.
+pub fn build(
+    name: &str,
+    _generic: Option<&generic::GenericOptions>,
+) -> Result<std::sync::Arc<dyn Engine>, EngineError> {
+    Err(EngineError::Config(format!("unknown engine {name:?}")))
+}
