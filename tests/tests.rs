@@ -3,5 +3,7 @@
 //!
 //! Modules:
 //! - util: spawning the binary, reading its `listening` line, small HTTP helpers
+//! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
 
+mod browser;
 mod util;
