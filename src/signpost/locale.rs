@@ -198,4 +198,14 @@ mod tests {
             assert_eq!(link_allowed(allowed, locale, *user), *want, "case {name}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_header_gives_an_available_locale_or_none(header in "\\PC{0,120}") {
+            let available = ["en", "de-AT"];
+            if let Some((found, _)) = best(&header, &available) {
+                proptest::prop_assert!(available.contains(&found));
+            }
+        }
+    }
 }
