@@ -33,6 +33,7 @@ pub async fn handle(
         ("GET", "/metrics") => {
             let mut body = state.metrics.render();
             render_lists(&state, &mut body);
+            state.signposter.render_metrics(&mut body);
             let mut resp = text(StatusCode::OK, body);
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,

@@ -4,6 +4,8 @@
 //! Modules:
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
+//! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
 
+mod browser;
 mod proxy;
 mod util;

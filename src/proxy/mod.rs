@@ -71,7 +71,7 @@ impl State {
         )
         .map_err(StateError::Upstream)?;
         let signposter =
-            Signposter::new(&config.signpost).map_err(|e| StateError::Signpost(e.to_string()))?;
+            Signposter::new(config.signpost.clone()).map_err(|e| StateError::Signpost(e.to_string()))?;
         Ok(State {
             config,
             router,

@@ -16,9 +16,6 @@ use super::headers;
 use super::router::Route;
 use crate::config::RouteKind;
 
-/// Path prefix of the proxy's own counting redirect for help links.
-pub const GO_PREFIX: &str = "/_searchward/go/";
-
 /// Handles one client request; never fails (errors become responses).
 pub async fn handle(
     state: Arc<State>,
@@ -59,8 +56,8 @@ async fn dispatch(
     {
         return Err(ProxyError::BadTarget);
     }
-    if let Some(rest) = req.uri().path().strip_prefix(GO_PREFIX) {
-        let _ = rest;
+    let go = state.signposter.go_prefix();
+    if req.uri().path().strip_prefix(go).is_some_and(|rest| rest.starts_with('/')) {
         return redirect(state, &req);
     }
     match route.kind {
@@ -74,7 +71,7 @@ async fn dispatch(
 
 fn redirect(state: &State, req: &Request<Incoming>) -> Result<Response<Body>, ProxyError> {
     let pq = req.uri().path_and_query().map_or("", |p| p.as_str());
-    let Some(location) = state.signposter.redirect(pq) else {
+    let Some(location) = state.signposter.follow(pq) else {
         let mut resp = Response::new(full("{\"error\":\"not_found\"}\n"));
         *resp.status_mut() = StatusCode::NOT_FOUND;
         return Ok(resp);
