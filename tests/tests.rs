@@ -3,5 +3,7 @@
 //!
 //! Modules:
 //! - util: spawning the binary, reading its `listening` line, small HTTP helpers
+//! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
 
+mod bundles;
 mod util;

@@ -4,7 +4,10 @@
 //! The manifest carries every list's SHA-256, so one signature over it covers the whole bundle
 //! (no mixing lists from two signed bundles).
 
-use minisign_verify::{PublicKey, Signature};
+use minisign_verify::Signature;
+
+/// A trusted minisign public key.
+pub use minisign_verify::PublicKey;
 
 /// The detached signature's file name inside a bundle directory.
 pub const SIGNATURE_FILE: &str = "manifest.toml.minisig";
@@ -164,7 +167,15 @@ mod tests {
         let kb = parse_public_key(&b.public).unwrap();
         let data = b"version = \"v1\"\n";
         let good = sign(&a, data);
-        let cases: &[(&str, &[u8], &str, Vec<PublicKey>, Result<(), &str>)] = &[
+        // (case, signed data, signature text, trusted keys, expected error text)
+        type Case<'a> = (
+            &'a str,
+            &'a [u8],
+            &'a str,
+            Vec<PublicKey>,
+            Result<(), &'a str>,
+        );
+        let cases: &[Case<'_>] = &[
             ("good", data, &good, vec![ka.clone()], Ok(())),
             (
                 "good, second key",
