@@ -326,6 +326,33 @@ fn diff_counts_and_shows_only_on_request() {
     assert!(stdout(&out).contains("terms: +2 -1"), "{}", stdout(&out));
 }
 
+#[test]
+fn sign_then_verify() {
+    let (_tmp, dir) = good_copy();
+    edit(&dir.join("manifest.toml"), |m| {
+        m.replace("serial = 1", "serial = 7")
+    });
+    let key = fixtures().join("keys/searchward-TEST-ONLY.key");
+    let out = lists(&[&"sign", &dir, &"--secret-key", &key]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sig = std::fs::read_to_string(dir.join("manifest.toml.minisig")).unwrap();
+    assert!(sig.contains("trusted comment: searchward bundle version 2026.11.28-test serial 7"));
+    let out = lists(&[
+        &"verify",
+        &dir,
+        &"--pubkey",
+        &test_pub(),
+        &"--min-serial",
+        &"7",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A bundle that does not verify is not signed.
+    edit(&dir.join("terms.txt"), |t| t + "extra\n");
+    let out = lists(&[&"sign", &dir, &"--secret-key", &key]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not signing"), "{}", stderr(&out));
+}
+
 /// Regenerates the TEST-ONLY key pair (if missing) and the fixture's signature:
 /// `cargo test --test tests bundles::regenerate -- --ignored`. Run `searchward lists manifest
 /// testdata/bundles/good` first when list files changed.

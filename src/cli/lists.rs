@@ -53,6 +53,15 @@ pub enum Command {
         #[arg(long)]
         serial: Option<u64>,
     },
+    /// Sign DIR/manifest.toml (after checking the bundle) into DIR/manifest.toml.minisig.
+    Sign {
+        /// The bundle directory.
+        dir: PathBuf,
+        /// A minisign secret key file; a password is asked for on the terminal if it is
+        /// encrypted.
+        #[arg(long, value_name = "FILE")]
+        secret_key: PathBuf,
+    },
     /// Count entries added and removed per list between two bundles or two list files.
     Diff {
         /// The old bundle directory or list file.
@@ -93,6 +102,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             serial,
         } => manifest(&dir, version.as_deref(), serial),
         Command::Diff { old, new, show } => diff(&old, &new, show),
+        Command::Sign { dir, secret_key } => sign(&dir, &secret_key),
     }
 }
 
@@ -218,9 +228,55 @@ fn manifest(dir: &Path, version: Option<&str>, serial: Option<u64>) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
+fn sign(dir: &Path, secret_key: &Path) -> anyhow::Result<ExitCode> {
+    let bundle = load_bundle(dir, &TrustPolicy::default()).with_context(|| {
+        format!(
+            "{}: not signing a bundle that does not verify",
+            dir.display()
+        )
+    })?;
+    let text = std::fs::read_to_string(secret_key)
+        .with_context(|| format!("{}: cannot read secret key", secret_key.display()))?;
+    let key_box = minisign::SecretKeyBox::from_string(&text)
+        .with_context(|| format!("{}: not a minisign secret key", secret_key.display()))?;
+    let sk = match key_box.clone().into_unencrypted_secret_key() {
+        Ok(sk) => sk,
+        Err(_) => minisign::SecretKey::from_box(key_box, None)
+            .with_context(|| format!("{}: cannot decrypt secret key", secret_key.display()))?,
+    };
+    let pk = minisign::PublicKey::from_secret_key(&sk)?;
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let manifest = std::fs::read(&manifest_path)
+        .with_context(|| format!("{}: cannot read", manifest_path.display()))?;
+    let m = &bundle.manifest;
+    // The trusted comment is signed too, so it names what was signed for audit trails.
+    let comment = format!(
+        "searchward bundle version {} serial {}",
+        m.version, m.serial
+    );
+    let sig = minisign::sign(Some(&pk), &sk, manifest.as_slice(), Some(&comment), None)?;
+    write_atomically(&dir.join(SIGNATURE_FILE), sig.into_string().as_bytes())?;
+    let key = parse_public_key(&pk.to_base64())?;
+    searchward::lists::signature::verify(
+        &manifest,
+        &std::fs::read_to_string(dir.join(SIGNATURE_FILE))?,
+        &[key],
+    )
+    .context("the new signature does not verify")?;
+    println!(
+        "signed {}: version {}, serial {}",
+        manifest_path.display(),
+        m.version,
+        m.serial
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Writes through a temp file and a rename so a watcher never sees half a manifest.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("toml.tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot replace", path.display()))
 }

@@ -34,12 +34,22 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        humantime::parse_rfc3339(&text).map(Timestamp).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "{e}: expected an RFC 3339 UTC timestamp such as \"2026-11-28T22:00:00Z\""
-            ))
-        })
+        // Quoted or bare: TOML has its own datetime type and maintainers will use both.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Toml(toml::value::Datetime),
+        }
+        const WANT: &str = "expected an RFC 3339 UTC timestamp such as \"2026-11-28T22:00:00Z\"";
+        let text = match Raw::deserialize(d) {
+            Ok(Raw::Text(t)) => t,
+            Ok(Raw::Toml(t)) => t.to_string(),
+            Err(_) => return Err(serde::de::Error::custom(WANT)),
+        };
+        humantime::parse_rfc3339(&text)
+            .map(Timestamp)
+            .map_err(|e| serde::de::Error::custom(format!("{e}: {WANT}")))
     }
 }
 
@@ -140,7 +150,7 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     /// Not valid TOML, or a key is unknown, missing or of the wrong type.
-    #[error("{path}:{line}: {key}: {message}", key = key.as_deref().unwrap_or("(document)"))]
+    #[error("{}", at(path, *line, key.as_deref(), message))]
     Syntax {
         /// The manifest file.
         path: PathBuf,
@@ -159,6 +169,17 @@ pub enum ManifestError {
         /// Each problem with its key.
         problems: Vec<Problem>,
     },
+}
+
+fn at(path: &Path, line: usize, key: Option<&str>, message: &str) -> String {
+    let mut out = path.display().to_string();
+    if line > 0 {
+        out.push_str(&format!(":{line}"));
+    }
+    if let Some(key) = key {
+        out.push_str(&format!(": {key}"));
+    }
+    format!("{out}: {message}")
 }
 
 fn join(problems: &[Problem]) -> String {
@@ -478,6 +499,13 @@ mod tests {
                 .to_string();
             assert!(err.contains(want), "{name}: {err:?} lacks {want:?}");
         }
+    }
+
+    #[test]
+    fn bare_toml_datetime_is_accepted() {
+        let text = doc("").replace("\"2026-11-28T22:00:00Z\"", "2026-11-28T22:00:00Z");
+        let m = Manifest::parse(&text, Path::new("m.toml")).unwrap();
+        assert_eq!(m.created.to_string(), "2026-11-28T22:00:00Z");
     }
 
     #[test]
