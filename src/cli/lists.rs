@@ -119,8 +119,8 @@ fn read_key(arg: &str) -> anyhow::Result<PublicKey> {
 fn verify(dir: &Path, policy: &TrustPolicy) -> anyhow::Result<ExitCode> {
     let checked = load_bundle(dir, policy)
         .map_err(anyhow::Error::from)
-        .and_then(|b| {
-            let snap = Snapshot::build(b.sources.clone())?;
+        .and_then(|mut b| {
+            let snap = Snapshot::build(std::mem::take(&mut b.sources))?;
             Ok((b, snap))
         });
     let (bundle, snapshot) = match checked {

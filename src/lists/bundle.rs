@@ -60,7 +60,7 @@ pub enum BundleError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     /// The signature is missing, malformed, untrusted or wrong.
-    #[error("{path}: {source}")]
+    #[error("{path}: signature refused")]
     Signature {
         /// The manifest.
         path: PathBuf,
@@ -288,6 +288,17 @@ mod tests {
 
     const TERMS: &str = "# synthetic placeholder terms\nzorvexil\nquandrith\n\nvelmorik\n";
 
+    /// The error and its causes, as a user sees them.
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut out = err.to_string();
+        let mut cause = err.source();
+        while let Some(c) = cause {
+            out.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        out
+    }
+
     fn sha(bytes: &[u8]) -> String {
         hex::encode(Sha256::digest(bytes))
     }
@@ -417,8 +428,8 @@ mod tests {
             keys: vec![key],
             ..TrustPolicy::default()
         };
-        let err = load_bundle(dir.path(), &policy).unwrap_err();
-        assert!(err.to_string().contains("not signed"), "{err}");
+        let err = chain(&load_bundle(dir.path(), &policy).unwrap_err());
+        assert!(err.contains("not signed"), "{err}");
         let manifest = std::fs::read(dir.path().join(MANIFEST_FILE)).unwrap();
         let sig = minisign::sign(None, &kp.sk, manifest.as_slice(), None, None).unwrap();
         std::fs::write(dir.path().join(SIGNATURE_FILE), sig.into_string()).unwrap();
@@ -429,7 +440,7 @@ mod tests {
             .unwrap()
             .replace("serial = 5", "serial = 9");
         std::fs::write(dir.path().join(MANIFEST_FILE), edited).unwrap();
-        let err = load_bundle(dir.path(), &policy).unwrap_err();
-        assert!(err.to_string().contains("does not match"), "{err}");
+        let err = chain(&load_bundle(dir.path(), &policy).unwrap_err());
+        assert!(err.contains("does not match"), "{err}");
     }
 }

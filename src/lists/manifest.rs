@@ -239,26 +239,24 @@ impl Manifest {
                 placeholder("sha256", toml::Value::String("0".repeat(64)), list);
             }
         }
-        // Re-serialising loses the maintainer's line numbers, so type errors are reported
-        // against the key alone.
-        let manifest: Manifest =
-            table
-                .try_into()
-                .map_err(|e: toml::de::Error| ManifestError::Syntax {
-                    path: path.to_path_buf(),
-                    line: 0,
-                    key: None,
-                    message: e.message().to_owned(),
-                })?;
-        let problems = manifest.problems();
-        if problems.is_empty() {
-            Ok(manifest)
-        } else {
-            Err(ManifestError::Invalid {
-                path: path.to_path_buf(),
-                problems,
-            })
-        }
+        // Line numbers of the filled-in text are not the maintainer's, so only keys are kept.
+        let filled = toml::to_string(&table).map_err(|e| ManifestError::Syntax {
+            path: path.to_path_buf(),
+            line: 0,
+            key: None,
+            message: e.to_string(),
+        })?;
+        Manifest::parse(&filled, path).map_err(|e| match e {
+            ManifestError::Syntax {
+                path, key, message, ..
+            } => ManifestError::Syntax {
+                path,
+                line: 0,
+                key,
+                message,
+            },
+            other => other,
+        })
     }
 
     /// The manifest as TOML text.
@@ -516,8 +514,13 @@ mod tests {
         assert_eq!(m.lists[0].entries, 0);
         let err = Manifest::parse_draft(draft, Path::new("m.toml"), None).unwrap_err();
         assert!(err.to_string().contains("version"), "{err}");
-        let bad = draft.replace("terms", "wordlist");
-        assert!(Manifest::parse_draft(&bad, Path::new("m.toml"), Some("v")).is_err());
+        let bad = draft.replace("terms\"", "wordlist\"");
+        let err = Manifest::parse_draft(&bad, Path::new("m.toml"), Some("v")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("m.toml: lists[0].kind: unknown variant"),
+            "{err}"
+        );
     }
 
     mod props {
