@@ -2,6 +2,7 @@
 //! two bundles or lists.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -76,6 +77,20 @@ pub enum Command {
 
 /// Runs the subcommand.
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+    let result = dispatch(cmd);
+    // A reader that stopped early (`| head`) is not a failure worth a message.
+    if let Err(err) = &result
+        && err
+            .chain()
+            .filter_map(|e| e.downcast_ref::<std::io::Error>())
+            .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    {
+        return Ok(ExitCode::SUCCESS);
+    }
+    result
+}
+
+fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Verify {
             dir,
@@ -117,6 +132,7 @@ fn read_key(arg: &str) -> anyhow::Result<PublicKey> {
 }
 
 fn verify(dir: &Path, policy: &TrustPolicy) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let checked = load_bundle(dir, policy)
         .map_err(anyhow::Error::from)
         .and_then(|mut b| {
@@ -130,22 +146,23 @@ fn verify(dir: &Path, policy: &TrustPolicy) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_BAD_LISTS));
         }
     };
-    print_header(&bundle);
+    print_header(&mut out, &bundle)?;
     for list in &snapshot.lists {
-        println!(
+        writeln!(
+            out,
             "  {:<24} {:<8} {:>9} entries  sha256 {}  OK",
             list.spec.name,
             list.spec.kind.as_str(),
             list.entries,
             list.sha256.get(..12).unwrap_or(&list.sha256),
-        );
+        )?;
     }
     let total: usize = snapshot.lists.iter().map(|l| l.entries).sum();
-    println!("OK: {} lists, {total} entries", snapshot.lists.len());
+    writeln!(out, "OK: {} lists, {total} entries", snapshot.lists.len())?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_header(bundle: &Bundle) {
+fn print_header(out: &mut impl Write, bundle: &Bundle) -> std::io::Result<()> {
     let m = &bundle.manifest;
     let signed = match &bundle.signed_by {
         Some(id) => format!("signed by key {id}"),
@@ -155,16 +172,18 @@ fn print_header(bundle: &Bundle) {
         .expires
         .map(|e| format!(", expires {e}"))
         .unwrap_or_default();
-    println!(
+    writeln!(
+        out,
         "bundle {}: version {}, serial {}, created {}{expires}, {signed}",
         bundle.dir.display(),
         m.version,
         m.serial,
         m.created
-    );
+    )
 }
 
 fn manifest(dir: &Path, version: Option<&str>, serial: Option<u64>) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let path = dir.join(MANIFEST_FILE);
     let text = std::fs::read_to_string(&path).with_context(|| {
         format!(
@@ -210,15 +229,19 @@ fn manifest(dir: &Path, version: Option<&str>, serial: Option<u64>) -> anyhow::R
     {
         bail!("{}: expires ({expires}) is already past", path.display());
     }
-    let out = m.to_toml()?;
-    write_atomically(&path, out.as_bytes())?;
+    if let Some(problem) = m.problems().into_iter().next() {
+        bail!("{}: {problem}", path.display());
+    }
+    let toml = m.to_toml()?;
+    write_atomically(&path, toml.as_bytes())?;
     let lists = m.lists.len();
-    println!(
+    writeln!(
+        out,
         "wrote {}: version {}, serial {}, {lists} lists",
         path.display(),
         m.version,
         m.serial
-    );
+    )?;
     if dir.join(SIGNATURE_FILE).exists() {
         eprintln!(
             "warning: {} no longer matches the manifest; sign it again",
@@ -229,6 +252,7 @@ fn manifest(dir: &Path, version: Option<&str>, serial: Option<u64>) -> anyhow::R
 }
 
 fn sign(dir: &Path, secret_key: &Path) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let bundle = load_bundle(dir, &TrustPolicy::default()).with_context(|| {
         format!(
             "{}: not signing a bundle that does not verify",
@@ -263,12 +287,13 @@ fn sign(dir: &Path, secret_key: &Path) -> anyhow::Result<ExitCode> {
         &[key],
     )
     .context("the new signature does not verify")?;
-    println!(
+    writeln!(
+        out,
         "signed {}: version {}, serial {}",
         manifest_path.display(),
         m.version,
         m.serial
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -312,6 +337,7 @@ fn read_side(path: &Path) -> anyhow::Result<Lists> {
 }
 
 fn diff(old: &Path, new: &Path, show: bool) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     if old.is_dir() != new.is_dir() {
         bail!("compare two bundle directories or two list files, not one of each");
     }
@@ -353,24 +379,25 @@ fn diff(old: &Path, new: &Path, show: bool) -> anyhow::Result<ExitCode> {
             (_, None) => " (list removed)",
             _ => "",
         };
-        println!(
+        writeln!(
+            out,
             "{name}: +{} -{} ({} -> {} entries){note}",
             added.len(),
             removed.len(),
             o.map_or(0, BTreeSet::len),
             n.map_or(0, BTreeSet::len),
-        );
+        )?;
         if show {
             for e in &added {
-                println!("  + {e}");
+                writeln!(out, "  + {e}")?;
             }
             for e in &removed {
-                println!("  - {e}");
+                writeln!(out, "  - {e}")?;
             }
         }
         added_total += added.len();
         removed_total += removed.len();
     }
-    println!("total: +{added_total} -{removed_total}");
+    writeln!(out, "total: +{added_total} -{removed_total}")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -274,6 +274,10 @@ impl Manifest {
         if self.version.trim().is_empty() {
             push("version".into(), "must not be empty".into());
         }
+        // TOML integers are 64-bit signed; larger ones are not portable between readers.
+        if i64::try_from(self.serial).is_err() {
+            push("serial".into(), format!("must be at most {}", i64::MAX));
+        }
         if let Some(expires) = self.expires
             && expires <= self.created
         {
@@ -555,7 +559,7 @@ mod tests {
                     Just(Action::Monitor)
                 ],
                 any::<bool>(),
-                any::<u64>(),
+                0..=i64::MAX as u64,
                 "[0-9a-f]{64}",
             )
                 .prop_map(
@@ -579,9 +583,20 @@ mod tests {
 
         proptest! {
             #[test]
+            fn arbitrary_text_never_panics(text in "\\PC{0,200}", cut in 0usize..400) {
+                let _ = Manifest::parse(&text, Path::new("m.toml"));
+                let good = doc(&list(""));
+                let mut damaged = good.clone();
+                damaged.truncate(cut.min(good.len()));
+                damaged.push_str(&text);
+                let _ = Manifest::parse(&damaged, Path::new("m.toml"));
+                let _ = Manifest::parse_draft(&damaged, Path::new("m.toml"), Some("v"));
+            }
+
+            #[test]
             fn serialise_then_parse_is_identity(
                 version in "\\PC{1,20}",
-                serial in any::<u64>(),
+                serial in 0..=i64::MAX as u64,
                 created in time(),
                 expires in proptest::option::of(time()),
                 lists in proptest::collection::vec(entry(), 0..4),
