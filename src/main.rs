@@ -34,6 +34,9 @@ enum Command {
     /// Evidence records of URL and hash matches.
     #[command(subcommand)]
     Evidence(cli::evidence::Command),
+    /// List maintenance: verify bundles, write manifests, diff lists.
+    #[command(subcommand)]
+    Lists(cli::lists::Command),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Canonicalize(args) => cli::canonicalize::run(args),
         Command::Config(cmd) => cli::config::run(cmd),
         Command::Evidence(cmd) => cli::evidence::run(cmd),
+        Command::Lists(cmd) => cli::lists::run(cmd),
     };
     match result {
         Ok(code) => code,

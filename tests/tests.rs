@@ -5,7 +5,9 @@
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 //! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
+//! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
 
 mod browser;
+mod bundles;
 mod proxy;
 mod util;

@@ -4,4 +4,5 @@ pub mod canonicalize;
 pub mod check;
 pub mod config;
 pub mod evidence;
+pub mod lists;
 pub mod serve;
