@@ -225,14 +225,83 @@ struct Sections {
     evidence: Option<toml::Value>,
     #[serde(default)]
     admin: Option<toml::Value>,
+    #[serde(default)]
+    bundles: Option<toml::Value>,
+    #[serde(default)]
+    gate: Option<toml::Value>,
+    #[serde(default)]
+    reload: Option<toml::Value>,
 }
 
 /// `[admin]`
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdminSection {
-    /// File holding the bearer token for mutating admin endpoints (or `SEARCHWARD_ADMIN_TOKEN`).
+    /// File holding the bearer token for the list endpoints (or `SEARCHWARD_ADMIN_TOKEN`).
+    /// Without a token the list endpoints are disabled.
     pub token_file: Option<PathBuf>,
+    /// Append-only JSONL audit log of every list change attempt.
+    pub audit_log: Option<PathBuf>,
+    /// Largest pushed list body in bytes.
+    pub max_body: usize,
+}
+
+impl Default for AdminSection {
+    fn default() -> Self {
+        Self {
+            token_file: None,
+            audit_log: None,
+            max_body: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[[bundles]]`: a bundle directory and how far to trust it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleConfig {
+    /// The bundle directory (with `manifest.toml`).
+    pub dir: PathBuf,
+    /// Trusted minisign public keys (the `RW…` line); when set, unsigned bundles are refused.
+    #[serde(default)]
+    pub public_keys: Vec<String>,
+    /// Refuse bundles with a lower serial.
+    #[serde(default)]
+    pub min_serial: Option<u64>,
+}
+
+impl BundleConfig {
+    /// The trust policy (keys already validated by [`Config::parse`]).
+    pub fn policy(&self) -> crate::lists::signature::TrustPolicy {
+        crate::lists::signature::TrustPolicy {
+            keys: self
+                .public_keys
+                .iter()
+                .filter_map(|k| crate::lists::signature::parse_public_key(k).ok())
+                .collect(),
+            min_serial: self.min_serial,
+            ..Default::default()
+        }
+    }
+}
+
+/// `[reload]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReloadSection {
+    /// Quiet period after a file event before reloading.
+    pub debounce_ms: u64,
+    /// Periodic re-check for filesystems where events are lost.
+    pub recheck_secs: u64,
+}
+
+impl Default for ReloadSection {
+    fn default() -> Self {
+        Self {
+            debounce_ms: 250,
+            recheck_secs: 30,
+        }
+    }
 }
 
 /// A validated configuration.
@@ -264,6 +333,12 @@ pub struct Config {
     pub evidence: Option<crate::evidence::EvidenceConfig>,
     /// Admin API.
     pub admin: AdminSection,
+    /// List bundles.
+    pub bundles: Vec<BundleConfig>,
+    /// False-positive gate for new lists.
+    pub gate: Option<crate::gate::GateConfig>,
+    /// Reload timing.
+    pub reload: ReloadSection,
 }
 
 /// Values given on the command line or in the environment; they win over the file.
@@ -328,7 +403,51 @@ impl Config {
             None => None,
             Some(v) => Some(section(&file, "evidence", Some(v), &mut problems)),
         };
-        let admin: AdminSection = section(&file, "admin", sections.admin, &mut problems);
+        let mut admin: AdminSection = section(&file, "admin", sections.admin, &mut problems);
+        let mut bundles: Vec<BundleConfig> =
+            section(&file, "bundles", sections.bundles, &mut problems);
+        let mut gate: Option<crate::gate::GateConfig> = match sections.gate {
+            None => None,
+            Some(v) => match crate::gate::GateConfig::deserialize(v) {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    problems.push(format!("{file}: gate: {}", one_line(&e.to_string())));
+                    None
+                }
+            },
+        };
+        let reload: ReloadSection = section(&file, "reload", sections.reload, &mut problems);
+        for (i, b) in bundles.iter_mut().enumerate() {
+            if b.dir.is_relative() {
+                b.dir = base.join(&b.dir);
+            }
+            for k in &b.public_keys {
+                if let Err(e) = crate::lists::signature::parse_public_key(k) {
+                    problems.push(format!("{file}: bundles[{i}].public_keys: {e}"));
+                }
+            }
+        }
+        if let Some(g) = gate.as_mut() {
+            for p in std::iter::once(&mut g.benign).chain(g.canaries.as_mut()) {
+                if p.is_relative() {
+                    *p = base.join(&*p);
+                }
+            }
+        }
+        for p in admin
+            .token_file
+            .iter_mut()
+            .chain(admin.audit_log.iter_mut())
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        if reload.debounce_ms == 0 || reload.recheck_secs == 0 {
+            problems.push(format!(
+                "{file}: reload: debounce_ms and recheck_secs must be greater than 0"
+            ));
+        }
 
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let listen = overrides
@@ -401,6 +520,9 @@ impl Config {
             signpost,
             evidence,
             admin,
+            bundles,
+            gate,
+            reload,
         })
     }
 }

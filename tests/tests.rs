@@ -6,8 +6,10 @@
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 //! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
 //! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
+//! - reload: file watching (in place, rename, recreate, symlink swap) and the admin list API
 
 mod browser;
 mod bundles;
 mod proxy;
+mod reload;
 mod util;

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use searchward::config::{Config, Overrides};
-use searchward::snapshot::Snapshot;
+use searchward::gate::Gate;
+use searchward::reload::Loader;
 
 /// Config subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -27,7 +28,20 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(64));
                 }
             };
-            if let Err(e) = Snapshot::load(&config.lists) {
+            let gate = match config
+                .gate
+                .as_ref()
+                .map(|g| Gate::load(g, std::path::Path::new("")))
+                .transpose()
+            {
+                Ok(g) => g,
+                Err(e) => {
+                    eprintln!("{}: {e}", file.display());
+                    return Ok(ExitCode::from(64));
+                }
+            };
+            let loader = Loader::new(config.lists.clone(), &config.bundles, gate);
+            if let Err(e) = loader.sources(None).and_then(|s| loader.build(s)) {
                 eprintln!("{}: lists: {e}", file.display());
                 return Ok(ExitCode::from(64));
             }

@@ -11,7 +11,6 @@ use anyhow::Context as _;
 use searchward::config::{Config, Overrides};
 use searchward::lists::{HashAlgorithm, ListKind, ListSpec};
 use searchward::proxy::{State, server};
-use searchward::snapshot::{Snapshot, SnapshotHolder};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -207,30 +206,35 @@ async fn run(
     demo_backend: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
     init_logging(&config.log_format);
-    let holder = Arc::new(SnapshotHolder::new());
-    if config.lists.is_empty() {
+    let listen = config.listen;
+    let admin_listen = config.admin_listen;
+    let max_connections = config.limits.max_connections;
+    let debounce = std::time::Duration::from_millis(config.reload.debounce_ms);
+    let recheck = std::time::Duration::from_secs(config.reload.recheck_secs);
+    let state = Arc::new(State::new(config)?);
+    if state.reloader.loader().is_empty() {
         tracing::warn!(
             "no lists declared: not ready, inspected routes answer with their safe response"
         );
     } else {
-        match Snapshot::load(&config.lists) {
-            Ok(s) => {
-                tracing::info!(
-                    lists = s.lists.len(),
-                    entries = s.lists.iter().map(|l| l.entries).sum::<usize>(),
-                    "lists loaded"
-                );
-                holder.store(Arc::new(s));
+        match state.reloader.reload().await {
+            Ok(_) => {
+                let s = state.snapshot.load();
+                let (lists, entries) = s
+                    .map(|s| {
+                        (
+                            s.lists.len(),
+                            s.lists.iter().map(|l| l.entries).sum::<usize>(),
+                        )
+                    })
+                    .unwrap_or((0, 0));
+                tracing::info!(lists, entries, "lists loaded");
             }
-            Err(e) => {
-                tracing::error!(error = %e, "lists failed to load: not ready, inspected routes answer with their safe response")
+            Err(_) => {
+                tracing::error!("lists failed to load: not ready until a valid version arrives")
             }
         }
     }
-    let listen = config.listen;
-    let admin_listen = config.admin_listen;
-    let max_connections = config.limits.max_connections;
-    let state = Arc::new(State::new(config, holder)?);
     let proxy = TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
@@ -254,6 +258,8 @@ async fn run(
     }
     let (stop_proxy, proxy_rx) = watch::channel(false);
     let (stop_admin, admin_rx) = watch::channel(false);
+    let (stop_watch, watch_rx) = watch::channel(false);
+    let watcher = state.reloader.spawn_watcher(debounce, recheck, watch_rx)?;
     let proxy_task = tokio::spawn(server::serve(
         proxy,
         state.clone(),
@@ -271,6 +277,8 @@ async fn run(
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     state.draining.store(true, Ordering::SeqCst);
+    let _ = stop_watch.send(true);
+    let _ = watcher.await;
     let _ = stop_proxy.send(true);
     let _ = proxy_task.await;
     let _ = stop_admin.send(true);

@@ -15,8 +15,11 @@ pub mod upstream;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use crate::audit::Audit;
 use crate::config::Config;
+use crate::gate::Gate;
 use crate::metrics::Metrics;
+use crate::reload::{Loader, Reloader};
 use crate::signpost::Signposter;
 use crate::snapshot::SnapshotHolder;
 
@@ -37,6 +40,14 @@ pub struct State {
     pub signposter: Signposter,
     /// Set on SIGTERM/SIGINT: readiness turns false while in-flight requests drain.
     pub draining: AtomicBool,
+    /// Loads, reloads and pushes lists into `snapshot`.
+    pub reloader: Arc<Reloader>,
+    /// Admin audit log.
+    pub audit: Audit,
+    /// SHA-256 of the admin bearer token; `None` disables the list endpoints.
+    pub admin_token: Option<[u8; 32]>,
+    /// Failed admin authentications in the current window (brute-force throttle).
+    pub admin_failures: crate::admin::Throttle,
 }
 
 /// Why the proxy state could not be built from a config.
@@ -51,16 +62,49 @@ pub enum StateError {
     /// The notices are wrong.
     #[error("signpost: {0}")]
     Signpost(String),
+    /// The false-positive gate's corpora cannot be read.
+    #[error(transparent)]
+    Gate(#[from] crate::gate::GateError),
+    /// The audit log or token file cannot be opened.
+    #[error("{what}: {source}")]
+    Io {
+        /// Which file.
+        what: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl State {
-    /// Builds the shared state; lists are loaded separately into `snapshot`.
+    /// Builds the shared state. No lists are loaded yet (not ready): call
+    /// `state.reloader.reload()` next.
     ///
     /// # Errors
-    /// [`StateError`] when routes, upstream or notices cannot be built.
-    pub fn new(config: Config, snapshot: Arc<SnapshotHolder>) -> Result<State, StateError> {
+    /// [`StateError`] when routes, upstream, notices, gate, token or audit log cannot be set up.
+    pub fn new(config: Config) -> Result<State, StateError> {
         let router = router::Router::new(&config.routes)?;
         let metrics = Arc::new(Metrics::new(router.all().map(|r| r.name.as_str())));
+        let gate = config
+            .gate
+            .as_ref()
+            .map(|g| Gate::load(g, std::path::Path::new("")))
+            .transpose()?;
+        let snapshot = Arc::new(SnapshotHolder::new());
+        let loader = Loader::new(config.lists.clone(), &config.bundles, gate);
+        let reloader = Arc::new(Reloader::new(loader, snapshot.clone(), metrics.clone()));
+        let audit =
+            Audit::open(config.admin.audit_log.clone()).map_err(|source| StateError::Io {
+                what: "admin.audit_log".into(),
+                source,
+            })?;
+        let admin_token =
+            crate::admin::load_token(config.admin.token_file.as_deref()).map_err(|source| {
+                StateError::Io {
+                    what: "admin.token_file".into(),
+                    source,
+                }
+            })?;
         let l = &config.limits;
         let upstream = upstream::Upstream::new(
             config.upstream.clone(),
@@ -70,8 +114,8 @@ impl State {
             l.upstream_pool_idle,
         )
         .map_err(StateError::Upstream)?;
-        let signposter =
-            Signposter::new(config.signpost.clone()).map_err(|e| StateError::Signpost(e.to_string()))?;
+        let signposter = Signposter::new(config.signpost.clone())
+            .map_err(|e| StateError::Signpost(e.to_string()))?;
         Ok(State {
             config,
             router,
@@ -80,6 +124,10 @@ impl State {
             upstream,
             signposter,
             draining: AtomicBool::new(false),
+            reloader,
+            audit,
+            admin_token,
+            admin_failures: crate::admin::Throttle::default(),
         })
     }
 }

@@ -57,7 +57,12 @@ async fn dispatch(
         return Err(ProxyError::BadTarget);
     }
     let go = state.signposter.go_prefix();
-    if req.uri().path().strip_prefix(go).is_some_and(|rest| rest.starts_with('/')) {
+    if req
+        .uri()
+        .path()
+        .strip_prefix(go)
+        .is_some_and(|rest| rest.starts_with('/'))
+    {
         return redirect(state, &req);
     }
     match route.kind {
