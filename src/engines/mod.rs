@@ -5,9 +5,77 @@
 //! (through a [`ResponseFilter`]); an adapter only knows *where* things are and how to rebuild the
 //! engine's own response shape.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::signpost::Notice;
+
+pub mod elasticsearch;
+pub mod generic;
+pub mod html;
+pub mod meilisearch;
+pub mod opensearch_suggest;
+pub mod solr;
+pub mod typesense;
+
+mod query;
+mod rewrite;
+#[cfg(test)]
+mod testkit;
+
+/// The adapter names accepted by [`build`].
+pub const NAMES: &[&str] = &[
+    "elasticsearch",
+    "opensearch",
+    "meilisearch",
+    "solr",
+    "typesense",
+    "opensearch-suggest",
+    "generic",
+    "html",
+];
+
+/// Builds the adapter called `name` in config. `generic` carries the options of the `generic`
+/// adapter (required there); `html` reads its `query_param` and `banner_marker`; the other
+/// adapters take no options and ignore it.
+///
+/// # Errors
+/// [`EngineError::Config`] for an unknown name (listing the known ones), a `generic` adapter
+/// without options, or invalid generic options.
+pub fn build(
+    name: &str,
+    generic: Option<&generic::GenericOptions>,
+) -> Result<Arc<dyn Engine>, EngineError> {
+    Ok(match name {
+        "elasticsearch" => Arc::new(elasticsearch::Elasticsearch::new("elasticsearch")),
+        "opensearch" => Arc::new(elasticsearch::Elasticsearch::new("opensearch")),
+        "meilisearch" => Arc::new(meilisearch::Meilisearch),
+        "solr" => Arc::new(solr::Solr),
+        "typesense" => Arc::new(typesense::Typesense),
+        "opensearch-suggest" => Arc::new(opensearch_suggest::OpenSearchSuggest),
+        "generic" => {
+            let options = generic.ok_or_else(|| {
+                EngineError::Config("the generic adapter needs its options (hits, total, …)".into())
+            })?;
+            Arc::new(generic::Generic::new(options.clone())?)
+        }
+        "html" => Arc::new(html::Html::new(generic)),
+        other => {
+            return Err(EngineError::Config(format!(
+                "unknown engine adapter {other:?}; known: {}",
+                NAMES.join(", ")
+            )));
+        }
+    })
+}
+
+/// The first of `pointers` that resolves to a string inside `hit` (see [`HitFields`]).
+pub fn hit_text<'v>(hit: &'v Value, pointers: &[String]) -> Option<&'v str> {
+    pointers
+        .iter()
+        .find_map(|p| hit.pointer(p).and_then(Value::as_str))
+}
 
 /// The parts of a client request an adapter may read.
 #[derive(Clone, Copy, Debug)]

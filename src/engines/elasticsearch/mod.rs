@@ -1,0 +1,180 @@
+//! Elasticsearch and OpenSearch: `_search` (URL `q`, `source` and the query DSL body) and
+//! `_msearch` (NDJSON header/body pairs); hits, totals and suggester options in responses.
+
+mod dsl;
+#[cfg(test)]
+mod tests;
+
+use serde_json::{Value, json};
+
+use super::query::{
+    dedup, has_body, last_segment, malformed, param_values, parse_json, parse_ndjson, shape,
+};
+use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized};
+use crate::signpost::Notice;
+
+/// The Elasticsearch adapter, also used for OpenSearch (same search API).
+#[derive(Clone, Copy, Debug)]
+pub struct Elasticsearch {
+    name: &'static str,
+}
+
+impl Elasticsearch {
+    /// An adapter reporting `name` (`elasticsearch` or `opensearch`).
+    pub fn new(name: &'static str) -> Self {
+        Self { name }
+    }
+}
+
+fn is_msearch(path: &str) -> bool {
+    last_segment(path) == "_msearch"
+}
+
+/// The search bodies of a request: one for `_search` (none without a body), one per search for
+/// `_msearch` (the second line of each header/body pair).
+fn bodies(req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+    if is_msearch(req.path) {
+        let lines = parse_ndjson(req.body)?;
+        if lines.len() % 2 != 0 {
+            return Err(malformed("NDJSON header/body pairs"));
+        }
+        Ok(lines.into_iter().skip(1).step_by(2).collect())
+    } else if has_body(req.body) {
+        Ok(vec![parse_json(req.body)?])
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// An empty search response, with an empty entry per suggester the request named.
+fn empty_search(body: Option<&Value>) -> Value {
+    let mut v = json!({
+        "took": 0,
+        "timed_out": false,
+        "_shards": {"total": 0, "successful": 0, "skipped": 0, "failed": 0},
+        "hits": {"total": {"value": 0, "relation": "eq"}, "max_score": null, "hits": []}
+    });
+    let suggesters = body.map(dsl::suggesters).unwrap_or_default();
+    if let (false, Value::Object(map)) = (suggesters.is_empty(), &mut v) {
+        let suggest = suggesters
+            .into_iter()
+            .map(|(name, text)| {
+                let length = text.chars().count();
+                let entry = json!([{"text": text, "offset": 0, "length": length, "options": []}]);
+                (name, entry)
+            })
+            .collect();
+        map.insert("suggest".into(), Value::Object(suggest));
+    }
+    v
+}
+
+/// The engine's empty answer for `req`, with `notice` in each search response when given.
+fn empty_for(req: &RequestView<'_>, notice: Option<(&Notice, &str)>) -> Result<Value, EngineError> {
+    let bodies = bodies(req)?;
+    let add = |v: Value| match notice {
+        Some((n, key)) => with_notice(v, n, key),
+        None => v,
+    };
+    if is_msearch(req.path) {
+        let responses: Vec<Value> = bodies
+            .iter()
+            .map(|b| {
+                let mut r = empty_search(Some(b));
+                if let Value::Object(map) = &mut r {
+                    map.insert("status".into(), json!(200));
+                }
+                add(r)
+            })
+            .collect();
+        Ok(add(json!({"took": 0, "responses": responses})))
+    } else {
+        Ok(add(empty_search(bodies.first())))
+    }
+}
+
+/// Filters one search response (a whole `_search` answer or one of `_msearch`'s responses).
+fn rewrite_search(rw: &mut Rewriter<'_>, resp: &mut Value) -> Result<(), EngineError> {
+    let map = object_mut(resp, "a search response")?;
+    if let Some(hits) = map.get_mut("hits") {
+        let hits = object_mut(hits, "hits")?;
+        let removed = rw.hits(hits.get_mut("hits"), "hits.hits")?;
+        rw.reduce_total(hits.get_mut("total"), removed, "hits.total")?;
+    } else if !map.contains_key("error") && !map.contains_key("suggest") {
+        return Err(shape("a search response without hits"));
+    }
+    if let Some(suggest) = map.get_mut("suggest") {
+        for (_, entries) in object_mut(suggest, "suggest")?.iter_mut() {
+            let entries = entries
+                .as_array_mut()
+                .ok_or_else(|| shape("a suggester's entries are not an array"))?;
+            for entry in entries {
+                rw.texts(entry.get_mut("options"), Some("/text"), "suggest options")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Engine for Elasticsearch {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn hit_fields(&self) -> HitFields {
+        HitFields {
+            url: vec!["/_source/url".into()],
+            title: vec!["/_source/title".into()],
+            snippet: vec!["/_source/snippet".into(), "/_source/description".into()],
+        }
+    }
+
+    fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
+        let mut out = param_values(req.query, "q")?;
+        // `?source=` carries a whole request body in the URL.
+        for source in param_values(req.query, "source")? {
+            dsl::texts(&parse_json(source.as_bytes())?, &mut out)?;
+        }
+        for body in bodies(req)? {
+            dsl::texts(&body, &mut out)?;
+        }
+        Ok(dedup(out))
+    }
+
+    fn blocked(
+        &self,
+        req: &RequestView<'_>,
+        notice: &Notice,
+        key: &str,
+    ) -> Result<Synthesized, EngineError> {
+        json_response(&empty_for(req, Some((notice, key)))?)
+    }
+
+    fn empty_suggestions(&self, req: &RequestView<'_>) -> Result<Synthesized, EngineError> {
+        json_response(&empty_for(req, None)?)
+    }
+
+    fn rewrite(
+        &self,
+        req: &RequestView<'_>,
+        body: &[u8],
+        filter: &mut dyn ResponseFilter,
+    ) -> Result<Option<Vec<u8>>, EngineError> {
+        let mut root = parse_json(body)?;
+        let mut rw = Rewriter::new(filter);
+        if is_msearch(req.path) {
+            let responses = root
+                .get_mut("responses")
+                .and_then(Value::as_array_mut)
+                .ok_or_else(|| shape("responses is not an array"))?;
+            for resp in responses {
+                rewrite_search(&mut rw, resp)?;
+            }
+        } else {
+            rewrite_search(&mut rw, &mut root)?;
+        }
+        rw.notice(&mut root);
+        rw.finish(&root)
+    }
+}
