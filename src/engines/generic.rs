@@ -220,3 +220,161 @@ impl Engine for Generic {
         rw.finish(&root)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engines::testkit::{FakeFilter, Req, assert_golden, golden, notice};
+
+    const E: &str = "generic";
+
+    const TANTIVY: &str = r#"
+        query_param = "q"
+        hits = "/hits"
+        total = "/num_hits"
+        url = "/doc/url/0"
+        title = "/doc/title/0"
+        snippet = ["/doc/body/0"]
+    "#;
+
+    const SEARXNG: &str = r#"
+        hits = "/results"
+        total = "/number_of_results"
+        url = "/url"
+        title = "/title"
+        snippet = "/content"
+        suggestions = "/suggestions"
+        related = ["/corrections"]
+    "#;
+
+    const DEMO: &str = r#"
+        hits = "/hits"
+        total = "/total"
+        url = "/url"
+        title = "/title"
+        snippet = "/snippet"
+        empty = '{"query":"","total":0,"hits":[]}'
+    "#;
+
+    fn engine(toml_src: &str) -> Generic {
+        Generic::new(toml::from_str(toml_src).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn options_are_validated() {
+        let cases: &[(&str, &str)] = &[
+            ("unknown key", "hitz = \"/hits\""),
+            ("not a pointer", "hits = \"hits\""),
+            ("bad empty JSON", "empty = \"{\""),
+            ("bad list pointer", "url = [\"/a\", \"b\"]"),
+        ];
+        for (name, src) in cases {
+            let parsed: Result<GenericOptions, _> = toml::from_str(src);
+            let built = parsed
+                .map_err(|e| e.to_string())
+                .and_then(|o| Generic::new(o).map_err(|e| e.to_string()));
+            assert!(built.is_err(), "{name}");
+        }
+        let table = "empty = { hits = [], total = 0 }";
+        let e = Generic::new(toml::from_str(table).unwrap()).unwrap();
+        assert_eq!(e.empty, serde_json::json!({"hits": [], "total": 0}));
+    }
+
+    #[test]
+    fn extracts_user_texts() {
+        let body_opts = GenericOptions {
+            body_field: Some("/search/text".into()),
+            ..Default::default()
+        };
+        let body_engine = Generic::new(body_opts).unwrap();
+        let (tantivy, searxng) = (engine(TANTIVY), engine(SEARXNG));
+        let cases: Vec<(&str, &Generic, Req, Vec<&str>)> = vec![
+            (
+                "tantivy",
+                &tantivy,
+                Req::get("/api/", "q=velmorik&nhits=20"),
+                vec!["velmorik"],
+            ),
+            (
+                "searxng",
+                &searxng,
+                Req::get("/search", "q=tobin+marsk&format=json"),
+                vec!["tobin marsk"],
+            ),
+            (
+                "json body string",
+                &body_engine,
+                Req::post("/s", "application/json", br#"{"search":{"text":"velm"}}"#),
+                vec!["velm"],
+            ),
+            (
+                "json body array",
+                &body_engine,
+                Req::post(
+                    "/s",
+                    "application/json",
+                    br#"{"search":{"text":["a","b"]}}"#,
+                ),
+                vec!["a", "b"],
+            ),
+        ];
+        for (name, e, req, want) in cases {
+            assert_eq!(e.extract(&req.view()).unwrap(), want, "{name}");
+        }
+        let bad = Req::post("/s", "application/json", br#"{"search":{"text":3}}"#);
+        assert!(body_engine.extract(&bad.view()).is_err());
+    }
+
+    #[test]
+    fn rewrites_responses() {
+        let cases = [
+            ("tantivy", TANTIVY, true),
+            ("searxng", SEARXNG, false),
+            ("demo", DEMO, true),
+        ];
+        for (name, src, with_notice) in cases {
+            let e = engine(src);
+            let req = Req::get("/search", "q=velmorik");
+            let mut f = FakeFilter::new(e.hit_fields(), with_notice);
+            let input = golden(E, &format!("{name}.response.json"));
+            let out = e.rewrite(&req.view(), &input, &mut f).unwrap().unwrap();
+            assert_golden(E, &format!("{name}.expected.json"), &out);
+        }
+    }
+
+    #[test]
+    fn unchanged_and_bad_responses() {
+        let e = engine(DEMO);
+        let req = Req::get("/search", "q=velmorik");
+        let clean = br#"{"query":"velmorik","total":1,"hits":[{"title":"A","url":"https://example.org/a","snippet":"s"}]}"#;
+        let mut f = FakeFilter::new(e.hit_fields(), false);
+        assert!(e.rewrite(&req.view(), clean, &mut f).unwrap().is_none());
+        let cases: &[(&str, &[u8])] = &[
+            ("not JSON", b"{"),
+            ("no hits", br#"{"query":"a"}"#),
+            ("hits not array", br#"{"hits":{}}"#),
+        ];
+        for (name, body) in cases {
+            let mut f = FakeFilter::new(e.hit_fields(), false);
+            assert!(e.rewrite(&req.view(), body, &mut f).is_err(), "{name}");
+        }
+        let sx = engine(SEARXNG);
+        let mut f = FakeFilter::new(sx.hit_fields(), false);
+        let bad = br#"{"results":[],"suggestions":[1]}"#;
+        assert!(sx.rewrite(&req.view(), bad, &mut f).is_err());
+    }
+
+    #[test]
+    fn blocked_responses() {
+        let req = Req::get("/search", "q=velmorik");
+        for (name, src) in [("tantivy", TANTIVY), ("searxng", SEARXNG), ("demo", DEMO)] {
+            let out = engine(src)
+                .blocked(&req.view(), &notice(), "searchward_notice")
+                .unwrap();
+            assert_golden(E, &format!("{name}-blocked.expected.json"), &out.body);
+        }
+        let out = engine(SEARXNG).empty_suggestions(&req.view()).unwrap();
+        let v: Value = serde_json::from_slice(&out.body).unwrap();
+        assert_eq!(v["suggestions"], serde_json::json!([]));
+    }
+}
