@@ -73,6 +73,11 @@ fn queries(body: &Value) -> Result<&Vec<Value>, EngineError> {
 
 fn rewrite_result(rw: &mut Rewriter<'_>, result: &mut Value) -> Result<(), EngineError> {
     let map = object_mut(result, "a search result")?;
+    if let Some(facets) = map.get_mut("facetHits") {
+        // Facet search answers facet values matching a typed prefix: suggestions in effect.
+        rw.texts(Some(facets), Some("/value"), "facetHits")?;
+        return Ok(());
+    }
     let removed = rw.hits(map.get_mut("hits"), "hits")?;
     rw.reduce_total(
         map.get_mut("estimatedTotalHits"),
@@ -232,8 +237,17 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        let facets = br#"{"facetHits":[{"value":"velmorik","count":3},{"value":"zorvexil","count":1}],"facetQuery":"v","processingTimeMs":0}"#;
+        let mut f = FakeFilter::new(Meilisearch.hit_fields(), false);
+        let out = Meilisearch
+            .rewrite(&req.view(), facets, &mut f)
+            .unwrap()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["facetHits"], json!([{"value": "velmorik", "count": 3}]));
         let cases: &[(&str, &[u8])] = &[
             ("not JSON", b"{"),
+            ("facet without value", br#"{"facetHits":[{"count":1}]}"#),
             ("hits not array", br#"{"hits":{}}"#),
             ("no hits", br#"{"query":"a"}"#),
             ("results not array", br#"{"results":{}}"#),

@@ -28,25 +28,53 @@ impl<'f> Rewriter<'f> {
         hits: Option<&mut Value>,
         what: &str,
     ) -> Result<u64, EngineError> {
+        let removed = self.hits_removed(hits, what)?;
+        Ok(u64::try_from(removed.len()).unwrap_or(u64::MAX))
+    }
+
+    /// As [`Rewriter::hits`], returning the delisted hits themselves (for adapters that keep
+    /// data about a hit outside the hits array, such as Solr's `highlighting`).
+    pub(crate) fn hits_removed(
+        &mut self,
+        hits: Option<&mut Value>,
+        what: &str,
+    ) -> Result<Vec<Value>, EngineError> {
         let list = hits
             .and_then(Value::as_array_mut)
             .ok_or_else(|| shape(format!("{what} is not an array")))?;
         let mut kept = Vec::with_capacity(list.len());
         let mut demoted = Vec::new();
-        let mut removed = 0u64;
+        let mut removed = Vec::new();
         for hit in list.drain(..) {
             match self.filter.judge_hit(&hit) {
                 HitDecision::Keep => kept.push(hit),
                 HitDecision::Demote => demoted.push(hit),
-                HitDecision::Delist => removed += 1,
+                HitDecision::Delist => removed.push(hit),
             }
         }
-        if removed > 0 || !demoted.is_empty() {
+        if !removed.is_empty() || !demoted.is_empty() {
             self.changed = true;
         }
         kept.append(&mut demoted);
         *list = kept;
         Ok(removed)
+    }
+
+    /// Removes the documents judged [`HitDecision::Delist`] from a list that is not ranked as
+    /// hits (e.g. completion suggestions carrying their `_source`); order is left alone and
+    /// elements that are not documents are kept.
+    pub(crate) fn delist_documents(
+        &mut self,
+        list: &mut Vec<Value>,
+        is_document: fn(&Value) -> bool,
+    ) {
+        let before = list.len();
+        list.retain(|item| {
+            !is_document(item) || self.filter.judge_hit(item) != HitDecision::Delist
+        });
+        if list.len() != before {
+            self.changed = true;
+        }
     }
 
     /// Reduces a total (a number, or an object with a numeric `value` such as Elasticsearch's

@@ -99,12 +99,13 @@ impl Engine for Solr {
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
         let mut out = request_params(req, "q")?;
         out.extend(request_params(req, "suggest.q")?);
+        out.extend(request_params(req, "spellcheck.q")?);
         for body in json_bodies(req)? {
             if let Some(q) = body.get("query") {
                 dsl_texts(q, 0, &mut out)?;
             }
             if let Some(params) = body.get("params") {
-                for key in ["q", "suggest.q"] {
+                for key in ["q", "suggest.q", "spellcheck.q"] {
                     if let Some(v) = params.get(key) {
                         dsl_texts(v, 0, &mut out)?;
                     }
@@ -144,8 +145,16 @@ impl Engine for Solr {
         if let Some(response) = map.get_mut("response") {
             found = true;
             let response = object_mut(response, "response")?;
-            let removed = rw.hits(response.get_mut("docs"), "response.docs")?;
-            rw.reduce_total(response.get_mut("numFound"), removed, "response.numFound")?;
+            let removed = rw.hits_removed(response.get_mut("docs"), "response.docs")?;
+            let count = u64::try_from(removed.len()).unwrap_or(u64::MAX);
+            rw.reduce_total(response.get_mut("numFound"), count, "response.numFound")?;
+            // Highlighting is keyed by the unique key: a delisted doc's snippets go too.
+            if let Some(Value::Object(hl)) = map.get_mut("highlighting") {
+                for id in removed.iter().filter_map(|d| d.get("id")) {
+                    let key = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
+                    hl.shift_remove(&key);
+                }
+            }
         }
         if let Some(suggest) = map.get_mut("suggest") {
             found = true;

@@ -75,6 +75,26 @@ fn walk(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), EngineErro
     }
 }
 
+/// Every string under a search template's `params`: template parameters are the user's values
+/// under names only the template knows.
+pub(crate) fn template_params(body: &Value, out: &mut Vec<String>) -> Result<(), EngineError> {
+    fn strings(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), EngineError> {
+        if depth > MAX_DEPTH {
+            return Err(malformed(format!(
+                "template params nested under {MAX_DEPTH} levels"
+            )));
+        }
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(items) => items.iter().try_for_each(|i| strings(i, depth + 1, out))?,
+            Value::Object(map) => map.values().try_for_each(|i| strings(i, depth + 1, out))?,
+            _ => {}
+        }
+        Ok(())
+    }
+    body.get("params").map_or(Ok(()), |p| strings(p, 0, out))
+}
+
 fn fields(val: &Value) -> impl Iterator<Item = (&String, &Value)> {
     val.as_object()
         .into_iter()

@@ -28,7 +28,12 @@ impl Elasticsearch {
 }
 
 fn is_msearch(path: &str) -> bool {
-    last_segment(path) == "_msearch"
+    path.split('/').any(|s| s == "_msearch")
+}
+
+/// `_search/template`, `_msearch/template` and `_render/template`.
+fn is_template(path: &str) -> bool {
+    last_segment(path) == "template"
 }
 
 /// The search bodies of a request: one for `_search` (none without a body), one per search for
@@ -94,13 +99,14 @@ fn empty_for(req: &RequestView<'_>, notice: Option<(&Notice, &str)>) -> Result<V
     }
 }
 
+/// How deep `inner_hits` may nest inside hits before the response is refused.
+const MAX_INNER_HITS: usize = 4;
+
 /// Filters one search response (a whole `_search` answer or one of `_msearch`'s responses).
 fn rewrite_search(rw: &mut Rewriter<'_>, resp: &mut Value) -> Result<(), EngineError> {
     let map = object_mut(resp, "a search response")?;
     if let Some(hits) = map.get_mut("hits") {
-        let hits = object_mut(hits, "hits")?;
-        let removed = rw.hits(hits.get_mut("hits"), "hits.hits")?;
-        rw.reduce_total(hits.get_mut("total"), removed, "hits.total")?;
+        rewrite_hits(rw, hits, 0)?;
     } else if !map.contains_key("error") && !map.contains_key("suggest") {
         return Err(shape("a search response without hits"));
     }
@@ -110,7 +116,37 @@ fn rewrite_search(rw: &mut Rewriter<'_>, resp: &mut Value) -> Result<(), EngineE
                 .as_array_mut()
                 .ok_or_else(|| shape("a suggester's entries are not an array"))?;
             for entry in entries {
-                rw.texts(entry.get_mut("options"), Some("/text"), "suggest options")?;
+                let options = entry.get_mut("options");
+                rw.texts(options, Some("/text"), "suggest options")?;
+                // Completion options carry their document: a listed one goes too.
+                if let Some(Value::Array(options)) = entry.get_mut("options") {
+                    rw.delist_documents(options, |o| o.get("_source").is_some());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Filters a `hits` object (`{total, max_score, hits: […]}`) and each kept hit's `inner_hits`.
+fn rewrite_hits(rw: &mut Rewriter<'_>, hits: &mut Value, depth: usize) -> Result<(), EngineError> {
+    if depth > MAX_INNER_HITS {
+        return Err(shape("inner_hits nested too deep"));
+    }
+    let hits = object_mut(hits, "hits")?;
+    let removed = rw.hits(hits.get_mut("hits"), "hits.hits")?;
+    rw.reduce_total(hits.get_mut("total"), removed, "hits.total")?;
+    let Some(Value::Array(list)) = hits.get_mut("hits") else {
+        return Ok(());
+    };
+    for hit in list {
+        if let Some(inner) = hit.get_mut("inner_hits") {
+            for (_, named) in object_mut(inner, "inner_hits")?.iter_mut() {
+                let named = object_mut(named, "an inner_hits entry")?;
+                let nested = named
+                    .get_mut("hits")
+                    .ok_or_else(|| shape("an inner_hits entry without hits"))?;
+                rewrite_hits(rw, nested, depth + 1)?;
             }
         }
     }
@@ -136,8 +172,12 @@ impl Engine for Elasticsearch {
         for source in param_values(req.query, "source")? {
             dsl::texts(&parse_json(source.as_bytes())?, &mut out)?;
         }
+        let template = is_template(req.path);
         for body in bodies(req)? {
             dsl::texts(&body, &mut out)?;
+            if template {
+                dsl::template_params(&body, &mut out)?;
+            }
         }
         Ok(dedup(out))
     }

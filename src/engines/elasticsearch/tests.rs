@@ -53,6 +53,24 @@ fn extracts_user_texts() {
             ],
         ),
         (
+            "search template params",
+            Req::post(
+                "/p/_search/template",
+                "application/json",
+                br#"{"id":"t1","params":{"user_text":"zeta","from":0,"tags":["eta"]}}"#,
+            ),
+            vec!["zeta", "eta"],
+        ),
+        (
+            "msearch template",
+            Req::post(
+                "/_msearch/template",
+                "application/x-ndjson",
+                b"{}\n{\"id\":\"t\",\"params\":{\"q\":\"theta\"}}\n",
+            ),
+            vec!["theta"],
+        ),
+        (
             "msearch pairs",
             Req::post("/_msearch", "application/x-ndjson", msearch),
             vec!["beta one", "beta two"],
