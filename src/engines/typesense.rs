@@ -19,12 +19,15 @@ fn is_multi(path: &str) -> bool {
     last_segment(path) == "multi_search"
 }
 
-fn searches(req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+/// The searches of a multi_search body, and whether it asks for a union (one merged result).
+fn searches(req: &RequestView<'_>) -> Result<(Vec<Value>, bool), EngineError> {
     if !has_body(req.body) {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
-    match parse_json(req.body)?.get_mut("searches").map(Value::take) {
-        Some(Value::Array(s)) => Ok(s),
+    let mut body = parse_json(req.body)?;
+    let union = body.get("union").and_then(Value::as_bool).unwrap_or(false);
+    match body.get_mut("searches").map(Value::take) {
+        Some(Value::Array(s)) => Ok((s, union)),
         _ => Err(malformed("multi_search body with searches")),
     }
 }
@@ -48,7 +51,11 @@ fn empty(req: &RequestView<'_>) -> Result<Value, EngineError> {
             &common_q,
         ));
     }
-    let results: Vec<Value> = searches(req)?
+    let (searches, union) = searches(req)?;
+    if union {
+        return Ok(empty_result(None, &common_q));
+    }
+    let results: Vec<Value> = searches
         .iter()
         .map(|s| {
             let q = s.get("q").and_then(Value::as_str).unwrap_or(&common_q);
@@ -106,7 +113,7 @@ impl Engine for Typesense {
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
         let mut out = param_values(req.query, "q")?;
         if is_multi(req.path) {
-            for s in searches(req)? {
+            for s in searches(req)?.0 {
                 push_str(s.get("q"), &mut out);
             }
         }
