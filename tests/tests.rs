@@ -4,12 +4,16 @@
 //! Modules:
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
+//! - demo: `searchward demo` and `config check` as a newcomer runs them
+//! - inspect: inspected routes fail closed; clean responses pass byte for byte
 //! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
 //! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
 //! - reload: file watching (in place, rename, recreate, symlink swap) and the admin list API
 
 mod browser;
 mod bundles;
+mod demo;
+mod inspect;
 mod proxy;
 mod reload;
 mod util;

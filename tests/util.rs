@@ -380,12 +380,41 @@ async fn upstream_handler(
             );
             Response::new(StreamBody::new(stream).boxed())
         }
+        "/garbage" => Response::new(Full::new(Bytes::from_static(b"{\"hits\": [ not json")).boxed()),
+        "/json" => Response::builder()
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(CLEAN_JSON)).boxed())
+            .unwrap(),
+        "/gzip" => Response::builder()
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(Full::new(gzip(CLEAN_JSON)).boxed())
+            .unwrap(),
+        "/bomb" => Response::builder()
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            // 4 MiB of spaces in about 4 KiB: over the 100x decompression bound.
+            .body(Full::new(gzip(&vec![b' '; 4 * 1024 * 1024])).boxed())
+            .unwrap(),
+        "/big" => Response::new(Full::new(Bytes::from(vec![b' '; 4 * 1024 * 1024])).boxed()),
+        "/suggest-garbage" => Response::new(Full::new(Bytes::from_static(b"[\"q\", ")).boxed()),
         _ => Response::builder()
             .status(404)
             .body(Full::new(Bytes::from_static(b"{}")).boxed())
             .unwrap(),
     };
     Ok(resp)
+}
+
+/// A clean generic-shaped search response.
+pub const CLEAN_JSON: &[u8] = br#"{"query":"garden","total":2,"hits":[{"title":"Garden tips","url":"https://garden.example/tips","snippet":"Sow early."},{"title":"Garden tools","url":"https://garden.example/tools","snippet":"Rakes."}]}"#;
+
+/// Gzip-compresses bytes.
+pub fn gzip(data: &[u8]) -> Bytes {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    Bytes::from(e.finish().unwrap())
 }
 
 /// Writes a file under `dir` and returns its path.
