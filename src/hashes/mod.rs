@@ -129,8 +129,9 @@ impl HashIndex {
             HashAlgorithm::Sha256 => {
                 parse_hex(hex).map_or_else(Vec::new, |d| self.sha256.lookup(&d))
             }
-            HashAlgorithm::Pdq => parse_hex(hex)
-                .map_or_else(Vec::new, |d| self.pdq.lookup(PdqHash::from_bytes(d))),
+            HashAlgorithm::Pdq => {
+                parse_hex(hex).map_or_else(Vec::new, |d| self.pdq.lookup(PdqHash::from_bytes(d)))
+            }
         }
     }
 

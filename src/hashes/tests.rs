@@ -51,7 +51,10 @@ const MD5_B: &str = "92eb5ffee6ae2fec3ad71c777531578f";
 
 #[test]
 fn exact_lookups() {
-    let a = entries(&format!("# synthetic\n{MD5_A}\n  {}  \n", MD5_B.to_uppercase()));
+    let a = entries(&format!(
+        "# synthetic\n{MD5_A}\n  {}  \n",
+        MD5_B.to_uppercase()
+    ));
     let b = entries(&format!("{MD5_A}\n"));
     let sha = entries(&format!("{}\n", "ab".repeat(20)));
     let (sa, sb, ss) = (
@@ -60,25 +63,72 @@ fn exact_lookups() {
         spec("s", HashAlgorithm::Sha1, None),
     );
     let index = HashIndex::build(&[
-        HashList { id: 0, spec: &sa, entries: &a },
-        HashList { id: 1, spec: &sb, entries: &b },
-        HashList { id: 2, spec: &ss, entries: &sha },
+        HashList {
+            id: 0,
+            spec: &sa,
+            entries: &a,
+        },
+        HashList {
+            id: 1,
+            spec: &sb,
+            entries: &b,
+        },
+        HashList {
+            id: 2,
+            spec: &ss,
+            entries: &sha,
+        },
     ])
     .unwrap();
     let cases: &[(&str, HashAlgorithm, String, Vec<Match>)] = &[
-        ("listed twice", HashAlgorithm::Md5, MD5_A.into(), vec![m(0, 2), m(1, 1)]),
-        ("upper-case query", HashAlgorithm::Md5, MD5_A.to_uppercase(), vec![m(0, 2), m(1, 1)]),
-        ("upper-case entry", HashAlgorithm::Md5, MD5_B.into(), vec![m(0, 3)]),
-        ("padded query", HashAlgorithm::Md5, format!(" {MD5_B}\n"), vec![m(0, 3)]),
+        (
+            "listed twice",
+            HashAlgorithm::Md5,
+            MD5_A.into(),
+            vec![m(0, 2), m(1, 1)],
+        ),
+        (
+            "upper-case query",
+            HashAlgorithm::Md5,
+            MD5_A.to_uppercase(),
+            vec![m(0, 2), m(1, 1)],
+        ),
+        (
+            "upper-case entry",
+            HashAlgorithm::Md5,
+            MD5_B.into(),
+            vec![m(0, 3)],
+        ),
+        (
+            "padded query",
+            HashAlgorithm::Md5,
+            format!(" {MD5_B}\n"),
+            vec![m(0, 3)],
+        ),
         ("miss", HashAlgorithm::Md5, "0".repeat(32), vec![]),
         ("wrong algorithm", HashAlgorithm::Sha1, MD5_A.into(), vec![]),
         ("sha1", HashAlgorithm::Sha1, "AB".repeat(20), vec![m(2, 1)]),
-        ("sha256 empty", HashAlgorithm::Sha256, "ab".repeat(32), vec![]),
+        (
+            "sha256 empty",
+            HashAlgorithm::Sha256,
+            "ab".repeat(32),
+            vec![],
+        ),
         ("short", HashAlgorithm::Md5, MD5_A[..31].into(), vec![]),
         ("long", HashAlgorithm::Md5, format!("{MD5_A}0"), vec![]),
-        ("non-hex", HashAlgorithm::Md5, format!("{}g", &MD5_A[..31]), vec![]),
+        (
+            "non-hex",
+            HashAlgorithm::Md5,
+            format!("{}g", &MD5_A[..31]),
+            vec![],
+        ),
         ("empty", HashAlgorithm::Md5, String::new(), vec![]),
-        ("multi-byte", HashAlgorithm::Md5, format!("{}é", &MD5_A[..30]), vec![]),
+        (
+            "multi-byte",
+            HashAlgorithm::Md5,
+            format!("{}é", &MD5_A[..30]),
+            vec![],
+        ),
         ("pdq malformed", HashAlgorithm::Pdq, "zz".repeat(32), vec![]),
     ];
     for (name, alg, query, want) in cases {
@@ -91,21 +141,55 @@ fn exact_lookups() {
 #[test]
 fn bad_digests_name_path_and_line() {
     let cases: &[(&str, HashAlgorithm, &str, &str)] = &[
-        ("short md5", HashAlgorithm::Md5, "# c\nabc\n", "x.txt:2: not a md5 hex digest"),
-        ("sha1 given md5", HashAlgorithm::Sha1, MD5_A, "x.txt:1: not a sha1 hex digest"),
-        ("non-hex pdq", HashAlgorithm::Pdq, &"xy".repeat(32), "x.txt:1: not a pdq hex digest"),
+        (
+            "short md5",
+            HashAlgorithm::Md5,
+            "# c\nabc\n",
+            "x.txt:2: not a md5 hex digest",
+        ),
+        (
+            "sha1 given md5",
+            HashAlgorithm::Sha1,
+            MD5_A,
+            "x.txt:1: not a sha1 hex digest",
+        ),
+        (
+            "non-hex pdq",
+            HashAlgorithm::Pdq,
+            &"xy".repeat(32),
+            "x.txt:1: not a pdq hex digest",
+        ),
     ];
     for (name, alg, text, want) in cases {
         let s = spec("x", *alg, None);
         let e = entries(text);
-        let err = HashIndex::build(&[HashList { id: 0, spec: &s, entries: &e }]).unwrap_err();
+        let err = HashIndex::build(&[HashList {
+            id: 0,
+            spec: &s,
+            entries: &e,
+        }])
+        .unwrap_err();
         assert_eq!(err.to_string(), *want, "case {name}");
     }
     let mut s = spec("x", HashAlgorithm::Md5, None);
     s.algorithm = None;
-    assert!(HashIndex::build(&[HashList { id: 0, spec: &s, entries: &[] }]).is_err());
+    assert!(
+        HashIndex::build(&[HashList {
+            id: 0,
+            spec: &s,
+            entries: &[]
+        }])
+        .is_err()
+    );
     let s = spec("x", HashAlgorithm::Pdq, Some(129));
-    assert!(HashIndex::build(&[HashList { id: 0, spec: &s, entries: &[] }]).is_err());
+    assert!(
+        HashIndex::build(&[HashList {
+            id: 0,
+            spec: &s,
+            entries: &[]
+        }])
+        .is_err()
+    );
 }
 
 /// Distance boundaries, with both the scan (few entries) and the multi-index (many) paths.
@@ -124,16 +208,36 @@ fn pdq_distance_boundaries() {
             spec("narrow", HashAlgorithm::Pdq, Some(10)),
         );
         let index = HashIndex::build(&[
-            HashList { id: 0, spec: &sw, entries: &wide },
-            HashList { id: 1, spec: &sn, entries: &narrow },
+            HashList {
+                id: 0,
+                spec: &sw,
+                entries: &wide,
+            },
+            HashList {
+                id: 1,
+                spec: &sn,
+                entries: &narrow,
+            },
         ])
         .unwrap();
         assert_eq!(index.pdq.is_multi_index(), filler > 0);
         let cases: &[(&str, PdqHash, Vec<Match>)] = &[
             ("exact", base, vec![m(0, 1), m(1, 1)]),
-            ("10 bits", flip(base, (0..10).map(|i| i * 25)), vec![m(0, 1), m(1, 1)]),
-            ("11 bits", flip(base, (0..11).map(|i| i * 23)), vec![m(0, 1)]),
-            ("31 bits, one per chunk", flip(base, (0..31).map(|i| i * 8)), vec![m(0, 1)]),
+            (
+                "10 bits",
+                flip(base, (0..10).map(|i| i * 25)),
+                vec![m(0, 1), m(1, 1)],
+            ),
+            (
+                "11 bits",
+                flip(base, (0..11).map(|i| i * 23)),
+                vec![m(0, 1)],
+            ),
+            (
+                "31 bits, one per chunk",
+                flip(base, (0..31).map(|i| i * 8)),
+                vec![m(0, 1)],
+            ),
             ("31 bits, packed", flip(base, 0..31), vec![m(0, 1)]),
             ("32 bits", flip(base, (0..32).map(|i| i * 8)), vec![]),
             ("unrelated", pdq(2), vec![]),
@@ -192,10 +296,18 @@ fn exact_prefix_table_finds_everything() {
     let text: String = (0..6000).map(|i| hex(i) + "\n").collect();
     let e = entries(&text);
     let s = spec("big", HashAlgorithm::Md5, None);
-    let index = HashIndex::build(&[HashList { id: 3, spec: &s, entries: &e }]).unwrap();
+    let index = HashIndex::build(&[HashList {
+        id: 3,
+        spec: &s,
+        entries: &e,
+    }])
+    .unwrap();
     assert!(!index.md5.starts.is_empty());
     for i in 0..6000 {
-        assert_eq!(index.lookup(HashAlgorithm::Md5, &hex(i)), vec![m(3, i as u32 + 1)]);
+        assert_eq!(
+            index.lookup(HashAlgorithm::Md5, &hex(i)),
+            vec![m(3, i as u32 + 1)]
+        );
     }
     for i in 6000..7000 {
         assert!(index.lookup(HashAlgorithm::Md5, &hex(i)).is_empty());
