@@ -3,5 +3,7 @@
 //!
 //! Modules:
 //! - util: spawning the binary, reading its `listening` line, small HTTP helpers
+//! - evidence: evidence log crash safety (SIGKILL mid-append), export, purge, legal holds
 
+mod evidence;
 mod util;
