@@ -1,8 +1,8 @@
 //! Hash lists: compiling exact digests (MD5, SHA-1, SHA-256) and PDQ perceptual hashes into one
 //! [`HashIndex`], and looking a digest up in it.
 //!
-//! Exact digests live in sorted arrays of fixed-size byte arrays ([`exact`]); PDQ hashes in a
-//! multi-index structure matched by Hamming distance ([`pdq`]). Matches name the list and the line
+//! Exact digests live in sorted arrays of fixed-size byte arrays (`exact.rs`); PDQ hashes in a
+//! multi-index structure matched by Hamming distance (`pdq.rs`). Matches name the list and the line
 //! of the entry, never the digest.
 
 mod exact;
