@@ -62,11 +62,11 @@ fn entries(hexes: &[String]) -> Vec<Entry> {
         .collect()
 }
 
-/// Builds one list into an index, printing load time and the growth of VmRSS.
+/// Builds one list into an index, printing load time, the index's heap size and VmRSS.
 fn load(name: &str, algorithm: HashAlgorithm, hexes: &[String]) -> HashIndex {
+    let before = vm_rss_kib();
     let e = entries(hexes);
     let s = spec(name, algorithm);
-    let before = vm_rss_kib();
     let started = Instant::now();
     let index = HashIndex::build(&[HashList {
         id: 0,
@@ -76,15 +76,14 @@ fn load(name: &str, algorithm: HashAlgorithm, hexes: &[String]) -> HashIndex {
     .expect("synthetic digests are well-formed");
     let took = started.elapsed();
     drop(e);
-    let after = vm_rss_kib();
     eprintln!(
-        "load {name}: {} entries in {:.0} ms; VmRSS {:.1} MiB -> {:.1} MiB (+{:.1} MiB, \
-         entry texts freed)",
+        "load {name}: {} entries in {:.0} ms; index heap {:.1} MiB; VmRSS {:.1} MiB before \
+         the list, {:.1} MiB after (list texts dropped)",
         index.len(algorithm),
         took.as_secs_f64() * 1e3,
+        index.heap_bytes() as f64 / (1024.0 * 1024.0),
         before as f64 / 1024.0,
-        after as f64 / 1024.0,
-        after.saturating_sub(before) as f64 / 1024.0,
+        vm_rss_kib() as f64 / 1024.0,
     );
     index
 }

@@ -49,6 +49,13 @@ impl<const N: usize> ExactSet<N> {
         self.keys.len()
     }
 
+    /// Bytes of heap memory held by the set.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.keys.capacity() * N
+            + self.postings.capacity() * size_of::<Match>()
+            + self.starts.capacity() * 4
+    }
+
     /// The postings of `digest`, sorted by (list, line).
     pub(crate) fn lookup(&self, digest: &[u8; N]) -> Vec<Match> {
         let (lo, hi) = self.range(digest);

@@ -145,6 +145,14 @@ impl HashIndex {
         }
     }
 
+    /// Bytes of heap memory held by the compiled lists (for metrics and capacity planning).
+    pub fn heap_bytes(&self) -> usize {
+        self.md5.heap_bytes()
+            + self.sha1.heap_bytes()
+            + self.sha256.heap_bytes()
+            + self.pdq.heap_bytes()
+    }
+
     /// True when no digest of any algorithm is listed.
     pub fn is_empty(&self) -> bool {
         self.md5.len() + self.sha1.len() + self.sha256.len() + self.pdq.len() == 0

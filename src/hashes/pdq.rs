@@ -19,8 +19,10 @@ const SCAN_LIMIT: usize = 4096;
 /// Largest per-chunk radius probed; above it the number of probes approaches a scan.
 const MAX_RADIUS: u32 = 2;
 
-/// A 256-bit PDQ hash, most significant word first (the order of its hex form).
+/// A 256-bit PDQ hash, most significant word first (the order of its hex form). Aligned to 32
+/// bytes so a hash never straddles two cache lines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(align(32))]
 pub struct PdqHash(pub [u64; 4]);
 
 impl PdqHash {
@@ -71,6 +73,8 @@ pub(crate) struct PdqIndex {
     hashes: Vec<PdqHash>,
     postings: Vec<Match>,
     distances: Vec<u8>,
+    /// The largest of `distances`.
+    max_distance: u32,
     /// Empty: linear scan.
     tables: Vec<ChunkTable>,
     /// XOR masks probed in each chunk: every 16-bit value with at most `radius` bits set.
@@ -92,6 +96,7 @@ impl PdqIndex {
             hashes: Vec::with_capacity(entries.len()),
             postings: Vec::with_capacity(entries.len()),
             distances: Vec::with_capacity(entries.len()),
+            max_distance: max,
             tables: Vec::new(),
             masks: Vec::new(),
         };
@@ -105,35 +110,59 @@ impl PdqIndex {
             index.masks = (0..=u16::MAX)
                 .filter(|m| m.count_ones() <= radius)
                 .collect();
-            index.tables = (0..CHUNKS).map(|c| index.table(c)).collect();
+            index.tables = index.tables();
         }
         index
     }
 
-    fn table(&self, c: usize) -> ChunkTable {
-        let mut starts = vec![0u32; BUCKETS + 1];
+    /// Builds all 16 chunk tables in two passes over the hashes (count, then place), so a
+    /// million hashes are read twice rather than 32 times.
+    fn tables(&self) -> Vec<ChunkTable> {
+        let mut starts = vec![vec![0u32; BUCKETS + 1]; CHUNKS];
         for h in &self.hashes {
-            if let Some(s) = starts.get_mut(usize::from(h.chunk(c)) + 1) {
-                *s += 1;
-            }
-        }
-        for i in 1..starts.len() {
-            let prev = starts.get(i - 1).copied().unwrap_or(0);
-            if let Some(s) = starts.get_mut(i) {
-                *s += prev;
-            }
-        }
-        let mut cursor = starts.clone();
-        let mut ids = vec![0u32; self.hashes.len()];
-        for (id, h) in (0u32..).zip(&self.hashes) {
-            if let Some(pos) = cursor.get_mut(usize::from(h.chunk(c))) {
-                if let Some(slot) = ids.get_mut(*pos as usize) {
-                    *slot = id;
+            for (c, table) in starts.iter_mut().enumerate() {
+                if let Some(s) = table.get_mut(usize::from(h.chunk(c)) + 1) {
+                    *s += 1;
                 }
-                *pos += 1;
             }
         }
-        ChunkTable { starts, ids }
+        for table in &mut starts {
+            let mut sum = 0u32;
+            for s in table.iter_mut() {
+                sum += *s;
+                *s = sum;
+            }
+        }
+        let mut cursors = starts.clone();
+        let mut ids = vec![vec![0u32; self.hashes.len()]; CHUNKS];
+        for (id, h) in (0u32..).zip(&self.hashes) {
+            for (c, (cursor, ids)) in cursors.iter_mut().zip(&mut ids).enumerate() {
+                if let Some(pos) = cursor.get_mut(usize::from(h.chunk(c))) {
+                    if let Some(slot) = ids.get_mut(*pos as usize) {
+                        *slot = id;
+                    }
+                    *pos += 1;
+                }
+            }
+        }
+        starts
+            .into_iter()
+            .zip(ids)
+            .map(|(starts, ids)| ChunkTable { starts, ids })
+            .collect()
+    }
+
+    /// Bytes of heap memory held by the index.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.hashes.capacity() * size_of::<PdqHash>()
+            + self.postings.capacity() * size_of::<Match>()
+            + self.distances.capacity()
+            + self.masks.capacity() * 2
+            + self
+                .tables
+                .iter()
+                .map(|t| (t.starts.capacity() + t.ids.capacity()) * 4)
+                .sum::<usize>()
     }
 
     /// True when lookups probe chunk tables rather than scan.
@@ -177,12 +206,19 @@ impl PdqIndex {
         out
     }
 
+    /// Only a hash within the index-wide maximum costs the further loads of its own distance
+    /// and posting: nearly every candidate is rejected after touching one cache line.
+    #[inline]
     fn verify(&self, query: PdqHash, id: usize, out: &mut Vec<Match>) {
-        if let (Some(&h), Some(&d), Some(&m)) = (
-            self.hashes.get(id),
-            self.distances.get(id),
-            self.postings.get(id),
-        ) && hamming(query, h) <= u32::from(d)
+        let Some(&h) = self.hashes.get(id) else {
+            return;
+        };
+        let distance = hamming(query, h);
+        if distance > self.max_distance {
+            return;
+        }
+        if let (Some(&d), Some(&m)) = (self.distances.get(id), self.postings.get(id))
+            && distance <= u32::from(d)
         {
             out.push(m);
         }
