@@ -313,3 +313,49 @@ fn exact_prefix_table_finds_everything() {
         assert!(index.lookup(HashAlgorithm::Md5, &hex(i)).is_empty());
     }
 }
+
+#[derive(serde::Deserialize)]
+struct DemoCases {
+    case: Vec<DemoCase>,
+}
+
+#[derive(serde::Deserialize)]
+struct DemoCase {
+    name: String,
+    algorithm: HashAlgorithm,
+    query: String,
+    lines: Vec<u32>,
+}
+
+/// The synthetic demo lists compile, and the shared cases in testdata/hashes/ hold against them.
+#[test]
+fn demo_lists_match_shared_cases() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let specs: Vec<ListSpec> = [
+        ("hashes-md5", HashAlgorithm::Md5),
+        ("hashes-pdq", HashAlgorithm::Pdq),
+    ]
+    .into_iter()
+    .map(|(name, alg)| ListSpec {
+        path: root.join("lists").join(format!("{name}.txt")),
+        ..spec(name, alg, None)
+    })
+    .collect();
+    let snap = crate::snapshot::Snapshot::load(&specs).unwrap();
+    let text = std::fs::read_to_string(root.join("testdata/hashes/demo-lookups.toml")).unwrap();
+    let cases: DemoCases = toml::from_str(&text).unwrap();
+    assert!(cases.case.len() >= 9);
+    for c in cases.case {
+        let list = match c.algorithm {
+            HashAlgorithm::Md5 => 0,
+            _ => 1,
+        };
+        let want: Vec<Match> = c.lines.iter().map(|&line| m(list, line)).collect();
+        assert_eq!(
+            snap.hashes.lookup(c.algorithm, &c.query),
+            want,
+            "case {}",
+            c.name
+        );
+    }
+}
