@@ -2,7 +2,7 @@
 //! atomic rewrites (write temp, fsync, rename, fsync directory) for retention and legal holds.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::read::{RecordFilter, read_file};
+use super::read::{RecordFilter, for_each_record, read_file};
 use super::{EvidenceConfig, EvidenceError, EvidenceRecord, ReadOutcome, RetentionPolicy};
 
 /// Evidence is personal data about suspected offences: owner read/write only.
@@ -176,27 +176,64 @@ impl EvidenceLog {
         mut keep: impl FnMut(&mut EvidenceRecord) -> bool,
     ) -> Result<usize, EvidenceError> {
         let mut file = self.lock();
-        let outcome = read_file(&self.path)?;
-        let before = outcome.records.clone();
-        let mut records = outcome.records;
-        records.retain_mut(|r| keep(r));
-        if records == before && outcome.skipped == 0 {
-            return Ok(0);
-        }
         let err = |source| EvidenceError::Rewrite {
             path: self.path.clone(),
             source,
         };
+        let source = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(source) => {
+                return Err(EvidenceError::Read {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
         let tmp = temp_path(&self.path);
-        let written = write_records(&tmp, &records);
-        if let Err(source) = written {
+        // Streams record by record so a year of evidence never has to fit in memory.
+        let streamed = (|| {
+            let out = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(FILE_MODE)
+                .open(&tmp)?;
+            let mut w = BufWriter::with_capacity(1 << 16, out);
+            let mut changed = false;
+            let mut write_error = None;
+            let skipped = for_each_record(BufReader::with_capacity(1 << 16, source), |r| {
+                let mut r2 = r.clone();
+                let kept = keep(&mut r2);
+                changed |= !kept || r2 != r;
+                if kept && write_error.is_none() {
+                    let line = serde_json::to_writer(&mut w, &r2)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| w.write_all(b"\n"));
+                    write_error = line.err();
+                }
+            })?;
+            if let Some(e) = write_error {
+                return Err(e);
+            }
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            Ok((changed || skipped > 0, skipped))
+        })();
+        let (changed, skipped) = match streamed {
+            Ok(done) => done,
+            Err(source) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(err(source));
+            }
+        };
+        if !changed {
             let _ = std::fs::remove_file(&tmp);
-            return Err(err(source));
+            return Ok(0);
         }
         std::fs::rename(&tmp, &self.path).map_err(err)?;
         sync_dir(&self.path).map_err(err)?;
         *file = open_append(&self.path)?.0;
-        Ok(outcome.skipped)
+        Ok(skipped)
     }
 
     fn lock(&self) -> MutexGuard<'_, File> {
@@ -269,22 +306,6 @@ fn temp_path(path: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.rewrite"))
-}
-
-fn write_records(tmp: &Path, records: &[EvidenceRecord]) -> std::io::Result<()> {
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(FILE_MODE)
-        .open(tmp)?;
-    let mut w = BufWriter::with_capacity(1 << 16, file);
-    for r in records {
-        serde_json::to_writer(&mut w, r)?;
-        w.write_all(b"\n")?;
-    }
-    let file = w.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()
 }
 
 /// Makes a create or rename in `path`'s directory durable.

@@ -165,6 +165,7 @@ fn purge_honours_retention_and_legal_hold() {
     assert_eq!(log.read().unwrap().records.len(), 4);
     // Nothing to do: no rewrite, same counts shape.
     assert_eq!(log.purge(now).unwrap().purged, 0);
+    assert!(!dir.path().join(".e.jsonl.rewrite").exists());
 }
 
 #[test]
@@ -264,4 +265,60 @@ fn config_section() {
     assert_eq!(got.get("x-uploader-id").map(String::as_str), Some("u-42"));
     assert_eq!(got.get("x-long").map(String::len), Some(256));
     assert!(!got.contains_key("cookie"));
+}
+
+#[test]
+fn concurrent_appends_never_interleave() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.jsonl");
+    let log = std::sync::Arc::new(EvidenceLog::open(&path, RetentionPolicy::default()).unwrap());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    let mut r = record(&format!("t{t}"), t0());
+                    r.url = Some(format!("https://example.test/{t}/{i}/{}", "x".repeat(5000)));
+                    log.append(&r).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let got = read_file(&path).unwrap();
+    assert_eq!((got.records.len(), got.skipped), (200, 0));
+    for t in 0..4 {
+        let urls: Vec<&str> = got
+            .records
+            .iter()
+            .filter(|r| r.list == format!("t{t}"))
+            .filter_map(|r| r.url.as_deref())
+            .collect();
+        let want: Vec<String> = (0..50)
+            .map(|i| format!("https://example.test/{t}/{i}/{}", "x".repeat(5000)))
+            .collect();
+        assert_eq!(urls, want, "thread {t} in order");
+    }
+}
+
+#[test]
+fn purge_drops_torn_lines_and_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.jsonl");
+    let a = line(&record("a", t0()));
+    std::fs::write(&path, format!("{a}garbage\n{a}")).unwrap();
+    let log = EvidenceLog::open(&path, RetentionPolicy::default()).unwrap();
+    let counts = log.purge(t0()).unwrap();
+    assert_eq!(
+        counts,
+        PurgeCounts {
+            kept: 2,
+            purged: 0,
+            held: 0,
+            skipped: 1
+        }
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{a}{a}"));
 }
