@@ -59,7 +59,9 @@ pub enum HashListError {
 }
 
 /// Compiled hash lists: one exact set per digest algorithm and one PDQ index.
-#[derive(Debug, Default)]
+///
+/// `Debug` shows counts only, so printing a snapshot never dumps listed digests.
+#[derive(Default)]
 pub struct HashIndex {
     md5: ExactSet<16>,
     sha1: ExactSet<20>,
@@ -156,6 +158,17 @@ impl HashIndex {
     /// True when no digest of any algorithm is listed.
     pub fn is_empty(&self) -> bool {
         self.md5.len() + self.sha1.len() + self.sha256.len() + self.pdq.len() == 0
+    }
+}
+
+impl std::fmt::Debug for HashIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashIndex")
+            .field("md5", &self.md5.len())
+            .field("sha1", &self.sha1.len())
+            .field("sha256", &self.sha256.len())
+            .field("pdq", &self.pdq.len())
+            .finish()
     }
 }
 

@@ -136,6 +136,11 @@ fn exact_lookups() {
     }
     assert_eq!(index.len(HashAlgorithm::Md5), 3);
     assert!(!index.is_empty());
+    assert_eq!(
+        format!("{index:?}"),
+        "HashIndex { md5: 3, sha1: 1, sha256: 0, pdq: 0 }",
+        "Debug never shows digests"
+    );
 }
 
 #[test]
