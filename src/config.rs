@@ -399,23 +399,11 @@ impl Config {
         let routes: Vec<RouteSpec> = section(&file, "routes", sections.routes, &mut problems);
         let mut lists: Vec<ListSpec> = section(&file, "lists", sections.lists, &mut problems);
         let signpost: SignpostConfig = section(&file, "signpost", sections.signpost, &mut problems);
-        let evidence: Option<crate::evidence::EvidenceConfig> = match sections.evidence {
-            None => None,
-            Some(v) => Some(section(&file, "evidence", Some(v), &mut problems)),
-        };
+        let evidence: Option<crate::evidence::EvidenceConfig> = optional(&file, "evidence", sections.evidence, &mut problems);
         let mut admin: AdminSection = section(&file, "admin", sections.admin, &mut problems);
         let mut bundles: Vec<BundleConfig> =
             section(&file, "bundles", sections.bundles, &mut problems);
-        let mut gate: Option<crate::gate::GateConfig> = match sections.gate {
-            None => None,
-            Some(v) => match crate::gate::GateConfig::deserialize(v) {
-                Ok(g) => Some(g),
-                Err(e) => {
-                    problems.push(format!("{file}: gate: {}", one_line(&e.to_string())));
-                    None
-                }
-            },
-        };
+        let mut gate: Option<crate::gate::GateConfig> = optional(&file, "gate", sections.gate, &mut problems);
         let reload: ReloadSection = section(&file, "reload", sections.reload, &mut problems);
         for (i, b) in bundles.iter_mut().enumerate() {
             if b.dir.is_relative() {
@@ -498,10 +486,13 @@ impl Config {
             problems.push(format!("{file}: signpost: {p}"));
         }
         let mut evidence = evidence;
-        if let Some(ev) = evidence.as_mut()
-            && ev.path.is_relative()
-        {
-            ev.path = base.join(&ev.path);
+        if let Some(ev) = evidence.as_mut() {
+            if ev.path.is_relative() {
+                ev.path = base.join(&ev.path);
+            }
+            for p in ev.problems() {
+                problems.push(format!("{file}: evidence: {p}"));
+            }
         }
         if !problems.is_empty() {
             return Err(ConfigError { problems });
@@ -545,6 +536,16 @@ fn section<T: DeserializeOwned + Default>(
         Err(e) => {
             problems.push(format!("{file}: {key}: {}", one_line(&e.to_string())));
             T::default()
+        }
+    }
+}
+
+fn optional<T: DeserializeOwned>(file: &str, key: &str, value: Option<toml::Value>, problems: &mut Vec<String>) -> Option<T> {
+    match T::deserialize(value?) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            problems.push(format!("{file}: {key}: {}", one_line(&e.to_string())));
+            None
         }
     }
 }

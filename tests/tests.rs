@@ -9,10 +9,12 @@
 //! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
 //! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
 //! - reload: file watching (in place, rename, recreate, symlink swap) and the admin list API
+//! - evidence: evidence log crash safety (SIGKILL mid-append), export, purge, legal holds
 
 mod browser;
 mod bundles;
 mod demo;
+mod evidence;
 mod inspect;
 mod proxy;
 mod reload;
