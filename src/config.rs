@@ -399,11 +399,13 @@ impl Config {
         let routes: Vec<RouteSpec> = section(&file, "routes", sections.routes, &mut problems);
         let mut lists: Vec<ListSpec> = section(&file, "lists", sections.lists, &mut problems);
         let signpost: SignpostConfig = section(&file, "signpost", sections.signpost, &mut problems);
-        let evidence: Option<crate::evidence::EvidenceConfig> = optional(&file, "evidence", sections.evidence, &mut problems);
+        let evidence: Option<crate::evidence::EvidenceConfig> =
+            optional(&file, "evidence", sections.evidence, &mut problems);
         let mut admin: AdminSection = section(&file, "admin", sections.admin, &mut problems);
         let mut bundles: Vec<BundleConfig> =
             section(&file, "bundles", sections.bundles, &mut problems);
-        let mut gate: Option<crate::gate::GateConfig> = optional(&file, "gate", sections.gate, &mut problems);
+        let mut gate: Option<crate::gate::GateConfig> =
+            optional(&file, "gate", sections.gate, &mut problems);
         let reload: ReloadSection = section(&file, "reload", sections.reload, &mut problems);
         for (i, b) in bundles.iter_mut().enumerate() {
             if b.dir.is_relative() {
@@ -540,7 +542,12 @@ fn section<T: DeserializeOwned + Default>(
     }
 }
 
-fn optional<T: DeserializeOwned>(file: &str, key: &str, value: Option<toml::Value>, problems: &mut Vec<String>) -> Option<T> {
+fn optional<T: DeserializeOwned>(
+    file: &str,
+    key: &str,
+    value: Option<toml::Value>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
     match T::deserialize(value?) {
         Ok(v) => Some(v),
         Err(e) => {

@@ -41,8 +41,8 @@ pub fn check_texts(snapshot: &Snapshot, texts: &[String], categories: &[String])
 pub struct ListedHit {
     /// The matched list entry.
     pub m: Match,
-    /// `url` or `hash`.
-    pub kind: &'static str,
+    /// URL or hash.
+    pub kind: crate::evidence::MatchKind,
     /// The URL (as found in the hit) for URL matches and as context for hash matches.
     pub url: Option<String>,
     /// The hash value and algorithm for hash matches.
@@ -62,7 +62,7 @@ pub fn listed(
         for m in snapshot.urls.lookup(url) {
             out.push(ListedHit {
                 m,
-                kind: "url",
+                kind: crate::evidence::MatchKind::Url,
                 url: Some(url.to_owned()),
                 hash: None,
             });
@@ -73,7 +73,7 @@ pub fn listed(
             for m in snapshot.hashes.lookup(field.algorithm, value) {
                 out.push(ListedHit {
                     m,
-                    kind: "hash",
+                    kind: crate::evidence::MatchKind::Hash,
                     url: url.map(str::to_owned),
                     hash: Some((field.algorithm, value.to_owned())),
                 });

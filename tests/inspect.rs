@@ -9,14 +9,24 @@ fn config(up: &Upstream, lists: bool) -> String {
         "[upstream]\nurl = \"{}\"\n[limits]\nmax_request_body = 1024\nmax_response_body = 1048576\nresponse_timeout_ms = 2000\n",
         up.url()
     );
-    for (name, path) in [("json", "/json"), ("gzip", "/gzip"), ("garbage", "/garbage"), ("bomb", "/bomb"), ("big", "/big"), ("echo", "/echo")] {
+    for (name, path) in [
+        ("json", "/json"),
+        ("gzip", "/gzip"),
+        ("garbage", "/garbage"),
+        ("bomb", "/bomb"),
+        ("big", "/big"),
+        ("echo", "/echo"),
+    ] {
         c.push_str(&format!(
             "[[routes]]\nname = \"{name}\"\npath = \"{path}\"\nkind = \"search\"\nengine = \"generic\"\n[routes.generic]\nhits = \"/hits\"\ntotal = \"/total\"\nurl = \"/url\"\ntitle = \"/title\"\n"
         ));
     }
     c.push_str("[[routes]]\nname = \"suggest\"\npath = \"/suggest-garbage\"\nkind = \"suggest\"\nengine = \"opensearch-suggest\"\n");
     if lists {
-        c.push_str(&format!("[[lists]]\nname = \"terms\"\nkind = \"terms\"\npath = \"{}\"\n", util::root().join("lists/terms.txt").display()));
+        c.push_str(&format!(
+            "[[lists]]\nname = \"terms\"\nkind = \"terms\"\npath = \"{}\"\n",
+            util::root().join("lists/terms.txt").display()
+        ));
     }
     c
 }
@@ -26,9 +36,19 @@ fn oversize_inspected_body_is_413_without_contacting_upstream() {
     let up = Upstream::start();
     let p = Proxy::serve(&config(&up, true), &[]);
     let before = up.connections.load(std::sync::atomic::Ordering::SeqCst);
-    let r = request(p.proxy, "POST", "/echo", &[("content-type", "application/json")], &vec![b'x'; 4096]);
+    let r = request(
+        p.proxy,
+        "POST",
+        "/echo",
+        &[("content-type", "application/json")],
+        &vec![b'x'; 4096],
+    );
     assert_eq!(r.status, 413);
-    assert_eq!(up.connections.load(std::sync::atomic::Ordering::SeqCst), before, "upstream was contacted");
+    assert_eq!(
+        up.connections.load(std::sync::atomic::Ordering::SeqCst),
+        before,
+        "upstream was contacted"
+    );
     // Pass-through routes are not limited.
     let r = request(p.proxy, "POST", "/sink", &[], &vec![b'x'; 4096]);
     assert_eq!(r.status, 200);
@@ -48,7 +68,10 @@ fn unusable_upstream_responses_fail_closed() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), serde_json::json!(["ga", []]));
     let m = get(p.admin, "/metrics", &[]).text();
-    assert!(m.contains("searchward_fail_closed_total{route=\"bomb\",reason=\"upstream_unusable\"} 1"), "{m}");
+    assert!(
+        m.contains("searchward_fail_closed_total{route=\"bomb\",reason=\"upstream_unusable\"} 1"),
+        "{m}"
+    );
 }
 
 #[test]

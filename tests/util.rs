@@ -380,7 +380,9 @@ async fn upstream_handler(
             );
             Response::new(StreamBody::new(stream).boxed())
         }
-        "/garbage" => Response::new(Full::new(Bytes::from_static(b"{\"hits\": [ not json")).boxed()),
+        "/garbage" => {
+            Response::new(Full::new(Bytes::from_static(b"{\"hits\": [ not json")).boxed())
+        }
         "/json" => Response::builder()
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from_static(CLEAN_JSON)).boxed())

@@ -262,6 +262,9 @@ impl Ctx<'_> {
             Err(_) => return self.safe(ProxyError::UpstreamUnusable),
         };
         self.count_listed(snapshot, &filter);
+        let found: Vec<&policy::ListedHit> = filter.listed.iter().map(|(h, _)| h).collect();
+        self.record_evidence(snapshot, &found, crate::evidence::Stage::Query)
+            .await;
         Ok(match rewritten {
             None => rebuild(rparts, raw, false),
             Some(body) => rebuild(rparts, Bytes::from(body), true),
@@ -283,6 +286,59 @@ impl Ctx<'_> {
         }
         if filter.suggestions_removed > 0 {
             m.hits("terms", "suggestion_removed", filter.suggestions_removed);
+        }
+    }
+
+    /// Appends one evidence record per URL or hash match (fsynced, off the async threads). A
+    /// failure is logged and counted; it does not change the response.
+    async fn record_evidence(
+        &self,
+        snapshot: &Snapshot,
+        found: &[&policy::ListedHit],
+        stage: crate::evidence::Stage,
+    ) {
+        let Some(log) = self.state.evidence.clone() else {
+            return;
+        };
+        if found.is_empty() {
+            return;
+        }
+        let headers = self
+            .state
+            .config
+            .evidence
+            .as_ref()
+            .map(|c| c.capture_headers(&self.parts.headers))
+            .unwrap_or_default();
+        let now = std::time::SystemTime::now();
+        let records: Vec<crate::evidence::EvidenceRecord> = found
+            .iter()
+            .map(|h| crate::evidence::EvidenceRecord {
+                time: now,
+                route: self.route.name.clone(),
+                list: list_name(snapshot, h.m.list).to_owned(),
+                list_version: snapshot
+                    .list(h.m.list)
+                    .map(|l| l.version.clone())
+                    .unwrap_or_default(),
+                kind: h.kind,
+                stage,
+                entry: Some(h.m.line),
+                url: h.url.clone(),
+                hash: h.hash.as_ref().map(|(_, v)| v.clone()),
+                algorithm: h.hash.as_ref().map(|(a, _)| *a),
+                headers: headers.clone(),
+                legal_hold: false,
+            })
+            .collect();
+        let result =
+            tokio::task::spawn_blocking(move || records.iter().try_for_each(|r| log.append(r)))
+                .await;
+        if !matches!(result, Ok(Ok(()))) {
+            self.state
+                .metrics
+                .fail_closed(&self.route.name, "evidence_write");
+            tracing::error!(route = %self.route.name, "evidence record could not be written");
         }
     }
 

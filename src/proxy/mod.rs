@@ -48,6 +48,8 @@ pub struct State {
     pub admin_token: Option<[u8; 32]>,
     /// Failed admin authentications in the current window (brute-force throttle).
     pub admin_failures: crate::admin::Throttle,
+    /// Evidence log of URL and hash matches, when configured.
+    pub evidence: Option<Arc<crate::evidence::EvidenceLog>>,
 }
 
 /// Why the proxy state could not be built from a config.
@@ -98,6 +100,15 @@ impl State {
                 what: "admin.audit_log".into(),
                 source,
             })?;
+        let evidence = config
+            .evidence
+            .as_ref()
+            .map(|c| crate::evidence::EvidenceLog::from_config(c).map(Arc::new))
+            .transpose()
+            .map_err(|e| StateError::Io {
+                what: "evidence.path".into(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
         let admin_token =
             crate::admin::load_token(config.admin.token_file.as_deref()).map_err(|source| {
                 StateError::Io {
@@ -128,6 +139,7 @@ impl State {
             audit,
             admin_token,
             admin_failures: crate::admin::Throttle::default(),
+            evidence,
         })
     }
 }
