@@ -207,7 +207,11 @@ mod tests {
             ("combining diacritics", "zo\u{308}rve\u{301}xil", "zorvexil"),
             ("cyrillic homoglyphs", "zоrvеxіl", "zorvexil"),
             ("greek capitals", "ΖΟRVΕΧΙL", "zorvexil"),
-            ("zero width and bidi", "zor\u{200b}ve\u{202e}x\u{ad}il\u{e0041}", "zorvexil"),
+            (
+                "zero width and bidi",
+                "zor\u{200b}ve\u{202e}x\u{ad}il\u{e0041}",
+                "zorvexil",
+            ),
             ("variation selector", "zor\u{fe0f}vexil", "zorvexil"),
             ("cyrillic word stays itself", "привет", "пpивeт"),
             ("han untouched", "世界", "世界"),

@@ -40,7 +40,12 @@ mod tests {
     #[test]
     fn canonical_and_skeleton_table() {
         let cases = [
-            ("plain", "Zorvexil Quandrith", "zorvexil quandrith", "zorvexil quandrith"),
+            (
+                "plain",
+                "Zorvexil Quandrith",
+                "zorvexil quandrith",
+                "zorvexil quandrith",
+            ),
             ("dotted", "V.E.L.V.E.T", "v e l v e t", "v e l v e t"),
             ("leet", "Z0rv3x1l", "z0rv3x1l", "zorvexil"),
             ("cjk", "世界 abc", "世界 abc", "世界 abc"),
