@@ -3,5 +3,7 @@
 //!
 //! Modules:
 //! - util: spawning the binary, reading its `listening` line, small HTTP helpers
+//! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
 
+mod check_cli;
 mod util;
