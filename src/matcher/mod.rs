@@ -93,7 +93,8 @@ pub struct TermMatcher {
 pub struct Scratch {
     views: Views,
     typo_ranges: Vec<(u32, u32)>,
-    typo_ids: Vec<u32>,
+    typo_spans: Vec<(u32, u32)>,
+    typo_bytes: Vec<u8>,
     hits: Vec<Hit>,
     hay: String,
     marks: Vec<(usize, usize)>,
@@ -218,7 +219,8 @@ impl TermMatcher {
         let Scratch {
             views,
             typo_ranges,
-            typo_ids,
+            typo_spans,
+            typo_bytes,
             hits,
             hay,
             marks,
@@ -236,9 +238,9 @@ impl TermMatcher {
                 view,
                 skeleton,
                 prefix_lists: self.prefix_lists,
-                typo: &self.typos,
                 typo_ranges,
-                typo_ids,
+                typo_spans,
+                typo_bytes,
                 budget: 0,
                 first: 0,
             }
@@ -260,13 +262,14 @@ impl TermMatcher {
 
     fn collect_typos(&self, scratch: &mut Scratch) {
         scratch.typo_ranges.clear();
-        scratch.typo_ids.clear();
+        scratch.typo_spans.clear();
+        scratch.typo_bytes.clear();
         if self.typos.is_empty() {
             return;
         }
         let view = &scratch.views.skeleton;
         for t in &view.tokens {
-            let s = scratch.typo_ids.len() as u32;
+            let s = scratch.typo_spans.len() as u32;
             let first = view.first(t);
             if first.is_ascii() && first.len() + 1 >= MIN_TYPO_LEN {
                 // An `i`/`l` ambiguity is read as `i`: reading it wrong costs the one edit.
@@ -277,9 +280,13 @@ impl TermMatcher {
                         scratch.key.push(b);
                     }
                 }
-                self.typos.corrections(&scratch.key, &mut scratch.typo_ids);
+                self.typos.corrections(
+                    &scratch.key,
+                    &mut scratch.typo_bytes,
+                    &mut scratch.typo_spans,
+                );
             }
-            scratch.typo_ranges.push((s, scratch.typo_ids.len() as u32));
+            scratch.typo_ranges.push((s, scratch.typo_spans.len() as u32));
         }
     }
 

@@ -12,94 +12,121 @@ pub const MIN_TYPO_LEN: usize = 7;
 const MAX_TYPO_LEN: usize = 40;
 const INLINE: u64 = 1 << 63;
 
-/// The deletion index of the listed long tokens.
+/// Value code of a key that is a listed token itself (not one of its deletions).
+const SELF: u16 = 0xFFFF;
+
+/// The deletion index of the listed long tokens: keys are the tokens and their one-letter
+/// deletions; a key's value says how to rebuild the token from it (the deleted position and
+/// letter), which keeps the values few and the FST small.
 #[derive(Debug, Default)]
 pub(super) struct TypoIndex {
-    vocab: Vec<u8>,
-    offsets: Vec<u32>,
     map: fst::Map<Vec<u8>>,
-    multi: Vec<u32>,
+    multi: Vec<u16>,
+    tokens: usize,
 }
 
 impl TypoIndex {
     /// Builds the index over `tokens` (ASCII skeleton tokens of 7+ letters; any order, duplicates
     /// allowed).
     pub fn build(mut tokens: Vec<Vec<u8>>) -> Result<Self, MatcherError> {
+        tokens.retain(|t| t.len() >= MIN_TYPO_LEN && t.len() <= MAX_TYPO_LEN);
         tokens.sort_unstable();
         tokens.dedup();
-        let mut vocab = Vec::new();
-        let mut offsets = Vec::with_capacity(tokens.len() + 1);
-        let mut variants: Vec<(Vec<u8>, u32)> = Vec::new();
-        for (id, t) in tokens.iter().enumerate() {
-            let id = u32::try_from(id).map_err(|_| MatcherError::TooLarge)?;
-            offsets.push(u32::try_from(vocab.len()).map_err(|_| MatcherError::TooLarge)?);
-            vocab.extend_from_slice(t);
-            variants.push((t.clone(), id));
-            for i in 0..t.len() {
-                if i > 0 && t[i] == t[i - 1] {
-                    continue;
-                }
-                let mut d = Vec::with_capacity(t.len() - 1);
-                d.extend_from_slice(&t[..i]);
-                d.extend_from_slice(&t[i + 1..]);
-                variants.push((d, id));
-            }
-        }
-        offsets.push(u32::try_from(vocab.len()).map_err(|_| MatcherError::TooLarge)?);
-        drop(tokens);
-        variants.sort_unstable();
-        variants.dedup();
         let mut builder = fst::MapBuilder::memory();
         let mut multi = Vec::new();
-        let mut i = 0;
-        while i < variants.len() {
-            let mut j = i + 1;
-            while j < variants.len() && variants[j].0 == variants[i].0 {
-                j += 1;
+        let mut used = [false; 256];
+        for t in &tokens {
+            used[usize::from(t[0])] = true;
+            used[usize::from(t[1])] = true;
+        }
+        // One first byte at a time, so only a slice of the deletions is ever in memory.
+        let mut items: Vec<(u64, u32, u8)> = Vec::new();
+        let mut key = Vec::with_capacity(MAX_TYPO_LEN);
+        let mut next = Vec::with_capacity(MAX_TYPO_LEN);
+        for first in (0..=255u8).filter(|&b| used[usize::from(b)]) {
+            items.clear();
+            for (id, t) in tokens.iter().enumerate() {
+                let id = u32::try_from(id).map_err(|_| MatcherError::TooLarge)?;
+                if t[0] == first {
+                    items.push((prefix(t, NO_DELETION), id, NO_DELETION));
+                    for i in 1..t.len() {
+                        if t[i] != t[i - 1] {
+                            items.push((prefix(t, i as u8), id, i as u8));
+                        }
+                    }
+                }
+                if t[1] == first {
+                    items.push((prefix(t, 0), id, 0));
+                }
             }
-            let value = if j - i == 1 {
-                INLINE | u64::from(variants[i].1)
-            } else {
-                let start = multi.len() as u64;
-                multi.extend(variants[i..j].iter().map(|v| v.1));
-                (((j - i) as u64) << 32) | start
+            let variant = |&(_, id, pos): &(u64, u32, u8), out: &mut Vec<u8>| {
+                out.clear();
+                let t = &tokens[id as usize];
+                out.extend(t.iter().enumerate().filter(|&(i, _)| i != usize::from(pos)).map(|(_, &b)| b));
             };
-            builder
-                .insert(&variants[i].0, value)
-                .map_err(MatcherError::Index)?;
-            i = j;
+            let (mut ka, mut kb) = (Vec::new(), Vec::new());
+            items.sort_unstable_by(|a, b| {
+                a.0.cmp(&b.0).then_with(|| {
+                    variant(a, &mut ka);
+                    variant(b, &mut kb);
+                    ka.cmp(&kb)
+                })
+            });
+            let mut i = 0;
+            while i < items.len() {
+                variant(&items[i], &mut key);
+                let mut j = i + 1;
+                while j < items.len() && items[j].0 == items[i].0 {
+                    variant(&items[j], &mut next);
+                    if next != key {
+                        break;
+                    }
+                    j += 1;
+                }
+                let code = |it: &(u64, u32, u8)| {
+                    if it.2 == NO_DELETION {
+                        SELF
+                    } else {
+                        let t = &tokens[it.1 as usize];
+                        (u16::from(it.2) << 8) | u16::from(t[usize::from(it.2)])
+                    }
+                };
+                let value = if j - i == 1 {
+                    INLINE | u64::from(code(&items[i]))
+                } else {
+                    let start = multi.len() as u64;
+                    let before = multi.len();
+                    multi.extend(items[i..j].iter().map(code));
+                    multi[before..].sort_unstable();
+                    multi.dedup_by(|a, b| a == b);
+                    ((multi.len() - before) as u64) << 32 | start
+                };
+                builder.insert(&key, value).map_err(MatcherError::Index)?;
+                i = j;
+            }
         }
         let map = fst::Map::new(builder.into_inner().map_err(MatcherError::Index)?)
             .map_err(MatcherError::Index)?;
         Ok(TypoIndex {
-            vocab,
-            offsets,
             map,
             multi,
+            tokens: tokens.len(),
         })
     }
 
     /// True when no list asked for typo tolerance.
     pub fn is_empty(&self) -> bool {
-        self.offsets.len() <= 1
+        self.tokens == 0
     }
 
     /// Bytes used by the index.
     pub fn heap_bytes(&self) -> usize {
-        self.vocab.len() + self.offsets.len() * 4 + self.map.as_fst().size() + self.multi.len() * 4
+        self.map.as_fst().size() + self.multi.len() * 2
     }
 
-    /// The listed token with id `id`.
-    pub fn token(&self, id: u32) -> &[u8] {
-        let i = id as usize;
-        match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(&s), Some(&e)) => self.vocab.get(s as usize..e as usize).unwrap_or(&[]),
-            _ => &[],
-        }
-    }
-
-    /// Pushes the ids of listed tokens one edit away from `q` (never `q` itself) onto `out`.
-    pub fn corrections(&self, q: &[u8], out: &mut Vec<u32>) {
+    /// Appends the listed tokens one edit away from `q` (never `q` itself) to `out`, each as a
+    /// byte range of `arena`.
+    pub fn corrections(&self, q: &[u8], arena: &mut Vec<u8>, out: &mut Vec<(u32, u32)>) {
         if self.is_empty() || q.len() + 1 < MIN_TYPO_LEN || q.len() > MAX_TYPO_LEN {
             return;
         }
@@ -107,45 +134,38 @@ impl TypoIndex {
         let fst = self.map.as_fst();
         // Walk q's own path once; deleting q[i] continues from the node reached after q[..i].
         let mut node = fst.root();
-        let mut out_acc = Output::zero();
+        let mut acc = Output::zero();
         for i in 0..=q.len() {
             if i < q.len() && (i == 0 || q[i] != q[i - 1]) {
-                self.finish(fst, node, out_acc, &q[i + 1..], q, out);
+                self.finish(fst, node, acc, i, q, arena, out, first);
             }
             if i == q.len() {
                 if node.is_final() {
-                    self.candidates(out_acc.cat(node.final_output()), q, out);
+                    self.candidates(acc.cat(node.final_output()), None, q, arena, out, first);
                 }
                 break;
             }
             let Some(t) = node.find_input(q[i]).map(|k| node.transition(k)) else {
                 break;
             };
-            out_acc = out_acc.cat(t.out);
+            acc = acc.cat(t.out);
             node = fst.node(t.addr);
         }
-        let tail = out.get_mut(first..).unwrap_or(&mut []);
-        tail.sort_unstable();
-        let mut w = first;
-        for r in first..out.len() {
-            if r == first || out[r] != out[w - 1] {
-                out[w] = out[r];
-                w += 1;
-            }
-        }
-        out.truncate(w);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn finish<'f>(
         &self,
         fst: &'f fst::raw::Fst<Vec<u8>>,
         mut node: Node<'f>,
         mut acc: Output,
-        rest: &[u8],
+        deleted: usize,
         q: &[u8],
-        out: &mut Vec<u32>,
+        arena: &mut Vec<u8>,
+        out: &mut Vec<(u32, u32)>,
+        first: usize,
     ) {
-        for &b in rest {
+        for &b in q.get(deleted + 1..).unwrap_or(&[]) {
             let Some(t) = node.find_input(b).map(|k| node.transition(k)) else {
                 return;
             };
@@ -153,28 +173,76 @@ impl TypoIndex {
             node = fst.node(t.addr);
         }
         if node.is_final() {
-            self.candidates(acc.cat(node.final_output()), q, out);
+            let v = acc.cat(node.final_output());
+            self.candidates(v, Some(deleted), q, arena, out, first);
         }
     }
 
-    fn candidates(&self, value: Output, q: &[u8], out: &mut Vec<u32>) {
+    /// Rebuilds the listed tokens behind a found key (`q`, or `q` less the byte at `deleted`),
+    /// keeping those one edit from `q` and not yet found.
+    fn candidates(
+        &self,
+        value: Output,
+        deleted: Option<usize>,
+        q: &[u8],
+        arena: &mut Vec<u8>,
+        out: &mut Vec<(u32, u32)>,
+        first: usize,
+    ) {
         let v = value.value();
-        let mut check = |id: u32| {
-            let t = self.token(id);
-            if t != q && within_one_edit(q, t) {
-                out.push(id);
-            }
-        };
-        if v & INLINE != 0 {
-            check(v as u32);
+        let codes: &[u16] = if v & INLINE != 0 {
+            &[v as u16]
         } else {
             let start = (v & 0xFFFF_FFFF) as usize;
             let len = (v >> 32) as usize;
-            for &id in self.multi.get(start..start + len).unwrap_or(&[]) {
-                check(id);
+            self.multi.get(start..start + len).unwrap_or(&[])
+        };
+        let key = |k: usize| match deleted {
+            Some(d) if k >= d => q.get(k + 1).copied(),
+            _ => q.get(k).copied(),
+        };
+        let key_len = q.len() - usize::from(deleted.is_some());
+        for &code in codes {
+            let s = arena.len();
+            if code == SELF {
+                arena.extend((0..key_len).filter_map(key));
+            } else {
+                let (pos, byte) = (usize::from(code >> 8), code as u8);
+                arena.extend((0..pos.min(key_len)).filter_map(key));
+                arena.push(byte);
+                arena.extend((pos.min(key_len)..key_len).filter_map(key));
+            }
+            let cand = arena.get(s..).unwrap_or(&[]);
+            let known = out.get(first..).unwrap_or(&[]).iter().any(|&(a, b)| {
+                arena.get(a as usize..b as usize) == Some(cand)
+            });
+            if cand == q || known || !within_one_edit(q, cand) {
+                arena.truncate(s);
+            } else {
+                out.push((s as u32, arena.len() as u32));
             }
         }
     }
+}
+
+/// Marks the token itself among the deletion positions.
+const NO_DELETION: u8 = u8::MAX;
+
+/// The first eight bytes of `t` less the byte at `deleted`, big-endian, for fast sorting.
+fn prefix(t: &[u8], deleted: u8) -> u64 {
+    let mut p = 0u64;
+    let mut n = 0;
+    for (i, &b) in t.iter().enumerate() {
+        if i == usize::from(deleted) {
+            continue;
+        }
+        if n == 8 {
+            break;
+        }
+        p |= u64::from(b) << (56 - 8 * n);
+        n += 1;
+    }
+    p
 }
 
 /// True when `a` and `b` differ by at most one insertion, deletion, substitution or
@@ -231,23 +299,33 @@ mod tests {
 
     #[test]
     fn corrections_find_each_edit_kind() {
-        let idx = TypoIndex::build(vec![b"zorvexil".to_vec(), b"quandrith".to_vec()]).unwrap();
-        for q in [
-            "zorvaxil",
-            "zorvexxil",
-            "zorvxil",
-            "zorvxeil",
-            "quandirth",
-            "qandrith",
-        ] {
-            let mut out = Vec::new();
-            idx.corrections(q.as_bytes(), &mut out);
-            assert_eq!(out.len(), 1, "{q}");
-        }
-        for q in ["zorvexil", "zarvexol", "unrelated"] {
-            let mut out = Vec::new();
-            idx.corrections(q.as_bytes(), &mut out);
-            assert!(out.is_empty(), "{q}");
+        let idx = TypoIndex::build(vec![
+            b"zorvexil".to_vec(),
+            b"quandrith".to_vec(),
+            b"zorvexin".to_vec(),
+        ])
+        .unwrap();
+        let cases = [
+            ("substitution", "zorvaxil", &["zorvexil"][..]),
+            ("insertion", "zorvexxil", &["zorvexil"]),
+            ("deletion", "zorvxil", &["zorvexil"]),
+            ("transposition", "zorvxeil", &["zorvexil"]),
+            ("transposition 2", "quandirth", &["quandrith"]),
+            ("deletion at start", "uandrith", &["quandrith"]),
+            ("two candidates", "zorvexim", &["zorvexil", "zorvexin"]),
+            ("exact is not a correction", "zorvexil", &["zorvexin"]),
+            ("two edits", "zarvexol", &[]),
+            ("unrelated", "unrelated", &[]),
+        ];
+        for (name, q, want) in cases {
+            let (mut arena, mut out) = (Vec::new(), Vec::new());
+            idx.corrections(q.as_bytes(), &mut arena, &mut out);
+            let mut got: Vec<&str> = out
+                .iter()
+                .map(|&(a, b)| std::str::from_utf8(&arena[a as usize..b as usize]).unwrap())
+                .collect();
+            got.sort();
+            assert_eq!(got, want, "{name}");
         }
     }
 }

@@ -7,7 +7,6 @@ use fst::raw::{Fst, Node, Output};
 
 use super::index::{Posting, PostingMap};
 use super::keys::{AMBIGUOUS, squeezes};
-use super::typo::TypoIndex;
 use crate::normalize::{Boundary, TokenView};
 
 /// FST steps allowed from one start token: keeps hostile input (long runs of single letters that
@@ -37,10 +36,11 @@ pub(super) struct Walker<'a> {
     pub view: &'a TokenView,
     pub skeleton: bool,
     pub prefix_lists: bool,
-    pub typo: &'a TypoIndex,
-    /// Per token: range of `typo_ids` with its corrections.
+    /// Per token: range of `typo_spans` with its corrections.
     pub typo_ranges: &'a [(u32, u32)],
-    pub typo_ids: &'a [u32],
+    /// Byte ranges of `typo_bytes`, one per correction.
+    pub typo_spans: &'a [(u32, u32)],
+    pub typo_bytes: &'a [u8],
     pub budget: u32,
     pub first: usize,
 }
@@ -81,9 +81,10 @@ impl<'a> Walker<'a> {
         if self.skeleton
             && let Some(&(s, e)) = self.typo_ranges.get(k)
         {
-            let typo = self.typo;
-            for &id in self.typo_ids.get(s as usize..e as usize).unwrap_or(&[]) {
-                self.feed(k, node, acc, typo.token(id), last, true, idle + 1, report);
+            let (spans, bytes) = (self.typo_spans, self.typo_bytes);
+            for &(a, b) in spans.get(s as usize..e as usize).unwrap_or(&[]) {
+                let word = bytes.get(a as usize..b as usize).unwrap_or(&[]);
+                self.feed(k, node, acc, word, last, true, idle + 1, report);
             }
         }
     }
