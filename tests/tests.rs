@@ -10,9 +10,11 @@
 //! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
 //! - reload: file watching (in place, rename, recreate, symlink swap) and the admin list API
 //! - evidence: evidence log crash safety (SIGKILL mid-append), export, purge, legal holds
+//! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
 
 mod browser;
 mod bundles;
+mod check_cli;
 mod demo;
 mod evidence;
 mod inspect;
