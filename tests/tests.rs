@@ -2,6 +2,8 @@
 //! binary on 127.0.0.1:0 in its own temp dir.
 //!
 //! Modules:
+//! - canonicalize: `searchward canonicalize` on stdin against a golden file
 //! - util: spawning the binary, reading its `listening` line, small HTTP helpers
 
+mod canonicalize;
 mod util;
