@@ -13,7 +13,7 @@ mod expressions;
 mod host;
 mod path;
 
-pub use expressions::Expressions;
+pub use expressions::{Expressions, MAX_HOSTS, MAX_PATHS};
 
 use std::ops::Range;
 

@@ -5,13 +5,15 @@
 //! a scheme) is canonicalised with [`crate::url::canonicalize`] and stored under its expression
 //! `host/path[?query]`. A URL matches when one of its lookup expressions is stored.
 //!
-//! Layout: a hash map from expression bytes to a slot in a compressed postings table, and a set
-//! of host hashes in front of it, so a URL whose hosts are all unlisted costs one probe per host
-//! suffix (at most five) and no allocation.
+//! Layout (built once, immutable): a hash map from the hash of a listed host to its group; each
+//! group is a short run of (path hash, expression) records; expressions are kept as bytes in one
+//! arena to confirm a hit exactly, and point into a compressed postings table. A URL costs one
+//! map probe per host suffix (at most five), and only for a listed host a scan of its few
+//! records; no allocation unless something matches.
 
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use rustc_hash::FxHasher;
 
 use crate::lists::{Entry, ListSpec};
 use crate::url::{Canonical, canonicalize};
@@ -41,22 +43,64 @@ pub enum UrlListError {
         /// What is wrong with it (never the entry text).
         reason: &'static str,
     },
-    /// More distinct expressions or postings than the index can address.
-    #[error("URL lists too large: more than 2^32 entries")]
+    /// More entries or expression bytes than 32-bit offsets can address.
+    #[error("URL lists too large: more than 2^32 entries or bytes")]
     TooLarge,
+}
+
+/// Keys that are already well-mixed 64-bit hashes need no hashing again.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in rather than drop it.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type HostMap = std::collections::HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
+
+/// One stored expression of a host group.
+#[derive(Clone, Copy, Debug)]
+struct Record {
+    /// Hash of the path part (`/path[?query]`).
+    path_hash: u64,
+    /// The whole expression is `arena[start..start + len]`.
+    start: u32,
+    len: u32,
+    /// Its postings are `postings[offsets[i]..offsets[i + 1]]`.
+    expr: u32,
 }
 
 /// Compiled URL lists.
 #[derive(Debug, Default)]
 pub struct UrlIndex {
-    /// Hashes of the hosts of all stored expressions: a cheap first test per host suffix.
-    hosts: FxHashSet<u64>,
-    /// Expression → index into `offsets`.
-    exprs: FxHashMap<Box<[u8]>, u32>,
-    /// Postings of expression `i` are `postings[offsets[i]..offsets[i + 1]]`.
+    /// Host hash → group `g`, whose records are `records[groups[g]..groups[g + 1]]`.
+    hosts: HostMap,
+    groups: Vec<u32>,
+    records: Vec<Record>,
+    arena: Vec<u8>,
     offsets: Vec<u32>,
     postings: Vec<Match>,
     narrow: usize,
+}
+
+/// An entry on its way into the index.
+struct Pending {
+    host_hash: u64,
+    path_hash: u64,
+    start: u32,
+    len: u32,
+    m: Match,
 }
 
 impl UrlIndex {
@@ -64,14 +108,13 @@ impl UrlIndex {
     ///
     /// # Errors
     /// [`UrlListError::BadEntry`] (with file and line) for an entry that is not a URL or
-    /// contains white space; [`UrlListError::TooLarge`] past 2^32 entries.
+    /// contains white space; [`UrlListError::TooLarge`] past 2^32 entries or arena bytes.
     pub fn build(lists: &[UrlList<'_>]) -> Result<Self, UrlListError> {
         let total: usize = lists.iter().map(|l| l.entries.len()).sum();
-        let mut exprs: FxHashMap<Box<[u8]>, u32> =
-            FxHashMap::with_capacity_and_hasher(total, Default::default());
-        let mut hosts: FxHashSet<u64> = FxHashSet::default();
-        let mut pairs: Vec<(u32, Match)> = Vec::with_capacity(total);
+        let mut arena: Vec<u8> = Vec::with_capacity(total * 32);
+        let mut pending: Vec<Pending> = Vec::with_capacity(total);
         let mut narrow = 0;
+        let offset = |n: usize| u32::try_from(n).map_err(|_| UrlListError::TooLarge);
         for list in lists {
             for entry in list.entries {
                 let bad = |reason| UrlListError::BadEntry {
@@ -84,38 +127,68 @@ impl UrlIndex {
                 }
                 let c = canonicalize(&entry.text).map_err(|e| bad(error_reason(&e)))?;
                 narrow += usize::from(is_narrowed(&c));
-                hosts.insert(host_hash(c.host()));
-                let next = u32::try_from(exprs.len()).map_err(|_| UrlListError::TooLarge)?;
-                let id = *exprs
-                    .entry(c.expression().as_bytes().into())
-                    .or_insert(next);
-                pairs.push((
-                    id,
-                    Match {
+                let expression = c.expression().as_bytes();
+                let host_len = c.host().len();
+                pending.push(Pending {
+                    host_hash: hash(c.host().as_bytes()),
+                    path_hash: hash(expression.get(host_len..).unwrap_or_default()),
+                    start: offset(arena.len())?,
+                    len: offset(expression.len())?,
+                    m: Match {
                         list: list.id,
                         line: entry.line,
                     },
-                ));
+                });
+                arena.extend_from_slice(expression);
             }
         }
-        pairs.sort_unstable();
-        pairs.dedup();
-        let mut offsets = Vec::with_capacity(exprs.len() + 1);
-        let mut postings = Vec::with_capacity(pairs.len());
-        for (id, m) in pairs {
-            while offsets.len() <= id as usize {
-                offsets.push(u32::try_from(postings.len()).map_err(|_| UrlListError::TooLarge)?);
-            }
-            postings.push(m);
-        }
-        offsets.push(u32::try_from(postings.len()).map_err(|_| UrlListError::TooLarge)?);
-        Ok(Self {
-            hosts,
-            exprs,
-            offsets,
-            postings,
+        let text = |p: &Pending| {
+            arena
+                .get(p.start as usize..(p.start as usize + p.len as usize))
+                .unwrap_or_default()
+        };
+        pending.sort_unstable_by(|a, b| {
+            (a.host_hash, a.path_hash)
+                .cmp(&(b.host_hash, b.path_hash))
+                .then_with(|| text(a).cmp(text(b)))
+                .then_with(|| a.m.cmp(&b.m))
+        });
+
+        let mut index = UrlIndex {
             narrow,
-        })
+            ..UrlIndex::default()
+        };
+        index.hosts.reserve(pending.len());
+        let mut prev: Option<&Pending> = None;
+        for p in &pending {
+            let same_host = prev.is_some_and(|q| q.host_hash == p.host_hash);
+            let same_expr =
+                same_host && prev.is_some_and(|q| q.path_hash == p.path_hash && text(q) == text(p));
+            if !same_host {
+                index.hosts.insert(p.host_hash, offset(index.groups.len())?);
+                index.groups.push(offset(index.records.len())?);
+            }
+            if !same_expr {
+                index.records.push(Record {
+                    path_hash: p.path_hash,
+                    start: p.start,
+                    len: p.len,
+                    expr: offset(index.offsets.len())?,
+                });
+                index.offsets.push(offset(index.postings.len())?);
+            }
+            if !(same_expr && prev.is_some_and(|q| q.m == p.m)) {
+                index.postings.push(p.m);
+            }
+            prev = Some(p);
+        }
+        index.groups.push(offset(index.records.len())?);
+        index.offsets.push(offset(index.postings.len())?);
+        drop(pending);
+        // Duplicate expressions left unused bytes behind; they cost little and keep offsets.
+        arena.shrink_to_fit();
+        index.arena = arena;
+        Ok(index)
     }
 
     /// The listed entries matching `url` (any of its expressions), sorted, without duplicates.
@@ -151,31 +224,60 @@ impl UrlIndex {
 
     /// Calls `f` with the postings of each listed expression of `url` until it returns false.
     fn for_each_match(&self, url: &Canonical, mut f: impl FnMut(&[Match]) -> bool) {
-        if self.exprs.is_empty() {
+        if self.hosts.is_empty() {
             return;
         }
         let expressions = url.expressions();
-        let mut key: Vec<u8> = Vec::new();
+        let paths = expressions.paths();
+        let mut path_hashes = [0u64; crate::url::MAX_PATHS];
+        let mut hashed = false;
         for &host in expressions.hosts() {
-            if !self.hosts.contains(&host_hash(host)) {
+            let Some(&group) = self.hosts.get(&hash(host.as_bytes())) else {
                 continue;
+            };
+            if !hashed {
+                for (slot, p) in path_hashes.iter_mut().zip(paths) {
+                    *slot = hash(p.as_bytes());
+                }
+                hashed = true;
             }
-            for &path in expressions.paths() {
-                key.clear();
-                key.extend_from_slice(host.as_bytes());
-                key.extend_from_slice(path.as_bytes());
-                let Some(&slot) = self.exprs.get(key.as_slice()) else {
-                    continue;
-                };
-                if !f(self.postings_of(slot)) {
-                    return;
+            let records = self.group(group);
+            for (&path, &ph) in paths.iter().zip(&path_hashes) {
+                // Records of a group are sorted by path hash: a host with many listed pages
+                // costs a binary search, not a scan.
+                let first = records.partition_point(|r| r.path_hash < ph);
+                let same = records.get(first..).unwrap_or_default();
+                for r in same.iter().take_while(|r| r.path_hash == ph) {
+                    if self.is_expression(r, host, path) && !f(self.postings_of(r.expr)) {
+                        return;
+                    }
                 }
             }
         }
     }
 
-    fn postings_of(&self, slot: u32) -> &[Match] {
-        let i = slot as usize;
+    fn group(&self, g: u32) -> &[Record] {
+        let g = g as usize;
+        match (self.groups.get(g), self.groups.get(g + 1)) {
+            (Some(&a), Some(&b)) => self.records.get(a as usize..b as usize).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    /// True when the stored expression of `r` is exactly `host` followed by `path`.
+    fn is_expression(&self, r: &Record, host: &str, path: &str) -> bool {
+        let start = r.start as usize;
+        let stored = self
+            .arena
+            .get(start..start + r.len as usize)
+            .unwrap_or_default();
+        stored.len() == host.len() + path.len()
+            && stored.starts_with(host.as_bytes())
+            && stored.ends_with(path.as_bytes())
+    }
+
+    fn postings_of(&self, expr: u32) -> &[Match] {
+        let i = expr as usize;
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
             (Some(&a), Some(&b)) => self
                 .postings
@@ -187,12 +289,12 @@ impl UrlIndex {
 
     /// Number of distinct expressions stored.
     pub fn len(&self) -> usize {
-        self.exprs.len()
+        self.records.len()
     }
 
     /// True when no entry is stored.
     pub fn is_empty(&self) -> bool {
-        self.exprs.is_empty()
+        self.records.is_empty()
     }
 
     /// Entries that can match only URLs with exactly their host or path, although they read
@@ -204,10 +306,17 @@ impl UrlIndex {
     }
 }
 
-fn host_hash(host: &str) -> u64 {
+/// FxHash of the bytes with the murmur3 finaliser, so every bit is usable by the host map.
+fn hash(bytes: &[u8]) -> u64 {
     let mut h = FxHasher::default();
-    host.as_bytes().hash(&mut h);
-    h.finish()
+    h.write(bytes);
+    h.write_usize(bytes.len());
+    let mut x = h.finish();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
 }
 
 fn is_narrowed(c: &Canonical) -> bool {

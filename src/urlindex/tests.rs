@@ -194,3 +194,72 @@ fn bad_entries_name_file_and_line() {
         assert!(!msg.contains("example"), "{name}: entry text leaked: {msg}");
     }
 }
+
+#[test]
+fn many_pages_on_one_host() {
+    let text: String = (0..2000)
+        .map(|i| format!("files.example.com/u/{i}.html\n"))
+        .collect();
+    let e = entries(&text);
+    let s = spec("big");
+    let index = UrlIndex::build(&[UrlList {
+        id: 0,
+        spec: &s,
+        entries: &e,
+    }])
+    .unwrap();
+    for i in [0u32, 777, 1999] {
+        let url = format!("https://www.files.example.com/u/{i}.html?dl=1");
+        assert_eq!(
+            index.lookup(&url),
+            vec![Match {
+                list: 0,
+                line: i + 1
+            }]
+        );
+    }
+    assert!(
+        index
+            .lookup("https://files.example.com/u/2000.html")
+            .is_empty()
+    );
+    assert!(index.lookup("https://files.example.com/u/").is_empty());
+}
+
+#[test]
+fn shipped_synthetic_list() {
+    let text = include_str!("../../lists/urls.txt");
+    let e = entries(text);
+    let s = spec("urls");
+    let index = UrlIndex::build(&[UrlList {
+        id: 0,
+        spec: &s,
+        entries: &e,
+    }])
+    .unwrap();
+    let listed = [
+        "http://zorvexil-forum.example/",
+        "https://www.zorvexil-forum.example/t/1",
+        "http://quandrith-pics.invalid/img/9.jpg",
+        "https://cdn.velmorik.example.net/x",
+        "https://files.example.com/zorvexil/a.zip",
+        "http://share.example.net/u/tobin-marsk/1/2",
+        "http://blog.example.com/2026/quandrith-gallery.html",
+        "https://mirror.velmorik.example/index.php?album=42",
+        "http://forum.example.net/t/zorvexil-thread?page=2",
+        "http://192.0.2.77/any",
+    ];
+    for url in listed {
+        assert!(!index.lookup(url).is_empty(), "{url}");
+    }
+    let clean = [
+        "http://example.com/",
+        "https://files.example.com/other/",
+        "https://mirror.velmorik.example/index.php?album=43",
+        "http://blog.example.com/2026/",
+        "http://192.0.2.78/",
+    ];
+    for url in clean {
+        assert!(index.lookup(url).is_empty(), "{url}");
+    }
+}
