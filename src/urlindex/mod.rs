@@ -5,9 +5,9 @@
 //! a scheme) is canonicalised with [`crate::url::canonicalize`] and stored under its expression
 //! `host/path[?query]`. A URL matches when one of its lookup expressions is stored.
 //!
-//! Layout (built once, immutable): a hash map from the hash of a listed host to its group; each
-//! group is a short run of (path hash, expression) records; expressions are kept as bytes in one
-//! arena to confirm a hit exactly, and point into a compressed postings table. A URL costs one
+//! Layout (built once, immutable): a hash map from the hash of a listed host to its run of
+//! records, sorted by path hash; each record keeps its expression's bytes in one arena (to
+//! confirm a hit exactly) and its range of postings. A URL costs one
 //! map probe per host suffix (at most five), and only for a listed host a scan of its few
 //! records; no allocation unless something matches.
 
@@ -67,7 +67,8 @@ impl Hasher for PreHashed {
     }
 }
 
-type HostMap = std::collections::HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
+/// Host hash → `(first record, record count)`.
+type HostMap = std::collections::HashMap<u64, (u32, u32), BuildHasherDefault<PreHashed>>;
 
 /// One stored expression of a host group.
 #[derive(Clone, Copy, Debug)]
@@ -77,19 +78,17 @@ struct Record {
     /// The whole expression is `arena[start..start + len]`.
     start: u32,
     len: u32,
-    /// Its postings are `postings[offsets[i]..offsets[i + 1]]`.
-    expr: u32,
+    /// Its postings are `postings[post..post + posts]`.
+    post: u32,
+    posts: u32,
 }
 
 /// Compiled URL lists.
 #[derive(Debug, Default)]
 pub struct UrlIndex {
-    /// Host hash → group `g`, whose records are `records[groups[g]..groups[g + 1]]`.
     hosts: HostMap,
-    groups: Vec<u32>,
     records: Vec<Record>,
     arena: Vec<u8>,
-    offsets: Vec<u32>,
     postings: Vec<Match>,
     narrow: usize,
 }
@@ -164,26 +163,30 @@ impl UrlIndex {
             let same_host = prev.is_some_and(|q| q.host_hash == p.host_hash);
             let same_expr =
                 same_host && prev.is_some_and(|q| q.path_hash == p.path_hash && text(q) == text(p));
+            let first_record = offset(index.records.len())?;
             if !same_host {
-                index.hosts.insert(p.host_hash, offset(index.groups.len())?);
-                index.groups.push(offset(index.records.len())?);
+                index.hosts.insert(p.host_hash, (first_record, 0));
             }
             if !same_expr {
                 index.records.push(Record {
                     path_hash: p.path_hash,
                     start: p.start,
                     len: p.len,
-                    expr: offset(index.offsets.len())?,
+                    post: offset(index.postings.len())?,
+                    posts: 0,
                 });
-                index.offsets.push(offset(index.postings.len())?);
+                if let Some(run) = index.hosts.get_mut(&p.host_hash) {
+                    run.1 += 1;
+                }
             }
             if !(same_expr && prev.is_some_and(|q| q.m == p.m)) {
                 index.postings.push(p.m);
+                if let Some(r) = index.records.last_mut() {
+                    r.posts += 1;
+                }
             }
             prev = Some(p);
         }
-        index.groups.push(offset(index.records.len())?);
-        index.offsets.push(offset(index.postings.len())?);
         drop(pending);
         // Duplicate expressions left unused bytes behind; they cost little and keep offsets.
         arena.shrink_to_fit();
@@ -232,7 +235,7 @@ impl UrlIndex {
         let mut path_hashes = [0u64; crate::url::MAX_PATHS];
         let mut hashed = false;
         for &host in expressions.hosts() {
-            let Some(&group) = self.hosts.get(&hash(host.as_bytes())) else {
+            let Some(&run) = self.hosts.get(&hash(host.as_bytes())) else {
                 continue;
             };
             if !hashed {
@@ -241,14 +244,14 @@ impl UrlIndex {
                 }
                 hashed = true;
             }
-            let records = self.group(group);
+            let records = self.run(run);
             for (&path, &ph) in paths.iter().zip(&path_hashes) {
                 // Records of a group are sorted by path hash: a host with many listed pages
                 // costs a binary search, not a scan.
                 let first = records.partition_point(|r| r.path_hash < ph);
                 let same = records.get(first..).unwrap_or_default();
                 for r in same.iter().take_while(|r| r.path_hash == ph) {
-                    if self.is_expression(r, host, path) && !f(self.postings_of(r.expr)) {
+                    if self.is_expression(r, host, path) && !f(self.postings_of(r)) {
                         return;
                     }
                 }
@@ -256,12 +259,11 @@ impl UrlIndex {
         }
     }
 
-    fn group(&self, g: u32) -> &[Record] {
-        let g = g as usize;
-        match (self.groups.get(g), self.groups.get(g + 1)) {
-            (Some(&a), Some(&b)) => self.records.get(a as usize..b as usize).unwrap_or_default(),
-            _ => &[],
-        }
+    fn run(&self, (first, count): (u32, u32)) -> &[Record] {
+        let first = first as usize;
+        self.records
+            .get(first..first + count as usize)
+            .unwrap_or_default()
     }
 
     /// True when the stored expression of `r` is exactly `host` followed by `path`.
@@ -276,15 +278,11 @@ impl UrlIndex {
             && stored.ends_with(path.as_bytes())
     }
 
-    fn postings_of(&self, expr: u32) -> &[Match] {
-        let i = expr as usize;
-        match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(&a), Some(&b)) => self
-                .postings
-                .get(a as usize..b as usize)
-                .unwrap_or_default(),
-            _ => &[],
-        }
+    fn postings_of(&self, r: &Record) -> &[Match] {
+        let post = r.post as usize;
+        self.postings
+            .get(post..post + r.posts as usize)
+            .unwrap_or_default()
     }
 
     /// Number of distinct expressions stored.
