@@ -101,6 +101,10 @@ pub(super) fn is_ip(host: &str) -> bool {
 /// `0`) or hex (`0x`), the last part filling the remaining bytes. Out-of-range parts make the
 /// name a host name, not an address (as in browsers).
 pub(super) fn parse_ipv4(name: &[u8]) -> Option<Ipv4Addr> {
+    // Every part starts with a digit; most host names fail here.
+    if !name.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
     let parts = name.split(|&b| b == b'.').count();
     if parts > 4 {
         return None;

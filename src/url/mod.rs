@@ -120,11 +120,12 @@ pub fn canonicalize_bytes(input: &[u8]) -> Result<Canonical, UrlError> {
         .iter()
         .position(|&b| b == b'#')
         .map_or(trimmed, |i| trimmed.get(..i).unwrap_or_default());
-    let mut raw: Vec<u8> = before_fragment
-        .iter()
-        .copied()
-        .filter(|b| !matches!(b, b'\t' | b'\r' | b'\n'))
-        .collect();
+    let mut raw: Vec<u8> = Vec::with_capacity(before_fragment.len());
+    raw.extend(
+        before_fragment
+            .iter()
+            .filter(|b| !matches!(b, b'\t' | b'\r' | b'\n')),
+    );
     unescape_fully(&mut raw);
     if raw.is_empty() {
         return Err(UrlError::Empty);
@@ -209,8 +210,12 @@ fn split_scheme(raw: &[u8]) -> (Option<&[u8]>, &[u8]) {
 /// reaches the same fixed point as unescaping the whole string again and again (checked against
 /// that reference in the property tests), without its quadratic worst case.
 pub(crate) fn unescape_fully(buf: &mut Vec<u8>) {
-    let mut out = 0;
-    for i in 0..buf.len() {
+    // Most URLs have no escape at all; everything before the first `%` stays as it is.
+    let Some(first) = buf.iter().position(|&b| b == b'%') else {
+        return;
+    };
+    let mut out = first;
+    for i in first..buf.len() {
         let Some(&b) = buf.get(i) else { break };
         if let Some(slot) = buf.get_mut(out) {
             *slot = b;
@@ -247,15 +252,23 @@ fn needs_escape(b: u8) -> bool {
 }
 
 /// Appends `bytes` to `out`, percent-escaping as the specification asks (uppercase hex).
-pub(crate) fn push_escaped(bytes: &[u8], out: &mut String) {
+pub(crate) fn push_escaped(mut bytes: &[u8], out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in bytes {
-        if needs_escape(b) {
+    while !bytes.is_empty() {
+        let plain = bytes
+            .iter()
+            .position(|&b| needs_escape(b))
+            .unwrap_or(bytes.len());
+        let (run, rest) = bytes.split_at(plain);
+        // A run of bytes that need no escape is printable ASCII, hence valid UTF-8.
+        out.push_str(std::str::from_utf8(run).unwrap_or_default());
+        if let Some((&b, rest)) = rest.split_first() {
             out.push('%');
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0xF)]));
+            bytes = rest;
         } else {
-            out.push(char::from(b));
+            bytes = rest;
         }
     }
 }
