@@ -55,16 +55,27 @@ fn entry(i: usize, rng: &mut Rng) -> String {
     }
 }
 
-/// A URL under entry `listed` (a page below it), or a look-alike that is not listed.
-fn probe(entry: &str, listed: bool, rng: &mut Rng) -> String {
+/// What a probe URL is, relative to the entry it is made from.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// A page covered by the entry (on a subdomain of its host).
+    Listed,
+    /// The same path on a look-alike host that is not listed.
+    OtherHost,
+    /// A listed host (entry is a directory or page), another path: scans that host's records.
+    OtherPath,
+}
+
+fn probe(entry: &str, kind: Kind, rng: &mut Rng) -> String {
     let c = canonicalize(entry).expect("synthetic entries are URLs");
-    let host = if listed {
-        format!("www.{}", c.host())
-    } else {
-        format!("www.{}x", c.host())
+    let host = match kind {
+        Kind::OtherHost => format!("www.{}x", c.host()),
+        _ => format!("www.{}", c.host()),
     };
     let path = c.path();
-    let path = if path.ends_with('/') {
+    let path = if kind == Kind::OtherPath {
+        format!("/{}/{}.html", word(rng), word(rng))
+    } else if path.ends_with('/') {
         format!("{path}{}/{}.html", word(rng), word(rng))
     } else {
         path.to_owned()
@@ -141,19 +152,37 @@ fn bench(c: &mut Criterion) {
         rss_after.saturating_sub(rss_before)
     );
 
-    let probes: Vec<(String, bool)> = (0..PROBES)
-        .map(|k| {
-            let i = rng.below(ENTRIES as u64) as usize;
-            let listed = k % 2 == 0;
-            (probe(&texts[i], listed, &mut rng), listed)
-        })
-        .collect();
+    // Half listed, a quarter on unlisted hosts, a quarter on listed hosts but other paths
+    // (entries i % 10 >= 4 are directories or pages, so another path is not covered).
+    let mut tagged: Vec<(String, bool, Kind)> = Vec::with_capacity(PROBES);
+    for k in 0..PROBES {
+        let kind = [Kind::Listed, Kind::OtherHost, Kind::Listed, Kind::OtherPath][k % 4];
+        let mut i = rng.below(ENTRIES as u64) as usize;
+        if kind == Kind::OtherPath && i % 10 < 4 {
+            i += 4;
+        }
+        let i = i.min(ENTRIES - 1);
+        let url = probe(&texts[i], kind, &mut rng);
+        tagged.push((url, kind == Kind::Listed, kind));
+    }
+    let probes: Vec<(String, bool)> = tagged.iter().map(|(u, l, _)| (u.clone(), *l)).collect();
     for (url, listed) in &probes {
         assert_eq!(!index.lookup(url).is_empty(), *listed, "{url}");
     }
 
-    let (listed, unlisted): (Vec<_>, Vec<_>) = probes.iter().cloned().partition(|(_, l)| *l);
-    for (name, set) in [("listed", &listed), ("unlisted", &unlisted)] {
+    let subset = |want: Kind| -> Vec<(String, bool)> {
+        tagged
+            .iter()
+            .filter(|(_, _, k)| *k == want)
+            .map(|(u, l, _)| (u.clone(), *l))
+            .collect()
+    };
+    let sets = [
+        ("listed", subset(Kind::Listed)),
+        ("unlisted host", subset(Kind::OtherHost)),
+        ("listed host, other path", subset(Kind::OtherPath)),
+    ];
+    for (name, set) in &sets {
         let (cpu, wall) = per_call(set, 10, |url, _| {
             assert!(canonicalize(url).is_ok());
         });
