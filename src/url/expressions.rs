@@ -80,9 +80,12 @@ impl<'a> Expressions<'a> {
         e
     }
 
+    // Every host candidate is a suffix of the host and every path candidate a prefix of the
+    // path-and-query, so two candidates are equal exactly when their lengths are.
+
     fn push_host(&mut self, h: &'a str) {
         let known = self.hosts.get(..self.host_count).unwrap_or_default();
-        if !known.contains(&h) {
+        if !known.iter().any(|k| k.len() == h.len()) {
             if let Some(slot) = self.hosts.get_mut(self.host_count) {
                 *slot = h;
                 self.host_count += 1;
@@ -92,7 +95,7 @@ impl<'a> Expressions<'a> {
 
     fn push_path(&mut self, p: &'a str) {
         let known = self.paths.get(..self.path_count).unwrap_or_default();
-        if !known.contains(&p) {
+        if !known.iter().any(|k| k.len() == p.len()) {
             if let Some(slot) = self.paths.get_mut(self.path_count) {
                 *slot = p;
                 self.path_count += 1;

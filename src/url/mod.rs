@@ -121,11 +121,9 @@ pub fn canonicalize_bytes(input: &[u8]) -> Result<Canonical, UrlError> {
         .position(|&b| b == b'#')
         .map_or(trimmed, |i| trimmed.get(..i).unwrap_or_default());
     let mut raw: Vec<u8> = Vec::with_capacity(before_fragment.len());
-    raw.extend(
-        before_fragment
-            .iter()
-            .filter(|b| !matches!(b, b'\t' | b'\r' | b'\n')),
-    );
+    for chunk in before_fragment.split(|b| matches!(b, b'\t' | b'\r' | b'\n')) {
+        raw.extend_from_slice(chunk);
+    }
     unescape_fully(&mut raw);
     if raw.is_empty() {
         return Err(UrlError::Empty);

@@ -288,7 +288,10 @@ proptest! {
             let again = canonicalize(c.as_str());
             prop_assert_eq!(again.as_ref().map(Canonical::as_str), Ok(c.as_str()));
             let again = again.unwrap();
-            prop_assert_eq!(again.expressions().to_strings(), c.expressions().to_strings());
+            let expressions = c.expressions().to_strings();
+            prop_assert_eq!(again.expressions().to_strings(), expressions.clone());
+            prop_assert_eq!(expressions.first().map(String::as_str), Some(c.expression()));
+            prop_assert!(expressions.len() <= MAX_HOSTS * MAX_PATHS);
         }
     }
 

@@ -7,9 +7,9 @@
 //!
 //! Layout (built once, immutable): a hash map from the hash of a listed host to its run of
 //! records, sorted by path hash; each record keeps its expression's bytes in one arena (to
-//! confirm a hit exactly) and its range of postings. A URL costs one
-//! map probe per host suffix (at most five), and only for a listed host a scan of its few
-//! records; no allocation unless something matches.
+//! confirm a hit exactly) and its range of postings. A URL costs one map probe per host suffix
+//! (at most five) and, only for a listed host, a binary search of its records per path prefix
+//! (at most six); the lookup allocates only for its result.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
