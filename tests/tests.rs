@@ -11,9 +11,11 @@
 //! - reload: file watching (in place, rename, recreate, symlink swap) and the admin list API
 //! - evidence: evidence log crash safety (SIGKILL mid-append), export, purge, legal holds
 //! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
+//! - canonicalize: `searchward canonicalize` on stdin against a golden file
 
 mod browser;
 mod bundles;
+mod canonicalize;
 mod check_cli;
 mod demo;
 mod evidence;
