@@ -60,9 +60,8 @@ fn capitalised(w: &str) -> String {
 const BENIGN: [&str; 40] = [
     "how", "to", "make", "bread", "weather", "tomorrow", "in", "london", "best", "cheap",
     "flights", "football", "scores", "today", "recipe", "for", "pasta", "near", "me", "opening",
-    "hours", "library", "train", "times", "what", "is", "the", "capital", "of", "france",
-    "garden", "centre", "school", "holidays", "dentist", "bike", "repair", "film", "reviews",
-    "news",
+    "hours", "library", "train", "times", "what", "is", "the", "capital", "of", "france", "garden",
+    "centre", "school", "holidays", "dentist", "bike", "repair", "film", "reviews", "news",
 ];
 
 struct Query {
@@ -222,7 +221,12 @@ fn detect(c: &mut Criterion) {
         .filter(|q| !ok(q, &m.check_with(&q.text, &mut scratch)))
         .map(|q| q.text.as_str())
         .collect();
-    assert!(wrong.is_empty(), "{} wrong answers, e.g. {:?}", wrong.len(), &wrong[..wrong.len().min(5)]);
+    assert!(
+        wrong.is_empty(),
+        "{} wrong answers, e.g. {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
 
     let mut samples = Vec::with_capacity(qs.len() * 5);
     for _ in 0..5 {
@@ -241,7 +245,9 @@ fn detect(c: &mut Criterion) {
         samples.push(t.elapsed());
     }
     let (r50, r99) = percentiles(samples);
-    println!("detect: searchward p50 {p50:.2?} p99 {p99:.2?}; rustrict is_inappropriate p50 {r50:.2?} p99 {r99:.2?} per query");
+    println!(
+        "detect: searchward p50 {p50:.2?} p99 {p99:.2?}; rustrict is_inappropriate p50 {r50:.2?} p99 {r99:.2?} per query"
+    );
 
     let mut i = 0;
     c.bench_function("detect/searchward_check", |b| {

@@ -26,6 +26,9 @@ pub struct Page {
     pub url: String,
     /// Snippet.
     pub snippet: String,
+    /// MD5 of the page's image, for hash-list demos.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
 }
 
 const TOPICS: [&str; 12] = [
@@ -80,7 +83,7 @@ pub struct Corpus {
 
 impl Corpus {
     /// Builds the corpus.
-    pub fn new(flagged_terms: &[String], flagged_urls: &[String]) -> Self {
+    pub fn new(flagged_terms: &[String], flagged_urls: &[String], flagged_md5: &[String]) -> Self {
         let mut pages = Vec::new();
         let mut suggestions = Vec::new();
         for (i, topic) in TOPICS.iter().enumerate() {
@@ -93,6 +96,7 @@ impl Corpus {
                     title: format!("{} {angle}", capitalise(topic)),
                     url: format!("https://{host}/{}", angle.to_lowercase().replace(' ', "-")),
                     snippet: format!("Everything about {topic} {}: a friendly sample page for the searchward demo.", angle.to_lowercase()),
+                    md5: None,
                 });
                 suggestions.push(format!("{topic} {}", angle.to_lowercase()));
             }
@@ -104,17 +108,35 @@ impl Corpus {
                 snippet: format!(
                     "A sample page mentioning the placeholder {term} next to garden words."
                 ),
+                md5: None,
             });
             suggestions.push(format!("garden {term}"));
             suggestions.push(format!("{term} garden"));
         }
         for url in flagged_urls {
+            let url = if url.contains("://") {
+                url.clone()
+            } else {
+                format!("https://{url}")
+            };
             pages.push(Page {
                 title: "Garden tips (listed URL)".into(),
-                url: url.clone(),
+                url,
                 snippet: "A garden page whose URL is on the synthetic URL list, so searchward delists it.".into(),
+                md5: None,
             });
         }
+        for md5 in flagged_md5 {
+            pages.push(Page {
+                title: "Garden photos (listed image hash)".into(),
+                url: "https://garden-photos.example/album".into(),
+                snippet: "A garden page whose image hash is on the synthetic hash list, so searchward demotes it.".into(),
+                md5: Some(md5.clone()),
+            });
+        }
+        // Flagged pages first, so the top ten of an ordinary query like "garden" show filtering.
+        let ordinary = TOPICS.len() * ANGLES.len();
+        pages.rotate_left(ordinary);
         Self { pages, suggestions }
     }
 
@@ -286,7 +308,7 @@ mod tests {
 
     #[test]
     fn search_and_suggest() {
-        let c = Corpus::new(&["zorvexil".to_owned()], &[]);
+        let c = Corpus::new(&["zorvexil".to_owned()], &[], &[]);
         assert!(c.search("garden").len() > 20);
         assert_eq!(c.search("zorvexil").len(), 1);
         assert!(c.suggest("ga").iter().all(|s| s.starts_with("ga")));

@@ -158,6 +158,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let corpus = searchward::demo::Corpus::new(
         &demo_entries(&probe, ListKind::Terms, 3),
         &demo_entries(&probe, ListKind::Urls, 2),
+        &demo_entries(&probe, ListKind::Hashes, 1),
     );
     let backend = rt
         .block_on(searchward::demo::start(corpus))

@@ -286,7 +286,9 @@ impl TermMatcher {
                     &mut scratch.typo_spans,
                 );
             }
-            scratch.typo_ranges.push((s, scratch.typo_spans.len() as u32));
+            scratch
+                .typo_ranges
+                .push((s, scratch.typo_spans.len() as u32));
         }
     }
 
