@@ -5,6 +5,7 @@
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 //! - demo: `searchward demo` and `config check` as a newcomer runs them
+//! - enforce: blocking, autocomplete stripping, delisting, interstitial, indexing guard, reload
 //! - inspect: inspected routes fail closed; clean responses pass byte for byte
 //! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
 //! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
@@ -18,6 +19,7 @@ mod bundles;
 mod canonicalize;
 mod check_cli;
 mod demo;
+mod enforce;
 mod evidence;
 mod inspect;
 mod proxy;

@@ -380,6 +380,14 @@ async fn upstream_handler(
             );
             Response::new(StreamBody::new(stream).boxed())
         }
+        "/api/" | "/api" => Response::builder()
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(TANTIVY_JSON)).boxed())
+            .unwrap(),
+        "/suggest" => Response::builder()
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(br#"["garden",["garden tips","garden zorvexil","garden tools","quandrith garden"]]"#)).boxed())
+            .unwrap(),
         "/garbage" => {
             Response::new(Full::new(Bytes::from_static(b"{\"hits\": [ not json")).boxed())
         }
@@ -407,6 +415,10 @@ async fn upstream_handler(
     };
     Ok(resp)
 }
+
+/// A `tantivy serve` response with one hit on a listed URL (lists/urls.txt) and one whose
+/// title holds a listed term.
+pub const TANTIVY_JSON: &[u8] = br#"{"q":"garden","num_hits":3,"hits":[{"score":2.0,"doc":{"title":["Garden tips"],"url":["https://garden.example/tips"]}},{"score":1.5,"doc":{"title":["Garden forum"],"url":["https://www.zorvexil-forum.example/t/1"]}},{"score":1.0,"doc":{"title":["Garden tools"],"url":["https://garden.example/tools"]}}],"timings":{"timings":[]}}"#;
 
 /// A clean generic-shaped search response.
 pub const CLEAN_JSON: &[u8] = br#"{"query":"garden","total":2,"hits":[{"title":"Garden tips","url":"https://garden.example/tips","snippet":"Sow early."},{"title":"Garden tools","url":"https://garden.example/tools","snippet":"Rakes."}]}"#;
