@@ -18,7 +18,7 @@ pub fn for_route(verdict: Verdict, snapshot: &Snapshot, categories: &[String]) -
     let mut out = Verdict::allow();
     for m in verdict.matches {
         if let Some(list) = snapshot.list(m.list)
-            && categories.iter().any(|c| *c == list.spec.category)
+            && categories.contains(&list.spec.category)
         {
             out.push(m, list.spec.action);
         }

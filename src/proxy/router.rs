@@ -67,7 +67,7 @@ impl Pattern {
                 for seg in segs {
                     match (seg, parts.next()) {
                         (_, None) => return false,
-                        (None, Some(part)) if part.is_empty() => return false,
+                        (None, Some("")) => return false,
                         (None, Some(_)) => {}
                         (Some(want), Some(part)) if want == part => {}
                         (Some(_), Some(_)) => return false,
