@@ -249,6 +249,12 @@ impl Ctx<'_> {
         let Ok(decoded) = decode(encoding, &raw, self.state.config.limits.max_decoded_body) else {
             return self.safe(ProxyError::UpstreamUnusable);
         };
+        let content_type = rparts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let (decoded, transcoded) = super::charset::to_utf8(content_type.as_deref(), decoded);
         let key = self.state.signposter.notice_key();
         let mut filter = PolicyFilter::new(
             snapshot,
@@ -267,7 +273,15 @@ impl Ctx<'_> {
             .await;
         Ok(match rewritten {
             None => rebuild(rparts, raw, false),
-            Some(body) => rebuild(rparts, Bytes::from(body), true),
+            Some(body) => {
+                let mut rparts = rparts;
+                if let (true, Some(ct)) = (transcoded, content_type.as_deref())
+                    && let Ok(v) = HeaderValue::from_str(&super::charset::as_utf8(ct))
+                {
+                    rparts.headers.insert(header::CONTENT_TYPE, v);
+                }
+                rebuild(rparts, Bytes::from(body), true)
+            }
         })
     }
 

@@ -4,6 +4,7 @@
 //! ([`error`]).
 
 pub mod body;
+pub mod charset;
 pub mod error;
 pub mod headers;
 pub mod inspect;
