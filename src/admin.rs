@@ -260,6 +260,17 @@ fn render_lists(state: &State, out: &mut String) {
             l.entries
         );
     }
+    out.push_str("# HELP searchward_list_stale 1 when a list is past its max_age or its bundle's expiry.\n# TYPE searchward_list_stale gauge\n");
+    let now = std::time::SystemTime::now();
+    for l in &snap.lists {
+        let stale = l.stale_after.is_some_and(|t| t <= now);
+        let _ = writeln!(
+            out,
+            "searchward_list_stale{{list=\"{}\"}} {}",
+            l.spec.name,
+            u8::from(stale)
+        );
+    }
     out.push_str("# HELP searchward_list_loaded_timestamp_seconds When each list was loaded.\n# TYPE searchward_list_loaded_timestamp_seconds gauge\n");
     for l in &snap.lists {
         let t = l

@@ -291,8 +291,12 @@ impl BundleConfig {
 pub struct ReloadSection {
     /// Quiet period after a file event before reloading.
     pub debounce_ms: u64,
-    /// Periodic re-check for filesystems where events are lost.
+    /// Periodic re-check for filesystems where events are lost (also when staleness is checked).
     pub recheck_secs: u64,
+    /// When a list is past its `max_age` (or its bundle's `expires`), answer inspected routes
+    /// with the safe response (search: the support notice; suggest: nothing) instead of
+    /// filtering with stale lists. Off by default: stale lists keep being enforced.
+    pub fail_closed_when_stale: bool,
 }
 
 impl Default for ReloadSection {
@@ -300,6 +304,7 @@ impl Default for ReloadSection {
         Self {
             debounce_ms: 250,
             recheck_secs: 30,
+            fail_closed_when_stale: false,
         }
     }
 }

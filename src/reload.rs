@@ -129,10 +129,20 @@ impl Loader {
                     source,
                 })?,
             };
+            let stale_after = match replace {
+                Some((name, _)) if name == spec.name => {
+                    spec.stale_after(std::time::SystemTime::now())
+                }
+                _ => std::fs::metadata(&spec.path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|m| spec.stale_after(m)),
+            };
             out.push(ListSource {
                 spec: spec.clone(),
                 bytes,
                 version: None,
+                stale_after,
             });
         }
         for (dir, policy) in &self.bundles {
@@ -324,6 +334,15 @@ impl Reloader {
             ))
     }
 
+    /// Logs a warning for each list past its maximum age or expiry (names and versions only).
+    pub fn warn_stale(&self) {
+        if let Some(s) = self.holder.load() {
+            for l in s.stale_lists(std::time::SystemTime::now()) {
+                tracing::warn!(list = %l.spec.name, version = %l.version, "list is stale: past its max_age or bundle expiry");
+            }
+        }
+    }
+
     /// Watches the lists' directories and re-checks every `recheck`; reloads after `debounce` of
     /// quiet. Runs until `shutdown` changes.
     ///
@@ -371,6 +390,7 @@ impl Reloader {
                     }
                 }
                 let _ = this.reload().await;
+                this.warn_stale();
             }
         }))
     }

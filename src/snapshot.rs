@@ -27,6 +27,8 @@ pub struct LoadedList {
     pub version: String,
     /// When this content was loaded.
     pub loaded_at: SystemTime,
+    /// When this content goes stale, if it declares a maximum age or an expiry.
+    pub stale_after: Option<SystemTime>,
 }
 
 /// The raw content of one list, as read from disk or received by the admin API.
@@ -39,6 +41,8 @@ pub struct ListSource {
     pub bytes: Vec<u8>,
     /// An explicit version (from a bundle manifest); `None` derives it from the checksum.
     pub version: Option<String>,
+    /// When this content goes stale (a file's mtime plus its `max_age`, or a bundle's expiry).
+    pub stale_after: Option<SystemTime>,
 }
 
 impl std::fmt::Debug for ListSource {
@@ -47,6 +51,7 @@ impl std::fmt::Debug for ListSource {
             .field("spec", &self.spec)
             .field("bytes", &self.bytes.len())
             .field("version", &self.version)
+            .field("stale_after", &self.stale_after)
             .finish()
     }
 }
@@ -110,10 +115,14 @@ impl Snapshot {
                 path: spec.path.clone(),
                 source,
             })?;
+            let modified = std::fs::metadata(&spec.path)
+                .and_then(|m| m.modified())
+                .ok();
             sources.push(ListSource {
                 spec: spec.clone(),
                 bytes,
                 version: None,
+                stale_after: modified.and_then(|m| spec.stale_after(m)),
             });
         }
         Self::build(sources)
@@ -138,6 +147,7 @@ impl Snapshot {
                 sha256,
                 version,
                 loaded_at,
+                stale_after: source.stale_after,
             });
             entries.push(parsed);
         }
@@ -183,6 +193,13 @@ impl Snapshot {
     /// Checks a query text against the text lists.
     pub fn check_text(&self, text: &str) -> Verdict {
         self.terms.check(text)
+    }
+
+    /// The lists whose content is stale at `now`.
+    pub fn stale_lists(&self, now: SystemTime) -> impl Iterator<Item = &LoadedList> {
+        self.lists
+            .iter()
+            .filter(move |l| l.stale_after.is_some_and(|t| t <= now))
     }
 
     /// The metadata of list `id`.
@@ -275,6 +292,7 @@ mod tests {
             },
             bytes: bytes.to_vec(),
             version: None,
+            stale_after: None,
         }
     }
 

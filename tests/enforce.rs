@@ -229,3 +229,40 @@ fn a_term_added_on_disk_blocks_within_two_seconds() {
     std::thread::sleep(Duration::from_millis(800));
     assert!(blocked("snorvantic"), "a broken list replaced the good one");
 }
+
+#[test]
+fn stale_lists_are_reported_and_can_fail_closed() {
+    let up = Upstream::start();
+    let dir = tempfile::tempdir().unwrap();
+    let list = util::write(dir.path(), "old.txt", "# synthetic\nbrindlequoft\n");
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&list)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let config = |fail_closed: bool| {
+        format!(
+            "[upstream]\nurl = \"{}\"\n[reload]\nfail_closed_when_stale = {fail_closed}\n[[routes]]\nname = \"search\"\npath = \"/api*\"\nkind = \"search\"\nengine = \"generic\"\n[routes.generic]\nhits = \"/hits\"\ntotal = \"/num_hits\"\nurl = \"/doc/url/0\"\n[[lists]]\nname = \"old\"\nkind = \"terms\"\npath = \"{}\"\nmax_age = \"1h\"\n",
+            up.url(),
+            list.display()
+        )
+    };
+    let p = Proxy::serve(&config(false), &[]);
+    assert!(
+        get(p.admin, "/metrics", &[])
+            .text()
+            .contains("searchward_list_stale{list=\"old\"} 1")
+    );
+    let v = get(p.proxy, "/api/?q=garden", &[]).json();
+    assert_eq!(
+        v["num_hits"], 3,
+        "stale lists keep being enforced by default: {v}"
+    );
+    drop(p);
+    let p = Proxy::serve(&config(true), &[]);
+    let v = get(p.proxy, "/api/?q=garden", &[]).json();
+    assert_eq!(v["num_hits"], 0, "{v}");
+    assert_eq!(v["searchward_notice"]["kind"], "support");
+}

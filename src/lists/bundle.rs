@@ -230,6 +230,7 @@ pub fn load_bundle_at(
             spec,
             bytes,
             version: Some(manifest.version.clone()),
+            stale_after: manifest.expires.as_ref().map(|t| t.0),
         });
     }
     Ok(Bundle {

@@ -323,6 +323,7 @@ impl ManifestList {
             algorithm: self.algorithm,
             effect: self.effect,
             max_distance: self.max_distance,
+            max_age: None,
         }
     }
 }

@@ -140,6 +140,10 @@ pub struct ListSpec {
     /// For PDQ lists: maximum Hamming distance (default 31).
     #[serde(default)]
     pub max_distance: Option<u32>,
+    /// Largest age of the list file (since its last modification) before it counts as stale,
+    /// e.g. `"30d"` or `"12h"`.
+    #[serde(default)]
+    pub max_age: Option<String>,
 }
 
 fn default_category() -> String {
@@ -172,6 +176,7 @@ impl ListSpec {
             algorithm: None,
             effect: HitEffect::Delist,
             max_distance: None,
+            max_age: None,
         }
     }
 
@@ -202,7 +207,26 @@ impl ListSpec {
         {
             out.push("`max_distance` must be at most 128".to_owned());
         }
+        if let Some(age) = &self.max_age
+            && humantime::parse_duration(age).is_err()
+        {
+            out.push(format!(
+                "`max_age` {age:?} is not a duration like \"30d\" or \"12h\""
+            ));
+        }
         out
+    }
+
+    /// The declared maximum age, if any and valid.
+    pub fn max_age(&self) -> Option<std::time::Duration> {
+        self.max_age
+            .as_deref()
+            .and_then(|a| humantime::parse_duration(a).ok())
+    }
+
+    /// When content last modified at `modified` goes stale under this declaration.
+    pub fn stale_after(&self, modified: std::time::SystemTime) -> Option<std::time::SystemTime> {
+        self.max_age().and_then(|a| modified.checked_add(a))
     }
 }
 

@@ -54,6 +54,24 @@ pub async fn handle(
     let Some(snapshot) = snapshot else {
         return ctx.safe(ProxyError::NotReady);
     };
+    if state.config.reload.fail_closed_when_stale
+        && snapshot
+            .stale_lists(std::time::SystemTime::now())
+            .next()
+            .is_some()
+    {
+        state.metrics.fail_closed(&route.name, "stale_lists");
+        return match route.kind {
+            RouteKind::Suggest => ctx.synthesized(engine.empty_suggestions(&ctx.view())),
+            RouteKind::Search => {
+                let notice = state
+                    .signposter
+                    .choose(NoticeKind::Support, ctx.accept_language());
+                ctx.synthesized(engine.blocked(&ctx.view(), &notice, state.signposter.notice_key()))
+            }
+            _ => Err(ProxyError::NotReady),
+        };
+    }
     if route.kind == RouteKind::Index {
         return ctx.index(&snapshot, client).await;
     }
