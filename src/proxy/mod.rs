@@ -70,8 +70,8 @@ impl State {
             l.upstream_pool_idle,
         )
         .map_err(StateError::Upstream)?;
-        let signposter =
-            Signposter::new(config.signpost.clone()).map_err(|e| StateError::Signpost(e.to_string()))?;
+        let signposter = Signposter::new(config.signpost.clone())
+            .map_err(|e| StateError::Signpost(e.to_string()))?;
         Ok(State {
             config,
             router,

@@ -57,14 +57,19 @@ async fn dispatch(
         return Err(ProxyError::BadTarget);
     }
     let go = state.signposter.go_prefix();
-    if req.uri().path().strip_prefix(go).is_some_and(|rest| rest.starts_with('/')) {
+    if req
+        .uri()
+        .path()
+        .strip_prefix(go)
+        .is_some_and(|rest| rest.starts_with('/'))
+    {
         return redirect(state, &req);
     }
     match route.kind {
         RouteKind::Deny => Err(ProxyError::Denied),
         RouteKind::Passthrough => pass_through(state, route, req, client).await,
         RouteKind::Search | RouteKind::Suggest | RouteKind::Index => {
-            super::inspect::handle(state, route, req, client).await
+            Box::pin(super::inspect::handle(state, route, req, client)).await
         }
     }
 }
