@@ -14,6 +14,7 @@
 # Knobs (environment):
 #   DURATION=15 WARMUP=3 THREADS=2 CONNS=64 ROUNDS=3
 #   WORKERS=<nproc>     proxy workers: nginx worker_processes and searchward's TOKIO_WORKER_THREADS
+#                       (default nproc, or nproc-1 with PIN=1)
 #   UPSTREAM_WORKERS=1  nginx worker_processes of the upstream
 #   LOG_LEVELS="warn"   searchward RUST_LOG levels to measure, e.g. "warn info" (request lines are
 #                       info; stderr goes to /dev/null, so this measures formatting + write(2), not disk)
@@ -30,10 +31,10 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
 ROUNDS=${ROUNDS:-3}
 NCPU=$(nproc)
-WORKERS=${WORKERS:-$NCPU}
+PIN=${PIN:-0}
+if [ "$PIN" = 1 ]; then WORKERS=${WORKERS:-$((NCPU - 1))}; else WORKERS=${WORKERS:-$NCPU}; fi
 UPSTREAM_WORKERS=${UPSTREAM_WORKERS:-1}
 LOG_LEVELS=${LOG_LEVELS:-warn}
-PIN=${PIN:-0}
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "load.sh: $*"; exit 1; }
@@ -136,6 +137,7 @@ start_nginx upstream "$PIN_LOAD" "$UPSTREAM_WORKERS" "
         default_type application/json;
         location / { return 200 '$BODY\n'; }
     }"
+UP_PID=${PIDS[-1]}
 wait_http "http://127.0.0.1:$UP_PORT/"
 
 NX_PORT=$(free_port)
@@ -159,6 +161,7 @@ start_nginx proxy "$PIN_PROXY" "$WORKERS" "
             proxy_set_header X-Forwarded-Proto \$scheme;
         }
     }"
+NX_PID=${PIDS[-1]}
 wait_http "http://127.0.0.1:$NX_PORT/"
 
 # --- searchward --------------------------------------------------------------------------------
@@ -192,6 +195,9 @@ start_searchward() { # $1 RUST_LOG level
 stop_searchward() {
     kill -TERM "$SW_PID" 2>/dev/null || true
     wait "$SW_PID" 2>/dev/null || true
+    local keep=() pid
+    for pid in "${PIDS[@]}"; do [ "$pid" = "$SW_PID" ] || keep+=("$pid"); done
+    PIDS=("${keep[@]}")
 }
 
 check_body() { # $1 name, $2 url
@@ -210,20 +216,37 @@ to_ms() { # wrk latency like 812.00us / 1.23ms / 1.02s -> ms
         else printf "nan" }'
 }
 
-RESULTS="$WORK/results.tsv" # name round rps p50 p99 errors
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { # utime+stime of the given pids (all their threads)
+    local t=0 p
+    for p in "$@"; do
+        [ -r "/proc/$p/stat" ] || continue
+        t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+    done
+    echo "$t"
+}
+
+RESULTS="$WORK/results.tsv" # name round rps p50 p99 errors cpu-us-per-request
 : >"$RESULTS"
-run_wrk() { # $1 name, $2 url, $3 round
-    local out="$WORK/wrk-$1-$3.txt"
-    $PIN_LOAD wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "$2" >/dev/null
-    $PIN_LOAD wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$2" >"$out"
+run_wrk() { # $1 name, $2 url, $3 round, $4... pids whose CPU time is charged to the target
+    local name=$1 url=$2 round=$3 out="$WORK/wrk-$1-$3.txt"
+    shift 3
+    $PIN_LOAD wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null
+    local before after requests cpu
+    before=$(cpu_ticks "$@")
+    $PIN_LOAD wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$url" >"$out"
+    after=$(cpu_ticks "$@")
+    requests=$(awk '/requests in/ {print $1}' "$out")
+    cpu=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+    set -- "$name" "$url" "$round"
     local rps p50 p99 non2xx sockerr
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
     sockerr=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$out")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "$rps" "$p50" "$p99" "$(( ${non2xx:-0} + ${sockerr:-0} ))" >>"$RESULTS"
-    say "  $1 round $3: $rps req/s, p50 ${p50} ms, p99 ${p99} ms, errors $(( ${non2xx:-0} + ${sockerr:-0} ))"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "$rps" "$p50" "$p99" "$(( ${non2xx:-0} + ${sockerr:-0} ))" "$cpu" >>"$RESULTS"
+    say "  $1 round $3: $rps req/s, p50 ${p50} ms, p99 ${p99} ms, errors $(( ${non2xx:-0} + ${sockerr:-0} )), CPU ${cpu} us/request"
 }
 
 say "machine: $NCPU CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -232,14 +255,14 @@ say "wrk -t$THREADS -c$CONNS -d${DURATION}s (warm-up ${WARMUP}s), $ROUNDS rounds
 check_body upstream "http://127.0.0.1:$UP_PORT/"
 check_body nginx "http://127.0.0.1:$NX_PORT/"
 for round in $(seq "$ROUNDS"); do
-    run_wrk upstream "http://127.0.0.1:$UP_PORT/" "$round"
+    run_wrk upstream "http://127.0.0.1:$UP_PORT/" "$round" "$UP_PID" $(pgrep -P "$UP_PID")
     for level in $LOG_LEVELS; do
         start_searchward "$level"
         check_body "searchward-$level" "$SW_URL"
-        run_wrk "searchward-$level" "$SW_URL" "$round"
+        run_wrk "searchward-$level" "$SW_URL" "$round" "$SW_PID"
         stop_searchward
     done
-    run_wrk nginx "http://127.0.0.1:$NX_PORT/" "$round"
+    run_wrk nginx "http://127.0.0.1:$NX_PORT/" "$round" "$NX_PID" $(pgrep -P "$NX_PID")
 done
 
 # --- table ------------------------------------------------------------------------------------
@@ -252,8 +275,8 @@ NX_P99=$(col nginx 5)
 echo
 echo "wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, median of $ROUNDS rounds; $NCPU CPUs; proxy workers $WORKERS; PIN=$PIN"
 echo
-echo "| target | requests/s | p50 ms | p99 ms | errors | rps vs nginx | p99 vs nginx |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| target | requests/s | p50 ms | p99 ms | errors | CPU µs/request | rps vs nginx | p99 vs nginx |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for name in upstream $(for l in $LOG_LEVELS; do echo "searchward-$l"; done) nginx; do
     rps=$(col "$name" 3); p50=$(col "$name" 4); p99=$(col "$name" 5)
     if [ "$name" = upstream ]; then
@@ -262,8 +285,11 @@ for name in upstream $(for l in $LOG_LEVELS; do echo "searchward-$l"; done) ngin
         r1=$(awk -v a="$rps" -v b="$NX_RPS" 'BEGIN {printf "%.2f×", a / b}')
         r2=$(awk -v a="$p99" -v b="$NX_P99" 'BEGIN {printf "%.2f×", a / b}')
     fi
-    printf '| %s | %.0f | %.2f | %.2f | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "$(errs "$name")" "$r1" "$r2"
+    printf '| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "$(errs "$name")" "$(col "$name" 7)" "$r1" "$r2"
 done
 echo
-echo "per round (name, round, rps, p50 ms, p99 ms, errors):"
+echo "CPU µs/request: CPU time of the target's own processes (searchward; nginx master + workers;"
+echo "for upstream, the upstream nginx) over the measured run, divided by the requests wrk completed."
+echo
+echo "per round (name, round, rps, p50 ms, p99 ms, errors, CPU us/request):"
 sed 's/^/  /' "$RESULTS"
