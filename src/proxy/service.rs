@@ -69,7 +69,7 @@ async fn dispatch(
         RouteKind::Deny => Err(ProxyError::Denied),
         RouteKind::Passthrough => pass_through(state, route, req, client).await,
         RouteKind::Search | RouteKind::Suggest | RouteKind::Index => {
-            super::inspect::handle(state, route, req, client).await
+            Box::pin(super::inspect::handle(state, route, req, client)).await
         }
     }
 }
