@@ -34,6 +34,9 @@ pub struct ServerSection {
     pub log_format: String,
     /// Origin placed in `X-Forwarded-Proto` (`http` unless TLS is terminated in front).
     pub forwarded_proto: String,
+    /// Proxy worker threads, each with its own event loop, listener (`SO_REUSEPORT`) and
+    /// upstream connection pool; 0 means one per CPU.
+    pub workers: usize,
 }
 
 impl Default for ServerSection {
@@ -43,6 +46,7 @@ impl Default for ServerSection {
             admin_listen: "127.0.0.1:9090".into(),
             log_format: "pretty".into(),
             forwarded_proto: "http".into(),
+            workers: 0,
         }
     }
 }
@@ -322,6 +326,8 @@ pub struct Config {
     pub log_format: String,
     /// `X-Forwarded-Proto` value.
     pub forwarded_proto: String,
+    /// Proxy worker threads (at least 1).
+    pub workers: usize,
     /// Upstream base URL.
     pub upstream: http::Uri,
     /// `Host` header for the upstream.
@@ -510,6 +516,10 @@ impl Config {
             admin_listen,
             log_format,
             forwarded_proto: server.forwarded_proto,
+            workers: match server.workers {
+                0 => std::thread::available_parallelism().map_or(1, usize::from),
+                n => n,
+            },
             upstream,
             upstream_host,
             limits,

@@ -182,8 +182,11 @@ fn demo_entries(config: &Config, kind: ListKind, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The control-plane runtime: admin listener, watcher, reloads, signals (and the demo backend).
+/// Proxy traffic runs on the worker threads.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .context("starting the runtime")
@@ -236,13 +239,13 @@ async fn run(
             }
         }
     }
-    let proxy = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("binding {listen}"))?;
+    let workers = state.config.workers.max(1);
+    let proxies = bind_workers(listen, workers).with_context(|| format!("binding {listen}"))?;
     let admin = TcpListener::bind(admin_listen)
         .await
         .with_context(|| format!("binding {admin_listen}"))?;
-    let (proxy_addr, admin_addr) = (proxy.local_addr()?, admin.local_addr()?);
+    let proxy_addr = proxies.first().context("no proxy listener")?.local_addr()?;
+    let admin_addr = admin.local_addr()?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -261,13 +264,17 @@ async fn run(
     let (stop_admin, admin_rx) = watch::channel(false);
     let (stop_watch, watch_rx) = watch::channel(false);
     let watcher = state.reloader.spawn_watcher(debounce, recheck, watch_rx)?;
-    let proxy_task = tokio::spawn(server::serve(
-        proxy,
-        state.clone(),
-        max_connections,
-        proxy_rx,
-        searchward::proxy::service::handle,
-    ));
+    let per_worker = max_connections.div_ceil(workers);
+    let mut threads = Vec::with_capacity(workers);
+    for (i, listener) in proxies.into_iter().enumerate() {
+        let worker = Arc::new(state.for_worker()?);
+        let rx = proxy_rx.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("searchward-worker-{i}"))
+            .spawn(move || run_worker(listener, worker, per_worker, rx))
+            .context("starting a worker thread")?;
+        threads.push(thread);
+    }
     let admin_task = tokio::spawn(server::serve(
         admin,
         state.clone(),
@@ -281,11 +288,60 @@ async fn run(
     let _ = stop_watch.send(true);
     let _ = watcher.await;
     let _ = stop_proxy.send(true);
-    let _ = proxy_task.await;
+    let _ =
+        tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
     let _ = stop_admin.send(true);
     let _ = admin_task.await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Binds `workers` listeners on one address with `SO_REUSEPORT`, so the kernel spreads new
+/// connections over the workers. Port 0 is resolved by the first bind.
+fn bind_workers(
+    listen: std::net::SocketAddr,
+    workers: usize,
+) -> std::io::Result<Vec<std::net::TcpListener>> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let mut out = Vec::with_capacity(workers);
+    let mut addr = listen;
+    for _ in 0..workers {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_reuse_address(true)?;
+        socket.set_reuse_port(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(1024)?;
+        socket.set_nonblocking(true)?;
+        let listener: std::net::TcpListener = socket.into();
+        addr = listener.local_addr()?;
+        out.push(listener);
+    }
+    Ok(out)
+}
+
+/// One proxy worker: a single-threaded event loop serving its own listener until shutdown.
+fn run_worker(
+    listener: std::net::TcpListener,
+    state: Arc<State>,
+    limit: usize,
+    stop: watch::Receiver<bool>,
+) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "worker runtime failed to start");
+            return;
+        }
+    };
+    rt.block_on(async move {
+        match TcpListener::from_std(listener) {
+            Ok(l) => server::serve(l, state, limit, stop, searchward::proxy::service::handle).await,
+            Err(e) => tracing::error!(error = %e, "worker listener failed"),
+        }
+    });
 }
 
 fn demo_hints(proxy: std::net::SocketAddr, admin: std::net::SocketAddr) -> Vec<String> {

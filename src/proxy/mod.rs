@@ -38,17 +38,17 @@ pub struct State {
     /// The upstream client.
     pub upstream: upstream::Upstream,
     /// Notices.
-    pub signposter: Signposter,
+    pub signposter: Arc<Signposter>,
     /// Set on SIGTERM/SIGINT: readiness turns false while in-flight requests drain.
-    pub draining: AtomicBool,
+    pub draining: Arc<AtomicBool>,
     /// Loads, reloads and pushes lists into `snapshot`.
     pub reloader: Arc<Reloader>,
     /// Admin audit log.
-    pub audit: Audit,
+    pub audit: Arc<Audit>,
     /// SHA-256 of the admin bearer token; `None` disables the list endpoints.
     pub admin_token: Option<[u8; 32]>,
     /// Failed admin authentications in the current window (brute-force throttle).
-    pub admin_failures: crate::admin::Throttle,
+    pub admin_failures: Arc<crate::admin::Throttle>,
     /// Evidence log of URL and hash matches, when configured.
     pub evidence: Option<Arc<crate::evidence::EvidenceLog>>,
 }
@@ -80,6 +80,37 @@ pub enum StateError {
 }
 
 impl State {
+    /// A state for one more worker thread: everything shared except the upstream client, whose
+    /// connection pool belongs to the worker's own runtime.
+    ///
+    /// # Errors
+    /// [`StateError::Upstream`] when the upstream client cannot be built.
+    pub fn for_worker(&self) -> Result<State, StateError> {
+        let l = &self.config.limits;
+        let upstream = upstream::Upstream::new(
+            self.config.upstream.clone(),
+            &self.config.upstream_host,
+            l.connect_timeout(),
+            l.response_timeout(),
+            l.upstream_pool_idle,
+        )
+        .map_err(StateError::Upstream)?;
+        Ok(State {
+            config: self.config.clone(),
+            router: self.router.clone(),
+            snapshot: self.snapshot.clone(),
+            metrics: self.metrics.clone(),
+            upstream,
+            signposter: self.signposter.clone(),
+            draining: self.draining.clone(),
+            reloader: self.reloader.clone(),
+            audit: self.audit.clone(),
+            admin_token: self.admin_token,
+            admin_failures: self.admin_failures.clone(),
+            evidence: self.evidence.clone(),
+        })
+    }
+
     /// Builds the shared state. No lists are loaded yet (not ready): call
     /// `state.reloader.reload()` next.
     ///
@@ -134,12 +165,12 @@ impl State {
             snapshot,
             metrics,
             upstream,
-            signposter,
-            draining: AtomicBool::new(false),
+            signposter: Arc::new(signposter),
+            draining: Arc::new(AtomicBool::new(false)),
             reloader,
-            audit,
+            audit: Arc::new(audit),
             admin_token,
-            admin_failures: crate::admin::Throttle::default(),
+            admin_failures: Arc::default(),
             evidence,
         })
     }

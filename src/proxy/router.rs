@@ -80,6 +80,7 @@ impl Pattern {
 }
 
 /// One compiled route.
+#[derive(Clone)]
 pub struct Route {
     /// Name in logs and metrics.
     pub name: String,
@@ -116,7 +117,7 @@ pub struct RouterError {
 }
 
 /// The ordered route table, plus the implicit pass-through route.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Router {
     routes: Vec<Route>,
     fallback: Route,
