@@ -109,6 +109,11 @@ impl Loader {
                     .to_path_buf()
             })
             .chain(self.bundles.iter().map(|(d, _)| d.clone()))
+            .chain(
+                self.bundles
+                    .iter()
+                    .filter_map(|(d, _)| d.parent().map(Path::to_path_buf)),
+            )
             .collect();
         dirs.sort();
         dirs.dedup();
@@ -156,6 +161,48 @@ impl Loader {
             out.extend(bundle.sources);
         }
         Ok(out)
+    }
+
+    /// The configured list files' current content (no bundles).
+    ///
+    /// # Errors
+    /// [`ReloadError::Read`] for an unreadable file.
+    fn sources_except_bundles(&self) -> Result<Vec<ListSource>, ReloadError> {
+        let files = Loader {
+            files: self.files.clone(),
+            bundles: Vec::new(),
+            gate: None,
+            serials: Mutex::default(),
+        };
+        files.sources(None)
+    }
+
+    /// Verifies the bundle configured at `dir` as found at `found` (same trust policy and
+    /// rollback floor).
+    fn load_one_bundle(&self, dir: &Path, found: &Path) -> Result<Vec<ListSource>, ReloadError> {
+        let (_, policy) = self
+            .bundles
+            .iter()
+            .find(|(d, _)| d == dir)
+            .ok_or(ReloadError::List("bundle".into(), "not configured"))?;
+        let mut policy = policy.clone();
+        let floor = self.serials.lock().ok().and_then(|m| m.get(dir).copied());
+        policy.min_serial = policy.min_serial.max(floor);
+        let bundle = load_bundle(found, &policy).map_err(|source| ReloadError::Bundle {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(bundle
+            .sources
+            .into_iter()
+            .map(|mut s| {
+                // The lists will live at the configured directory once installed.
+                if let Ok(rel) = s.spec.path.strip_prefix(found) {
+                    s.spec.path = dir.join(rel);
+                }
+                s
+            })
+            .collect())
     }
 
     /// Builds and gates a snapshot from `sources`.
@@ -334,6 +381,60 @@ impl Reloader {
             ))
     }
 
+    /// Replaces the (single) configured bundle with a pushed tar archive: unpacked into a fresh
+    /// directory beside it, verified whole (checksums, counts, signature, serial), compiled with
+    /// the other lists, then moved into place and swapped in. Nothing changes on any failure.
+    ///
+    /// # Errors
+    /// [`ReloadError`] when no single bundle is configured, or the archive or bundle is refused.
+    pub async fn replace_bundle(
+        self: &Arc<Self>,
+        archive: Vec<u8>,
+        max_bytes: u64,
+    ) -> Result<(), ReloadError> {
+        let _one_at_a_time = self.lock.lock().await;
+        let [(dir, _)] = self.loader.bundles.as_slice() else {
+            return Err(ReloadError::List(
+                "bundle".into(),
+                "exactly one [[bundles]] entry must be configured to push one",
+            ));
+        };
+        let dir = dir.clone();
+        let this = self.clone();
+        let result =
+            tokio::task::spawn_blocking(move || -> Result<Option<Snapshot>, ReloadError> {
+                let incoming = sibling(&dir, "incoming");
+                std::fs::create_dir(&incoming).map_err(|source| ReloadError::Write {
+                    path: incoming.clone(),
+                    source,
+                })?;
+                let outcome = (|| {
+                    crate::lists::unpack::unpack(&archive, &incoming, max_bytes).map_err(|e| {
+                        ReloadError::Bundle {
+                            dir: dir.clone(),
+                            source: BundleError::Read {
+                                path: incoming.clone(),
+                                source: std::io::Error::other(e.to_string()),
+                            },
+                        }
+                    })?;
+                    let mut sources = this.loader.sources_except_bundles()?;
+                    sources.extend(this.loader.load_one_bundle(&dir, &incoming)?);
+                    let snapshot = this.loader.build(sources)?;
+                    install_dir(&incoming, &dir)?;
+                    Ok(Some(snapshot))
+                })();
+                if outcome.is_err() {
+                    let _ = std::fs::remove_dir_all(&incoming);
+                }
+                outcome
+            })
+            .await
+            .map_err(|_| ReloadError::Watch("push task failed".into()))
+            .and_then(|r| r);
+        self.publish(result).map(|_| ())
+    }
+
     /// Logs a warning for each list past its maximum age or expiry (names and versions only).
     pub fn warn_stale(&self) {
         if let Some(s) = self.holder.load() {
@@ -369,8 +470,9 @@ impl Reloader {
             }
         }
         let this = self.clone();
+        let dirs = self.loader.watch_dirs();
         Ok(tokio::spawn(async move {
-            let _watcher = watcher;
+            let mut watcher = watcher;
             let mut tick = tokio::time::interval(recheck);
             tick.tick().await;
             loop {
@@ -391,9 +493,62 @@ impl Reloader {
                 }
                 let _ = this.reload().await;
                 this.warn_stale();
+                // Directories replaced by rename (bundle pushes, symlink swaps) lose their watch:
+                // add them again; re-adding a live watch is harmless.
+                for dir in &dirs {
+                    let _ = watcher.watch(dir, RecursiveMode::NonRecursive);
+                }
             }
         }))
     }
+}
+
+/// A fresh sibling path of `dir`: `.{name}.{what}-{pid}-{nanos}`.
+fn sibling(dir: &Path, what: &str) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    dir.parent()
+        .unwrap_or(Path::new("."))
+        .join(format!(".{name}.{what}-{}-{nanos}", std::process::id()))
+}
+
+/// Moves the verified `incoming` directory to `dir`. When `dir` is a symlink (Kubernetes style)
+/// the link is retargeted atomically; otherwise the old directory is renamed away first.
+fn install_dir(incoming: &Path, dir: &Path) -> Result<(), ReloadError> {
+    let err = |source| ReloadError::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let is_link = std::fs::symlink_metadata(dir)
+        .map(|m| m.file_type().is_symlink())
+        .unwrap_or(false);
+    if is_link {
+        let tmp_link = sibling(dir, "link");
+        std::os::unix::fs::symlink(incoming, &tmp_link).map_err(err)?;
+        std::fs::rename(&tmp_link, dir).map_err(err)?;
+    } else {
+        let old = sibling(dir, "previous");
+        let had_old = dir.exists();
+        if had_old {
+            std::fs::rename(dir, &old).map_err(err)?;
+        }
+        if let Err(e) = std::fs::rename(incoming, dir) {
+            if had_old {
+                let _ = std::fs::rename(&old, dir);
+            }
+            return Err(err(e));
+        }
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` via a temp file in the same directory, fsync, rename, fsync dir.

@@ -7,6 +7,7 @@ pub mod manifest;
 pub mod parse;
 pub mod signature;
 pub mod spec;
+pub mod unpack;
 
 pub use parse::{Entry, ParseError, parse_file, parse_reader};
 pub use spec::{HashAlgorithm, HitEffect, ListKind, ListSpec, MatchMode};
