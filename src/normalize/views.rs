@@ -240,7 +240,7 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
                         && !chars.get(a + 1).is_some_and(|&c| in_token(c))
                 });
                 let single_before = prev.is_some_and(|(_, n)| n == 1);
-                if !tight && !(single_before && single_after) {
+                if !(tight || (single_before && single_after)) {
                     continue;
                 }
             }
@@ -344,7 +344,8 @@ mod tests {
 
     #[test]
     fn literal_view_table() {
-        let cases: &[(&str, &str, &[(&[&str], Boundary)])] = &[
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a [&'a str], Boundary)]);
+        let cases: &[Case<'_>] = &[
             (
                 "words",
                 "Ada  Quill",
