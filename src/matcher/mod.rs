@@ -248,6 +248,7 @@ impl TermMatcher {
                 typo_spans,
                 typo_bytes,
                 budget: 0,
+                depth: 0,
                 first: 0,
             }
             .run(&mut report);
