@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
+use searchward::config::{Config, Overrides};
 use searchward::lists::{HashAlgorithm, ListKind, ListSpec};
 use searchward::matcher::Scratch;
 use searchward::snapshot::Snapshot;
@@ -19,7 +20,7 @@ use searchward::snapshot::Snapshot;
 /// Arguments of `searchward check`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Load the lists declared in this proxy config (not supported yet).
+    /// Also check against the lists declared in this proxy config.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// A terms list (block, whole tokens, typo tolerance for 7+ letter tokens). Repeatable.
@@ -54,17 +55,28 @@ struct MatchOut<'a> {
 
 /// Runs the subcommand: exit 0 after answering every line, 64 for a bad list, 2 for bad usage.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if args.config.is_some() {
-        eprintln!(
-            "searchward: --config is not supported yet; give lists with --terms, --victims, --allow"
-        );
-        return Ok(ExitCode::from(2));
-    }
     let specs = match specs(&args) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("searchward: {err:#}");
             return Ok(ExitCode::from(2));
+        }
+    };
+    // With --config, the config's lists are checked, plus any given by flags.
+    let specs = match &args.config {
+        None => specs,
+        Some(path) => {
+            let overrides = Overrides {
+                lists: specs,
+                ..Overrides::default()
+            };
+            match Config::load(path, &overrides) {
+                Ok(config) => config.lists,
+                Err(err) => {
+                    eprintln!("searchward: {err}");
+                    return Ok(ExitCode::from(64));
+                }
+            }
         }
     };
     let snapshot = match Snapshot::load(&specs) {

@@ -99,12 +99,12 @@ impl TypoIndex {
                 let value = if j - i == 1 {
                     INLINE | u64::from(code(&items[i]))
                 } else {
-                    let start = multi.len() as u64;
-                    let before = multi.len();
-                    multi.extend(items[i..j].iter().map(code));
-                    multi[before..].sort_unstable();
-                    multi.dedup_by(|a, b| a == b);
-                    ((multi.len() - before) as u64) << 32 | start
+                    let start = multi.len();
+                    let mut group: Vec<u16> = items[i..j].iter().map(code).collect();
+                    group.sort_unstable();
+                    group.dedup();
+                    multi.extend_from_slice(&group);
+                    ((group.len() as u64) << 32) | start as u64
                 };
                 builder.insert(&key, value).map_err(MatcherError::Index)?;
                 i = j;
