@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::query::{dedup, has_body, is_form, malformed, parse_json, request_params, shape};
 use super::rewrite::{Rewriter, json_response, with_notice};
-use super::{Engine, EngineError, indexing, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// Options of the `generic` adapter (and `query_param`/`banner_marker` of `html`). Pointers are
@@ -155,10 +155,15 @@ impl Engine for Generic {
     }
 
     fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-        indexing::generic(req, self.options.documents.as_deref()).map(indexing::Parsed::into_documents)
+        indexing::generic(req, self.options.documents.as_deref())
+            .map(indexing::Parsed::into_documents)
     }
 
-    fn filter_documents(&self, req: &RequestView<'_>, keep: &[bool]) -> Result<Vec<u8>, EngineError> {
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
         indexing::generic(req, self.options.documents.as_deref())?.filter(req.body, keep)
     }
 

@@ -7,7 +7,7 @@ use super::query::{
     dedup, has_body, last_segment, param_values, parse_json, push_str, segment_after, shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, indexing, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// The Meilisearch adapter.
@@ -96,7 +96,11 @@ impl Engine for Meilisearch {
         indexing::meilisearch(req).map(indexing::Parsed::into_documents)
     }
 
-    fn filter_documents(&self, req: &RequestView<'_>, keep: &[bool]) -> Result<Vec<u8>, EngineError> {
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
         indexing::meilisearch(req)?.filter(req.body, keep)
     }
 

@@ -7,7 +7,7 @@ use super::query::{
     MAX_DEPTH, dedup, has_body, is_form, last_segment, malformed, parse_json, request_params, shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, indexing, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// The Solr adapter.
@@ -92,7 +92,11 @@ impl Engine for Solr {
         indexing::solr(req).map(indexing::Parsed::into_documents)
     }
 
-    fn filter_documents(&self, req: &RequestView<'_>, keep: &[bool]) -> Result<Vec<u8>, EngineError> {
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
         indexing::solr(req)?.filter(req.body, keep)
     }
 

@@ -8,7 +8,7 @@ use super::query::{
     shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, indexing, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// The Typesense adapter.
@@ -103,7 +103,11 @@ impl Engine for Typesense {
         indexing::typesense(req).map(indexing::Parsed::into_documents)
     }
 
-    fn filter_documents(&self, req: &RequestView<'_>, keep: &[bool]) -> Result<Vec<u8>, EngineError> {
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
         indexing::typesense(req)?.filter(req.body, keep)
     }
 

@@ -70,7 +70,12 @@ fn line_break(body: &[u8], i: usize) -> Option<usize> {
 }
 
 /// One field starting at `i`: its text and the index just after it.
-fn field(body: &[u8], mut i: usize, delimiter: u8, n: usize) -> Result<(String, usize), EngineError> {
+fn field(
+    body: &[u8],
+    mut i: usize,
+    delimiter: u8,
+    n: usize,
+) -> Result<(String, usize), EngineError> {
     let bad = |why: &str| malformed(format!("CSV record {n}: {why}"));
     let mut text = Vec::new();
     if body.get(i) == Some(&b'"') {
@@ -125,17 +130,29 @@ mod tests {
 
     #[test]
     fn splits_records() {
-        type Case = (&'static str, &'static str, &'static [&'static [&'static str]]);
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static [&'static [&'static str]],
+        );
         let cases: &[Case] = &[
             ("plain", "a,b\n1,2\n", &[&["a", "b"], &["1", "2"]]),
-            ("crlf and no final newline", "a,b\r\n1,2", &[&["a", "b"], &["1", "2"]]),
+            (
+                "crlf and no final newline",
+                "a,b\r\n1,2",
+                &[&["a", "b"], &["1", "2"]],
+            ),
             ("blank line", "a\n\n1\n", &[&["a"], &[], &["1"]]),
             ("empty fields", ",\n", &[&["", ""]]),
             ("quoted comma", "\"x,y\",z\n", &[&["x,y", "z"]]),
             ("quoted newline", "\"x\ny\",z\n", &[&["x\ny", "z"]]),
             ("doubled quote", "\"say \"\"hi\"\"\"\n", &[&["say \"hi\""]]),
             ("quoted empty", "\"\"\n", &[&[""]]),
-            ("utf8", "Ada Quillfeather,é\n", &[&["Ada Quillfeather", "é"]]),
+            (
+                "utf8",
+                "Ada Quillfeather,é\n",
+                &[&["Ada Quillfeather", "é"]],
+            ),
         ];
         for (name, body, want) in cases {
             let got: Vec<Vec<String>> = records(body.as_bytes(), b',')
@@ -150,8 +167,12 @@ mod tests {
     #[test]
     fn spans_cover_the_body() {
         let body = b"a,b\r\n\"1\n2\",3\n\n4,5";
-        let spans: Vec<_> = records(body, b',').unwrap().into_iter().map(|r| r.span).collect();
-        assert_eq!(spans, vec![0..5, 5..14, 14..15, 15..18]);
+        let spans: Vec<_> = records(body, b',')
+            .unwrap()
+            .into_iter()
+            .map(|r| r.span)
+            .collect();
+        assert_eq!(spans, vec![0..5, 5..13, 13..14, 14..17]);
     }
 
     #[test]
@@ -164,7 +185,11 @@ mod tests {
             ("not utf8", "a,\u{0}\n"),
         ];
         for (name, body) in cases {
-            let body = if name == "not utf8" { b"a,\xff\n".to_vec() } else { body.as_bytes().to_vec() };
+            let body = if name == "not utf8" {
+                b"a,\xff\n".to_vec()
+            } else {
+                body.as_bytes().to_vec()
+            };
             assert!(records(&body, b',').is_err(), "{name}");
         }
     }

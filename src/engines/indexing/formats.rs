@@ -101,7 +101,11 @@ pub(super) fn bulk(body: &[u8]) -> Result<Parsed, EngineError> {
             match op {
                 "index" | "create" => docs.push(object(source, &what)?),
                 "update" => docs.extend(es_update(source, &what)?),
-                _ => return Err(malformed(format!("{what} (index, create, update or delete)"))),
+                _ => {
+                    return Err(malformed(format!(
+                        "{what} (index, create, update or delete)"
+                    )));
+                }
             }
             parts.push(Part::Docs {
                 span: action_span.start..source_span.end,
@@ -124,10 +128,21 @@ pub(super) fn bulk(body: &[u8]) -> Result<Parsed, EngineError> {
 }
 
 /// The elements of the JSON array at `span` as documents (objects), rebuilt from the kept ones.
-fn array(body: &[u8], span: &Range<usize>, what: &str, docs: &mut Vec<Value>) -> Result<Part, EngineError> {
+fn array(
+    body: &[u8],
+    span: &Range<usize>,
+    what: &str,
+    docs: &mut Vec<Value>,
+) -> Result<Part, EngineError> {
     let mut out = Vec::new();
-    for (i, item) in items(body, slice(body, span)?, what)?.into_iter().enumerate() {
-        docs.push(object(slice(body, &item)?, &format!("{what}: element {i}"))?);
+    for (i, item) in items(body, slice(body, span)?, what)?
+        .into_iter()
+        .enumerate()
+    {
+        docs.push(object(
+            slice(body, &item)?,
+            &format!("{what}: element {i}"),
+        )?);
         out.push(Part::Docs {
             span: item,
             first: docs.len() - 1,
@@ -196,7 +211,9 @@ pub(super) fn at_pointer(body: &[u8], pointer: &str) -> Result<Parsed, EngineErr
                 match (found.next(), found.next()) {
                     (Some((_, s)), None) => s,
                     (Some(_), Some(_)) => return Err(malformed(format!("JSON: {key:?} repeated"))),
-                    (None, _) => return Err(malformed(format!("JSON with the documents at {pointer}"))),
+                    (None, _) => {
+                        return Err(malformed(format!("JSON with the documents at {pointer}")));
+                    }
                 }
             }
             Some(b'[') => {
@@ -258,7 +275,11 @@ pub(super) fn solr_commands(body: &[u8]) -> Result<Parsed, EngineError> {
                 }
             }
             "delete" | "commit" | "optimize" | "rollback" => Part::Fixed(value),
-            _ => return Err(malformed("Solr update commands (add, delete, commit, optimize)")),
+            _ => {
+                return Err(malformed(
+                    "Solr update commands (add, delete, commit, optimize)",
+                ));
+            }
         };
         out.push((encoded, part));
     }

@@ -14,13 +14,19 @@ use crate::engines::EngineError;
 /// Parses one JSON value, refusing any object with a repeated key (at any depth).
 pub(super) fn strict(bytes: &[u8], what: &str) -> Result<Value, EngineError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = de.deserialize_any(StrictVisitor).map_err(|_| malformed(what))?;
+    let v = de
+        .deserialize_any(StrictVisitor)
+        .map_err(|_| malformed(what))?;
     de.end().map_err(|_| malformed(what))?;
     Ok(v)
 }
 
 /// Parses `bytes` (a slice of `body`) as a JSON array: each element's range in `body`.
-pub(super) fn items(body: &[u8], bytes: &[u8], what: &str) -> Result<Vec<Range<usize>>, EngineError> {
+pub(super) fn items(
+    body: &[u8],
+    bytes: &[u8],
+    what: &str,
+) -> Result<Vec<Range<usize>>, EngineError> {
     let raws: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(|_| malformed(what))?;
     raws.iter().map(|r| span(body, r)).collect()
 }
@@ -33,7 +39,9 @@ pub(super) fn members(
     what: &str,
 ) -> Result<Vec<(String, Range<usize>)>, EngineError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let raws = de.deserialize_map(MembersVisitor).map_err(|_| malformed(what))?;
+    let raws = de
+        .deserialize_map(MembersVisitor)
+        .map_err(|_| malformed(what))?;
     de.end().map_err(|_| malformed(what))?;
     raws.into_iter()
         .map(|(k, r)| Ok((k, span(body, r)?)))
@@ -161,7 +169,10 @@ mod tests {
             assert_eq!(strict(text.as_bytes(), "JSON").is_ok(), *ok, "{name}");
         }
         let v = strict(br#"{"n":-3,"f":2.5,"u":18446744073709551615}"#, "JSON").unwrap();
-        assert_eq!(v, serde_json::json!({"n":-3,"f":2.5,"u":18446744073709551615u64}));
+        assert_eq!(
+            v,
+            serde_json::json!({"n":-3,"f":2.5,"u":18446744073709551615u64})
+        );
     }
 
     #[test]

@@ -121,9 +121,9 @@ fn render(part: &Part, body: &[u8], keep: &[bool], out: &mut Vec<u8>) -> Result<
     match part {
         Part::Fixed(span) => out.extend_from_slice(bytes(span)?),
         Part::Docs { span, first, count } => {
-            let flags = keep
-                .get(*first..first + count)
-                .ok_or_else(|| EngineError::Shape("document index outside the keep flags".into()))?;
+            let flags = keep.get(*first..first + count).ok_or_else(|| {
+                EngineError::Shape("document index outside the keep flags".into())
+            })?;
             if !flags.iter().all(|k| *k) {
                 return Ok(false);
             }

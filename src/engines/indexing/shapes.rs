@@ -4,7 +4,9 @@
 
 use http::Method;
 
-use super::formats::{at_pointer, bulk, csv_documents, es_update, json_documents, ndjson, solr_commands};
+use super::formats::{
+    at_pointer, bulk, csv_documents, es_update, json_documents, ndjson, solr_commands,
+};
 use super::{Parsed, blank, is_ndjson, malformed, media_type};
 use crate::engines::query::param_values;
 use crate::engines::{EngineError, RequestView};
@@ -41,7 +43,12 @@ pub(crate) fn elasticsearch(req: &RequestView<'_>) -> Result<Parsed, EngineError
                     true => Err(malformed("one JSON document")),
                 });
             }
-            "_update" => return Ok(Parsed::single(req.body, es_update(req.body, "update body")?)),
+            "_update" => {
+                return Ok(Parsed::single(
+                    req.body,
+                    es_update(req.body, "update body")?,
+                ));
+            }
             "_update_by_query" | "_reindex" | "_delete_by_query" => {
                 return Err(EngineError::Unsupported("by-query operations"));
             }
@@ -151,7 +158,9 @@ pub(crate) fn typesense(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
 /// for the others.
 pub(crate) fn generic(req: &RequestView<'_>, pointer: Option<&str>) -> Result<Parsed, EngineError> {
     let Some(pointer) = pointer else {
-        return Err(EngineError::Unsupported("indexing without a documents option"));
+        return Err(EngineError::Unsupported(
+            "indexing without a documents option",
+        ));
     };
     if let Some(p) = no_documents(req) {
         return Ok(p);
