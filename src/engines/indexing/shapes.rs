@@ -95,8 +95,10 @@ pub(crate) fn meilisearch(req: &RequestView<'_>) -> Result<Parsed, EngineError> 
 }
 
 /// Solr `/update`, `/update/json` (an array of documents or update commands) and
-/// `/update/json/docs` (one document or an array). XML, CSV and javabin updates, field mapping
-/// (`split`, `f`) and `stream.*` bodies are not evaluated.
+/// `/update/json/docs` or `json.command=false` (one document or an array). XML, CSV and javabin
+/// updates, field mapping (`split`, `f`, `srcField`) and `stream.*` bodies are not evaluated.
+/// Child documents and atomic-update values (`{"set": …}`) inside a document are not read as
+/// documents of their own: URL pointers see them only where a route's `url_fields` point.
 ///
 /// # Errors
 /// As for [`elasticsearch`].
@@ -110,7 +112,11 @@ pub(crate) fn solr(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
         return Ok(p);
     }
     let path = req.path.trim_end_matches('/');
-    if path.ends_with("/json/docs") {
+    // `json.command=false` makes Solr read any update body as documents, as at /json/docs.
+    let as_docs = param_values(req.query, "json.command")?
+        .iter()
+        .any(|v| v == "false");
+    if as_docs || path.ends_with("/json/docs") {
         for param in ["split", "f", "srcField"] {
             if !param_values(req.query, param)?.is_empty() {
                 return Err(EngineError::Unsupported("Solr JSON field mapping"));
