@@ -127,11 +127,55 @@ pub(super) fn bulk(body: &[u8]) -> Result<Parsed, EngineError> {
     })
 }
 
+/// The documents one sent document stands for, as the guard checks them.
+pub(super) type Expand = fn(Value) -> Vec<Value>;
+
+/// Most engines index a document as it is sent.
+pub(super) fn as_sent(doc: Value) -> Vec<Value> {
+    vec![doc]
+}
+
+/// Solr verbs of an atomic update (`{"url": {"set": "…"}}`).
+const ATOMIC: &[&str] = &["set", "add", "add-distinct", "remove", "removeregex"];
+
+/// A Solr document as the guard checks it: atomic-update values replaced by the value they
+/// write, then its child documents (`_childDocuments_`, and object or array-of-object field
+/// values), depth first. A child cannot be refused without its parent: they go together.
+pub(super) fn solr_document(mut doc: Value) -> Vec<Value> {
+    let mut children = Vec::new();
+    if let Value::Object(map) = &mut doc {
+        for (key, value) in map.iter_mut() {
+            let atomic = match value {
+                Value::Object(inner) if inner.len() == 1 => inner
+                    .iter()
+                    .next()
+                    .filter(|(verb, _)| ATOMIC.contains(&verb.as_str()))
+                    .map(|(_, v)| v.clone()),
+                _ => None,
+            };
+            match (atomic, &*value) {
+                (Some(v), _) => *value = v,
+                (None, Value::Object(_)) => children.push(value.clone()),
+                (None, Value::Array(items))
+                    if key == "_childDocuments_" || items.iter().all(Value::is_object) =>
+                {
+                    children.extend(items.iter().filter(|i| i.is_object()).cloned());
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = vec![doc];
+    out.extend(children.into_iter().flat_map(solr_document));
+    out
+}
+
 /// The elements of the JSON array at `span` as documents (objects), rebuilt from the kept ones.
 fn array(
     body: &[u8],
     span: &Range<usize>,
     what: &str,
+    expand: Expand,
     docs: &mut Vec<Value>,
 ) -> Result<Part, EngineError> {
     let mut out = Vec::new();
@@ -139,14 +183,13 @@ fn array(
         .into_iter()
         .enumerate()
     {
-        docs.push(object(
-            slice(body, &item)?,
-            &format!("{what}: element {i}"),
-        )?);
+        let first = docs.len();
+        let doc = object(slice(body, &item)?, &format!("{what}: element {i}"))?;
+        docs.extend(expand(doc));
         out.push(Part::Docs {
             span: item,
-            first: docs.len() - 1,
-            count: 1,
+            first,
+            count: docs.len() - first,
         });
     }
     Ok(Part::Array(out))
@@ -175,19 +218,23 @@ fn around(body: &[u8], span: &Range<usize>, inner: Part) -> Vec<Part> {
 }
 
 /// A JSON array of documents, or (when `single` allows it) one document object.
-pub(super) fn json_documents(body: &[u8], single: bool) -> Result<Parsed, EngineError> {
+pub(super) fn json_documents(
+    body: &[u8],
+    single: bool,
+    expand: Expand,
+) -> Result<Parsed, EngineError> {
     match first_byte(body) {
         Some(b'[') => {
             let span = whole(body, "JSON array")?;
             let mut docs = Vec::new();
-            let part = array(body, &span, "JSON array of documents", &mut docs)?;
+            let part = array(body, &span, "JSON array of documents", expand, &mut docs)?;
             Ok(Parsed {
                 docs,
                 parts: around(body, &span, part),
                 divisible: true,
             })
         }
-        Some(b'{') if single => Ok(Parsed::single(body, vec![object(body, "JSON document")?])),
+        Some(b'{') if single => Ok(Parsed::single(body, expand(object(body, "JSON document")?))),
         _ => Err(malformed(if single {
             "JSON document or array of documents"
         } else {
@@ -234,7 +281,7 @@ pub(super) fn at_pointer(body: &[u8], pointer: &str) -> Result<Parsed, EngineErr
     // The rest of the body is copied as it is, so it must be valid JSON too.
     strict_shape(body)?;
     let mut docs = Vec::new();
-    let part = array(body, &span, "documents array", &mut docs)?;
+    let part = array(body, &span, "documents array", as_sent, &mut docs)?;
     Ok(Parsed {
         docs,
         parts: around(body, &span, part),
@@ -259,19 +306,22 @@ pub(super) fn solr_commands(body: &[u8]) -> Result<Parsed, EngineError> {
         let encoded = serde_json::to_string(&key).map_err(|_| malformed("Solr command key"))?;
         let bytes = slice(body, &value)?;
         let part = match key.as_str() {
-            "add" if first_byte(bytes) == Some(b'[') => array(body, &value, "Solr add", &mut docs)?,
+            "add" if first_byte(bytes) == Some(b'[') => {
+                array(body, &value, "Solr add", solr_document, &mut docs)?
+            }
             "add" => {
                 let Value::Object(mut add) = object(bytes, "Solr add")? else {
                     return Err(malformed("Solr add"));
                 };
+                let first = docs.len();
                 match add.remove("doc") {
-                    Some(doc @ Value::Object(_)) => docs.push(doc),
+                    Some(doc @ Value::Object(_)) => docs.extend(solr_document(doc)),
                     _ => return Err(malformed("Solr add with a doc object")),
                 }
                 Part::Docs {
                     span: value,
-                    first: docs.len() - 1,
-                    count: 1,
+                    first,
+                    count: docs.len() - first,
                 }
             }
             "delete" | "commit" | "optimize" | "rollback" => Part::Fixed(value),

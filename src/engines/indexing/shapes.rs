@@ -5,7 +5,8 @@
 use http::Method;
 
 use super::formats::{
-    at_pointer, bulk, csv_documents, es_update, json_documents, ndjson, solr_commands,
+    as_sent, at_pointer, bulk, csv_documents, es_update, json_documents, ndjson, solr_commands,
+    solr_document,
 };
 use super::{Parsed, blank, is_ndjson, malformed, media_type};
 use crate::engines::query::param_values;
@@ -38,7 +39,7 @@ pub(crate) fn elasticsearch(req: &RequestView<'_>) -> Result<Parsed, EngineError
         match segment {
             "_bulk" => return bulk(req.body),
             "_doc" | "_create" => {
-                return json_documents(req.body, true).and_then(|p| match p.divisible {
+                return json_documents(req.body, true, as_sent).and_then(|p| match p.divisible {
                     false => Ok(p),
                     true => Err(malformed("one JSON document")),
                 });
@@ -79,7 +80,7 @@ pub(crate) fn meilisearch(req: &RequestView<'_>) -> Result<Parsed, EngineError> 
     }
     let media = media_type(req.content_type);
     if is_json(&media) {
-        json_documents(req.body, true)
+        json_documents(req.body, true, as_sent)
     } else if is_ndjson(&media) {
         ndjson(req.body)
     } else if media == "text/csv" {
@@ -122,14 +123,14 @@ pub(crate) fn solr(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
                 return Err(EngineError::Unsupported("Solr JSON field mapping"));
             }
         }
-        return json_documents(req.body, true);
+        return json_documents(req.body, true, solr_document);
     }
     let media = media_type(req.content_type);
     if !(path.ends_with("/json") || is_json(&media)) {
         return Err(EngineError::Unsupported("non-JSON Solr updates"));
     }
     match super::json::first_byte(req.body) {
-        Some(b'[') => json_documents(req.body, false),
+        Some(b'[') => json_documents(req.body, false, solr_document),
         _ => solr_commands(req.body),
     }
 }
@@ -148,7 +149,7 @@ pub(crate) fn typesense(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
         return ndjson(req.body);
     }
     if segments(req).any(|s| s == "documents") {
-        return json_documents(req.body, true).and_then(|p| match p.divisible {
+        return json_documents(req.body, true, as_sent).and_then(|p| match p.divisible {
             false => Ok(p),
             true => Err(malformed("one JSON document")),
         });
@@ -177,6 +178,6 @@ pub(crate) fn generic(req: &RequestView<'_>, pointer: Option<&str>) -> Result<Pa
     if is_ndjson(&media_type(req.content_type)) {
         ndjson(req.body)
     } else {
-        json_documents(req.body, false)
+        json_documents(req.body, false, as_sent)
     }
 }

@@ -329,6 +329,37 @@ fn single_document_requests() {
 }
 
 #[test]
+fn solr_atomic_updates_and_child_documents_are_checked() {
+    let body = format!(
+        r#"{{"add": {{"doc": {{"id": "1", "url": {{"set": "{G}a"}}, "_childDocuments_": [{{"id": "1.1", "url": "{Z}b"}}]}}}},
+            "add": {{"doc": {{"id": "2", "url": "{G}c", "reply": {{"id": "2.1", "url": "{G}d"}}, "pages": [{{"id": "2.2", "url": "{Z}e"}}]}}}},
+            "add": {{"doc": {{"id": "3", "url": "{G}f"}}}}}}"#
+    );
+    let req = Req::post("solr", "/solr/p/update", "application/json", body);
+    let docs = req.documents().unwrap();
+    let urls: Vec<&str> = docs.iter().map(|d| d["url"].as_str().unwrap()).collect();
+    let want = [
+        format!("{G}a"),
+        format!("{Z}b"),
+        format!("{G}c"),
+        format!("{G}d"),
+        format!("{Z}e"),
+        format!("{G}f"),
+    ];
+    assert_eq!(urls, want);
+    // A listed child takes its parent's whole add command with it.
+    let out = req.filter(&[true, true, true, true, false, true]).unwrap();
+    let again = Req { body: out, ..req };
+    let ids: Vec<Value> = again
+        .documents()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].clone())
+        .collect();
+    assert_eq!(ids, ["1", "1.1", "3"]);
+}
+
+#[test]
 fn keep_flags_must_match_the_documents() {
     let req = request("meili-docs.json");
     assert!(matches!(
