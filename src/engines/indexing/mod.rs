@@ -7,7 +7,14 @@
 //! is never reserialised) and leaves out the parts that carry a refused document.
 //!
 //! Documents are parsed strictly: a JSON object with a repeated key is malformed, because engines
-//! disagree on which copy wins and the guard must see the value the engine will index.
+//! disagree on which copy wins (Solr even keeps both) and the guard must see every value the
+//! engine will index. Repeated *command* keys (Solr's `"add"`) are read one by one.
+//!
+//! Not evaluated, so refused (the proxy answers 400, never forwards): compressed request bodies,
+//! scripted updates (ES `script`, Meilisearch document edition functions), by-query operations,
+//! Solr XML/CSV/javabin updates, field mapping (`split`, `f`, `srcField`) and `stream.*` bodies.
+//! Not visible here: what the engine does after the guard (ingest pipelines, default pipelines,
+//! update processors, copy fields).
 
 mod csv;
 mod formats;
