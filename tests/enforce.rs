@@ -198,6 +198,34 @@ fn indexing_guard_drops_listed_documents_and_records_evidence() {
 }
 
 #[test]
+fn indexing_guard_drops_listed_csv_rows_and_refuses_malformed_bodies() {
+    let up = Upstream::start();
+    let config = format!(
+        "[upstream]\nurl = \"{}\"\n[[routes]]\nname = \"docs\"\npath = \"/echo\"\nkind = \"index\"\nengine = \"meilisearch\"\n[[lists]]\nname = \"urls\"\nkind = \"urls\"\npath = \"{}\"\n",
+        up.url(),
+        util::root().join("lists/urls.txt").display(),
+    );
+    let p = Proxy::serve(&config, &[]);
+    let csv = concat!(
+        "id:number;url;title\r\n",
+        "1;https://garden.example/a;\"Quillfeather; Ada\"\r\n",
+        "2;https://zorvexil-forum.example/t/9;\"two\r\nlines\"\r\n",
+        "3;https://garden.example/c;\"say \"\"hi\"\"\"\r\n",
+    );
+    let r = request(p.proxy, "POST", "/echo?csvDelimiter=%3B", &[("content-type", "text/csv")], csv.as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let received = r.json()["body"].as_str().unwrap().to_owned();
+    let want = "id:number;url;title\r\n1;https://garden.example/a;\"Quillfeather; Ada\"\r\n3;https://garden.example/c;\"say \"\"hi\"\"\"\r\n";
+    assert_eq!(received, want);
+    assert_eq!(r.header("x-searchward-refused"), Some("1"));
+    // A row a lenient reader could split two ways never reaches the index.
+    let bad = "id,url\n1,https://garden.example/a\"x\n";
+    let r = request(p.proxy, "POST", "/echo", &[("content-type", "text/csv")], bad.as_bytes());
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.json().get("body").is_none(), "the malformed body reached the upstream: {}", r.text());
+}
+
+#[test]
 fn a_term_added_on_disk_blocks_within_two_seconds() {
     let up = Upstream::start();
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::query::{dedup, has_body, is_form, malformed, parse_json, request_params, shape};
 use super::rewrite::{Rewriter, json_response, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// Options of the `generic` adapter (and `query_param`/`banner_marker` of `html`). Pointers are
@@ -44,6 +44,10 @@ pub struct GenericOptions {
     pub empty: Option<Value>,
     /// For `html`: insert the banner before this marker instead of after `<body…>`.
     pub banner_marker: Option<String>,
+    /// For indexing routes: pointer to the array of documents in a JSON request body; `""`
+    /// means the body itself (a JSON array, or NDJSON by `Content-Type`). Unset: indexing
+    /// requests are not supported.
+    pub documents: Option<String>,
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -105,6 +109,7 @@ impl Generic {
             ("hits", &o.hits),
             ("total", &o.total),
             ("text_field", &o.text_field),
+            ("documents", &o.documents),
         ];
         for (key, p) in singles {
             if let Some(p) = p {
@@ -147,6 +152,19 @@ impl Generic {
 impl Engine for Generic {
     fn name(&self) -> &'static str {
         "generic"
+    }
+
+    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+        indexing::generic(req, self.options.documents.as_deref())
+            .map(indexing::Parsed::into_documents)
+    }
+
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
+        indexing::generic(req, self.options.documents.as_deref())?.filter(req.body, keep)
     }
 
     fn hit_fields(&self) -> HitFields {

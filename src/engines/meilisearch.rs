@@ -7,7 +7,7 @@ use super::query::{
     dedup, has_body, last_segment, param_values, parse_json, push_str, segment_after, shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// The Meilisearch adapter.
@@ -90,6 +90,18 @@ fn rewrite_result(rw: &mut Rewriter<'_>, result: &mut Value) -> Result<(), Engin
 impl Engine for Meilisearch {
     fn name(&self) -> &'static str {
         "meilisearch"
+    }
+
+    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+        indexing::meilisearch(req).map(indexing::Parsed::into_documents)
+    }
+
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
+        indexing::meilisearch(req)?.filter(req.body, keep)
     }
 
     fn hit_fields(&self) -> HitFields {

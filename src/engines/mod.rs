@@ -14,6 +14,7 @@ use crate::signpost::Notice;
 pub mod elasticsearch;
 pub mod generic;
 pub mod html;
+mod indexing;
 pub mod meilisearch;
 pub mod opensearch_suggest;
 pub mod solr;
@@ -165,6 +166,16 @@ pub trait Engine: Send + Sync {
     /// Default locations of URL, title and snippet inside one hit.
     fn hit_fields(&self) -> HitFields {
         HitFields::default()
+    }
+
+    /// Default locations of URL and title inside one document of an indexing request (the
+    /// document itself, not a search hit wrapping it): `/url` and `/title`.
+    fn document_fields(&self) -> HitFields {
+        HitFields {
+            url: vec!["/url".into()],
+            title: vec!["/title".into()],
+            snippet: Vec::new(),
+        }
     }
 
     /// The user texts in a search or suggest request (query, suggest text, each query of a

@@ -7,7 +7,7 @@ use super::query::{
     MAX_DEPTH, dedup, has_body, is_form, last_segment, malformed, parse_json, request_params, shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// The Solr adapter.
@@ -86,6 +86,18 @@ fn empty(req: &RequestView<'_>) -> Result<Value, EngineError> {
 impl Engine for Solr {
     fn name(&self) -> &'static str {
         "solr"
+    }
+
+    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+        indexing::solr(req).map(indexing::Parsed::into_documents)
+    }
+
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
+        indexing::solr(req)?.filter(req.body, keep)
     }
 
     fn hit_fields(&self) -> HitFields {

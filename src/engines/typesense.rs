@@ -8,7 +8,7 @@ use super::query::{
     shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// The Typesense adapter.
@@ -97,6 +97,18 @@ fn rewrite_result(rw: &mut Rewriter<'_>, result: &mut Value) -> Result<(), Engin
 impl Engine for Typesense {
     fn name(&self) -> &'static str {
         "typesense"
+    }
+
+    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+        indexing::typesense(req).map(indexing::Parsed::into_documents)
+    }
+
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
+        indexing::typesense(req)?.filter(req.body, keep)
     }
 
     fn hit_fields(&self) -> HitFields {

@@ -380,7 +380,8 @@ impl Ctx<'_> {
         snapshot: &Arc<Snapshot>,
         client: SocketAddr,
     ) -> Result<Response<Body>, ProxyError> {
-        let fields = self.engine.hit_fields();
+        // Documents are what the engine will store, not search hits that wrap them.
+        let fields = self.engine.document_fields();
         let url_fields = if self.route.spec.url_fields.is_empty() {
             fields.url
         } else {
@@ -392,6 +393,7 @@ impl Ctx<'_> {
         };
         let mut keep = Vec::with_capacity(docs.len());
         let mut refused = Vec::new();
+        let mut evidence = Vec::new();
         for (i, doc) in docs.iter().enumerate() {
             let found = policy::listed(snapshot, doc, &url_fields, &self.route.spec);
             for h in &found {
@@ -403,7 +405,11 @@ impl Ctx<'_> {
             if !found.is_empty() {
                 refused.push(i);
             }
+            evidence.extend(found);
         }
+        let found: Vec<&policy::ListedHit> = evidence.iter().collect();
+        self.record_evidence(snapshot, &found, crate::evidence::Stage::Index)
+            .await;
         let action = if refused.is_empty() {
             Action::Allow
         } else {

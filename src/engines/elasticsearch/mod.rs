@@ -11,7 +11,7 @@ use super::query::{
     dedup, has_body, last_segment, malformed, param_values, parse_json, parse_ndjson, shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
 /// The Elasticsearch adapter, also used for OpenSearch (same search API).
@@ -156,6 +156,18 @@ fn rewrite_hits(rw: &mut Rewriter<'_>, hits: &mut Value, depth: usize) -> Result
 impl Engine for Elasticsearch {
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+        indexing::elasticsearch(req).map(indexing::Parsed::into_documents)
+    }
+
+    fn filter_documents(
+        &self,
+        req: &RequestView<'_>,
+        keep: &[bool],
+    ) -> Result<Vec<u8>, EngineError> {
+        indexing::elasticsearch(req)?.filter(req.body, keep)
     }
 
     fn hit_fields(&self) -> HitFields {
