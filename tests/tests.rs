@@ -3,5 +3,7 @@
 //!
 //! Modules:
 //! - util: spawning the binary, reading its `listening` line, small HTTP helpers
+//! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
+mod corpus;
 mod util;
