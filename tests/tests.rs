@@ -3,7 +3,9 @@
 //!
 //! Modules:
 //! - util: spawning the binary, reading its `listening` line, small HTTP helpers
+//! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
+mod check_cli;
 mod corpus;
 mod util;

@@ -1,0 +1,270 @@
+//! Detection core at scale: 1,000,000 synthetic terms and 100,000 fabricated names compiled,
+//! then typical 20–40 character queries normalised and matched, each answer checked. Prints
+//! compile time, resident memory, index sizes and per-query p50/p99 next to `rustrict` on the
+//! same queries. Everything is generated from a fixed seed: no real terms or names.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rustrict::CensorStr;
+use searchward::lists::{Entry, ListKind, ListSpec};
+use searchward::matcher::{Scratch, TermMatcher, TextList};
+use searchward::verdict::Verdict;
+
+const TERMS: usize = 1_000_000;
+const NAMES: usize = 100_000;
+const QUERIES: usize = 2_000;
+
+/// xorshift64*: small, deterministic, good enough to spread synthetic words.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const ONSETS: [&str; 24] = [
+    "b", "br", "d", "dr", "f", "g", "gl", "k", "kl", "l", "m", "n", "p", "pl", "qu", "r", "s",
+    "sn", "t", "tr", "v", "w", "y", "z",
+];
+const NUCLEI: [&str; 8] = ["a", "e", "i", "o", "u", "ai", "ou", "y"];
+const CODAS: [&str; 12] = ["", "", "", "n", "r", "x", "k", "l", "th", "sk", "m", "v"];
+
+fn word(rng: &mut Rng, syllables: usize) -> String {
+    let mut w = String::new();
+    for _ in 0..syllables {
+        w.push_str(ONSETS[rng.below(ONSETS.len())]);
+        w.push_str(NUCLEI[rng.below(NUCLEI.len())]);
+        w.push_str(CODAS[rng.below(CODAS.len())]);
+    }
+    w
+}
+
+fn capitalised(w: &str) -> String {
+    let mut c = w.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Ordinary words for the benign part of queries (English, so never syllable nonsense).
+const BENIGN: [&str; 40] = [
+    "how", "to", "make", "bread", "weather", "tomorrow", "in", "london", "best", "cheap",
+    "flights", "football", "scores", "today", "recipe", "for", "pasta", "near", "me", "opening",
+    "hours", "library", "train", "times", "what", "is", "the", "capital", "of", "france",
+    "garden", "centre", "school", "holidays", "dentist", "bike", "repair", "film", "reviews",
+    "news",
+];
+
+struct Query {
+    text: String,
+    /// The (list, line) that must be among the matches, or `None` for a benign query.
+    expect: Option<(u32, u32)>,
+}
+
+fn lists(rng: &mut Rng) -> (Vec<Entry>, Vec<Entry>) {
+    let terms = (0..TERMS)
+        .map(|i| {
+            let words = 1 + usize::from(rng.below(4) == 0);
+            let text = (0..words)
+                .map(|_| {
+                    let n = 2 + rng.below(3);
+                    word(rng, n)
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            Entry {
+                line: i as u32 + 1,
+                text,
+            }
+        })
+        .collect();
+    let names = (0..NAMES)
+        .map(|i| Entry {
+            line: i as u32 + 1,
+            text: format!(
+                "{} {}",
+                capitalised(&word(rng, 2)),
+                capitalised(&word(rng, 3))
+            ),
+        })
+        .collect();
+    (terms, names)
+}
+
+fn evade(text: &str, how: usize) -> String {
+    match how {
+        0 => text.to_owned(),
+        1 => text.to_uppercase(),
+        2 => text
+            .chars()
+            .map(|c| match c {
+                'e' => '3',
+                'o' => '0',
+                'a' => '4',
+                _ => c,
+            })
+            .collect(),
+        3 => text.replace('o', "о"), // Cyrillic о
+        _ => text
+            .chars()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join("."),
+    }
+}
+
+fn queries(rng: &mut Rng, terms: &[Entry], names: &[Entry]) -> Vec<Query> {
+    (0..QUERIES)
+        .map(|i| {
+            let mut parts: Vec<String> = (0..2 + rng.below(3))
+                .map(|_| BENIGN[rng.below(BENIGN.len())].to_owned())
+                .collect();
+            let expect = match i % 4 {
+                0 => {
+                    let e = &terms[rng.below(terms.len())];
+                    parts.insert(rng.below(parts.len() + 1), evade(&e.text, rng.below(5)));
+                    Some((0, e.line))
+                }
+                1 => {
+                    let e = &names[rng.below(names.len())];
+                    parts.insert(rng.below(parts.len() + 1), e.text.to_lowercase());
+                    Some((1, e.line))
+                }
+                _ => None,
+            };
+            Query {
+                text: parts.join(" "),
+                expect,
+            }
+        })
+        .collect()
+}
+
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn ok(q: &Query, v: &Verdict) -> bool {
+    match q.expect {
+        None => v.is_allow(),
+        Some((list, line)) => v.matches.iter().any(|m| m.list == list && m.line == line),
+    }
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort_unstable();
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p) as usize];
+    (at(0.5), at(0.99))
+}
+
+fn detect(c: &mut Criterion) {
+    let mut rng = Rng(0x5EED_CAFE_F00D_0001);
+    let (terms, names) = lists(&mut rng);
+    let qs = queries(&mut rng, &terms, &names);
+    let term_spec = ListSpec::from_flag(ListKind::Terms, PathBuf::from("terms.txt"));
+    let name_spec = ListSpec::from_flag(ListKind::Victims, PathBuf::from("names.txt"));
+    let (rss0, hwm0) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
+    let t = Instant::now();
+    let m = TermMatcher::build(&[
+        TextList {
+            id: 0,
+            spec: &term_spec,
+            entries: &terms,
+        },
+        TextList {
+            id: 1,
+            spec: &name_spec,
+            entries: &names,
+        },
+    ])
+    .expect("synthetic lists compile");
+    let compile = t.elapsed();
+    let (rss1, hwm1) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
+    drop((terms, names));
+    let rss2 = status_kib("VmRSS:");
+    let stats = m.stats();
+    println!(
+        "detect: compiled {TERMS} terms + {NAMES} names in {compile:.2?}; keys {}, term index {:.1} MiB, typo index {:.1} MiB",
+        stats.keys,
+        stats.key_bytes as f64 / 1048576.0,
+        stats.typo_bytes as f64 / 1048576.0
+    );
+    println!(
+        "detect: VmRSS {} -> {} MiB (after dropping the entry text: {} MiB); VmHWM {} -> {} MiB",
+        rss0 / 1024,
+        rss1 / 1024,
+        rss2 / 1024,
+        hwm0 / 1024,
+        hwm1 / 1024
+    );
+
+    // Every answer checked once outside the timed loops.
+    let mut scratch = Scratch::default();
+    let wrong: Vec<&str> = qs
+        .iter()
+        .filter(|q| !ok(q, &m.check_with(&q.text, &mut scratch)))
+        .map(|q| q.text.as_str())
+        .collect();
+    assert!(wrong.is_empty(), "{} wrong answers, e.g. {:?}", wrong.len(), &wrong[..wrong.len().min(5)]);
+
+    let mut samples = Vec::with_capacity(qs.len() * 5);
+    for _ in 0..5 {
+        for q in &qs {
+            let t = Instant::now();
+            let v = m.check_with(black_box(&q.text), &mut scratch);
+            samples.push(t.elapsed());
+            assert!(ok(q, &v));
+        }
+    }
+    let (p50, p99) = percentiles(samples);
+    let mut samples = Vec::with_capacity(qs.len());
+    for q in &qs {
+        let t = Instant::now();
+        black_box(black_box(q.text.as_str()).is_inappropriate());
+        samples.push(t.elapsed());
+    }
+    let (r50, r99) = percentiles(samples);
+    println!("detect: searchward p50 {p50:.2?} p99 {p99:.2?}; rustrict is_inappropriate p50 {r50:.2?} p99 {r99:.2?} per query");
+
+    let mut i = 0;
+    c.bench_function("detect/searchward_check", |b| {
+        b.iter(|| {
+            let q = &qs[i % qs.len()];
+            i += 1;
+            let v = m.check_with(black_box(&q.text), &mut scratch);
+            assert!(ok(q, &v));
+        })
+    });
+    let mut j = 0;
+    c.bench_function("detect/rustrict_is_inappropriate", |b| {
+        b.iter(|| {
+            let q = &qs[j % qs.len()];
+            j += 1;
+            black_box(black_box(q.text.as_str()).is_inappropriate())
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(5));
+    targets = detect
+}
+criterion_main!(benches);

@@ -1,0 +1,355 @@
+//! Term and victim-name matching over normalised text: text lists compiled into one FST of
+//! normalised keys (plus a deletion index for typos and an Aho-Corasick automaton for substring
+//! lists), and the check of a query against them.
+//!
+//! Rules applied after the walk: allow-list matches remove list matches whose span they cover;
+//! context lists never match by themselves and gate victims lists that name them; prefix lists
+//! accept keys ending inside a token; typo corrections count only for lists with `typos`.
+
+mod index;
+mod keys;
+mod substring;
+mod typo;
+mod walk;
+
+use std::path::PathBuf;
+
+use crate::lists::{Entry, ListKind, ListSpec, MatchMode};
+use crate::normalize::Views;
+use crate::verdict::{Action, ListId, Match, Verdict};
+
+use index::{KeyArena, Posting, PostingMap};
+use substring::SubstringIndex;
+use typo::{MIN_TYPO_LEN, TypoIndex};
+use walk::{Found, Walker};
+
+pub use typo::within_one_edit;
+
+/// One text list (terms, victims, context or allow) handed to [`TermMatcher::build`].
+#[derive(Clone, Copy, Debug)]
+pub struct TextList<'a> {
+    /// Its id in the snapshot.
+    pub id: ListId,
+    /// Its declaration.
+    pub spec: &'a ListSpec,
+    /// Its entries.
+    pub entries: &'a [Entry],
+}
+
+/// Why text lists could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum MatcherError {
+    /// An entry is empty once normalised.
+    #[error("{path}:{line}: entry is empty once normalised")]
+    EmptyEntry {
+        /// The list file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u32,
+    },
+    /// A victims list names a context list that is not among the text lists.
+    #[error("list {list}: context list {context:?} is not a loaded context list")]
+    UnknownContext {
+        /// The victims list.
+        list: String,
+        /// The context list it names.
+        context: String,
+    },
+    /// The lists are too large for the index's 32-bit offsets.
+    #[error("text lists are too large to index")]
+    TooLarge,
+    /// The FST could not be built.
+    #[error("cannot build the term index")]
+    Index(#[source] fst::Error),
+    /// The substring automaton could not be built.
+    #[error("cannot build the substring automaton")]
+    Substring(#[source] aho_corasick::BuildError),
+}
+
+/// What the matcher keeps of each list's declaration.
+#[derive(Clone, Debug)]
+struct ListInfo {
+    id: ListId,
+    kind: ListKind,
+    action: Action,
+    mode: MatchMode,
+    typos: bool,
+    /// Position (in the matcher's table) of the context list a victims list requires.
+    context: Option<usize>,
+}
+
+/// Compiled text lists. Immutable; cheap to share behind an `Arc`.
+#[derive(Debug, Default)]
+pub struct TermMatcher {
+    lists: Vec<ListInfo>,
+    keys: PostingMap,
+    typos: TypoIndex,
+    substring: SubstringIndex,
+    prefix_lists: bool,
+}
+
+/// Buffers reused across checks so a hot loop does not allocate per query.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    views: Views,
+    typo_ranges: Vec<(u32, u32)>,
+    typo_spans: Vec<(u32, u32)>,
+    typo_bytes: Vec<u8>,
+    hits: Vec<Hit>,
+    hay: String,
+    marks: Vec<(usize, usize)>,
+    key: Vec<u8>,
+}
+
+/// A raw match with its span among the folded characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    list: u32,
+    line: u32,
+    start: u32,
+    end: u32,
+}
+
+/// Sizes of a compiled matcher, for capacity planning and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MatcherStats {
+    /// Distinct normalised keys in the term FST.
+    pub keys: usize,
+    /// Bytes of the term FST and its postings.
+    pub key_bytes: usize,
+    /// Bytes of the typo (deletion) index.
+    pub typo_bytes: usize,
+}
+
+impl TermMatcher {
+    /// Compiles the text lists.
+    ///
+    /// # Errors
+    /// [`MatcherError::EmptyEntry`] (with `path:line`) for an entry with no letters or digits,
+    /// [`MatcherError::UnknownContext`] for a victims list naming a missing context list, and
+    /// index errors for lists beyond 32-bit offsets.
+    pub fn build(lists: &[TextList<'_>]) -> Result<Self, MatcherError> {
+        let mut infos = Vec::with_capacity(lists.len());
+        for l in lists {
+            let context = match &l.spec.context {
+                None => None,
+                Some(name) => Some(
+                    lists
+                        .iter()
+                        .position(|c| &c.spec.name == name && c.spec.kind == ListKind::Context)
+                        .ok_or_else(|| MatcherError::UnknownContext {
+                            list: l.spec.name.clone(),
+                            context: name.clone(),
+                        })?,
+                ),
+            };
+            infos.push(ListInfo {
+                id: l.id,
+                kind: l.spec.kind,
+                action: l.spec.action,
+                mode: l.spec.mode,
+                typos: l.spec.typos,
+                context,
+            });
+        }
+        let mut arena = KeyArena::default();
+        let mut substring = Vec::new();
+        let mut vocab = Vec::new();
+        let mut views = Views::default();
+        let mut keys = Vec::new();
+        for (ix, l) in lists.iter().enumerate() {
+            let info = &infos[ix];
+            let list = u32::try_from(ix).map_err(|_| MatcherError::TooLarge)?;
+            for e in l.entries {
+                views.normalize(&e.text);
+                keys::entry_keys(&views, info.kind == ListKind::Victims, &mut keys);
+                if keys.is_empty() {
+                    return Err(MatcherError::EmptyEntry {
+                        path: l.spec.path.clone(),
+                        line: e.line,
+                    });
+                }
+                let posting = Posting { list, line: e.line };
+                if info.mode == MatchMode::Substring {
+                    substring.extend(keys.drain(..).map(|k| (k, posting)));
+                    continue;
+                }
+                for k in &keys {
+                    arena.push(k, posting)?;
+                }
+                if info.typos {
+                    for t in &views.skeleton.tokens {
+                        for r in views.skeleton.readings(t) {
+                            if r.len() >= MIN_TYPO_LEN && r.is_ascii() {
+                                keys::expand(r.as_bytes(), true, &mut vocab);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(TermMatcher {
+            prefix_lists: infos.iter().any(|i| i.mode == MatchMode::Prefix),
+            lists: infos,
+            keys: arena.build()?,
+            typos: TypoIndex::build(vocab)?,
+            substring: SubstringIndex::build(substring)?,
+        })
+    }
+
+    /// Sizes of the compiled index.
+    pub fn stats(&self) -> MatcherStats {
+        MatcherStats {
+            keys: self.keys.map.len(),
+            key_bytes: self.keys.heap_bytes(),
+            typo_bytes: self.typos.heap_bytes(),
+        }
+    }
+
+    /// Checks one text against all lists.
+    pub fn check(&self, text: &str) -> Verdict {
+        self.check_with(text, &mut Scratch::default())
+    }
+
+    /// Checks one text against all lists, reusing `scratch`'s buffers.
+    pub fn check_with(&self, text: &str, scratch: &mut Scratch) -> Verdict {
+        scratch.views.normalize(text);
+        scratch.hits.clear();
+        self.collect_typos(scratch);
+        let Scratch {
+            views,
+            typo_ranges,
+            typo_spans,
+            typo_bytes,
+            hits,
+            hay,
+            marks,
+            ..
+        } = scratch;
+        for (view, skeleton) in [(&views.literal, false), (&views.skeleton, true)] {
+            let mut report = |f: Found| {
+                if let Some(h) = self.accept(f, view) {
+                    hits.push(h);
+                }
+            };
+            Walker {
+                fst: self.keys.map.as_fst(),
+                map: &self.keys,
+                view,
+                skeleton,
+                prefix_lists: self.prefix_lists,
+                typo_ranges,
+                typo_spans,
+                typo_bytes,
+                budget: 0,
+                first: 0,
+            }
+            .run(&mut report);
+            self.substring.find(view, hay, marks, |p, first, last| {
+                let span = span(view, first, last);
+                if let Some((start, end)) = span {
+                    hits.push(Hit {
+                        list: p.list,
+                        line: p.line,
+                        start,
+                        end,
+                    });
+                }
+            });
+        }
+        self.verdict(hits)
+    }
+
+    fn collect_typos(&self, scratch: &mut Scratch) {
+        scratch.typo_ranges.clear();
+        scratch.typo_spans.clear();
+        scratch.typo_bytes.clear();
+        if self.typos.is_empty() {
+            return;
+        }
+        let view = &scratch.views.skeleton;
+        for t in &view.tokens {
+            let s = scratch.typo_spans.len() as u32;
+            let first = view.first(t);
+            if first.is_ascii() && first.len() + 1 >= MIN_TYPO_LEN {
+                // An `i`/`l` ambiguity is read as `i`: reading it wrong costs the one edit.
+                scratch.key.clear();
+                for &b in first.as_bytes() {
+                    let b = if b == keys::AMBIGUOUS { b'i' } else { b };
+                    if !keys::squeezes(true, scratch.key.last().copied(), b) {
+                        scratch.key.push(b);
+                    }
+                }
+                self.typos.corrections(
+                    &scratch.key,
+                    &mut scratch.typo_bytes,
+                    &mut scratch.typo_spans,
+                );
+            }
+            scratch.typo_ranges.push((s, scratch.typo_spans.len() as u32));
+        }
+    }
+
+    fn accept(&self, f: Found, view: &crate::normalize::TokenView) -> Option<Hit> {
+        let info = self.lists.get(f.posting.list as usize)?;
+        if f.fuzzy && !info.typos {
+            return None;
+        }
+        if !f.at_token_end && info.mode != MatchMode::Prefix {
+            return None;
+        }
+        let (start, end) = span(view, f.first, f.last)?;
+        Some(Hit {
+            list: f.posting.list,
+            line: f.posting.line,
+            start,
+            end,
+        })
+    }
+
+    fn verdict(&self, hits: &mut Vec<Hit>) -> Verdict {
+        let mut verdict = Verdict::allow();
+        if hits.is_empty() {
+            return verdict;
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        let kind = |h: &Hit| self.lists.get(h.list as usize).map(|i| i.kind);
+        for h in hits.iter() {
+            let Some(info) = self.lists.get(h.list as usize) else {
+                continue;
+            };
+            if !matches!(info.kind, ListKind::Terms | ListKind::Victims) {
+                continue;
+            }
+            let allowed = hits
+                .iter()
+                .any(|a| kind(a) == Some(ListKind::Allow) && a.start <= h.start && h.end <= a.end);
+            if allowed {
+                continue;
+            }
+            if let Some(ctx) = info.context
+                && !hits.iter().any(|c| c.list as usize == ctx)
+            {
+                continue;
+            }
+            verdict.push(
+                Match {
+                    list: info.id,
+                    line: h.line,
+                },
+                info.action,
+            );
+        }
+        verdict.finish();
+        verdict
+    }
+}
+
+/// The span, among the folded characters, from token `first` to token `last`.
+fn span(view: &crate::normalize::TokenView, first: usize, last: usize) -> Option<(u32, u32)> {
+    Some((view.tokens.get(first)?.start, view.tokens.get(last)?.end))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,419 @@
+//! Tokenisation of folded characters into the literal and skeleton views the matcher walks.
+
+use unicode_normalization::char::is_combining_mark;
+
+use super::fold::fold_into;
+
+/// Stands in the skeleton view for a character that reads as `i` or `l` (`1`, `|`); the matcher
+/// tries both readings, so no reading is lost however many of them a word has.
+pub const AMBIGUOUS: char = '\u{1}';
+
+/// How a token is separated from the token before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Boundary {
+    /// White space between words: the matcher reads it as one space.
+    Space,
+    /// Punctuation inside a word (`zor-vexil`, `v.e.l`) or a gap next to a single letter
+    /// (`v e l v e t`): the matcher reads it as one space or as nothing.
+    Joinable,
+    /// No gap at all (characters of scripts written without spaces): read as nothing.
+    Glue,
+}
+
+/// One token of a view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Position of its first character among the folded characters.
+    pub start: u32,
+    /// Position after its last character.
+    pub end: u32,
+    /// Its separation from the previous token (`Space` for the first).
+    pub before: Boundary,
+    alts: u32,
+    n_alts: u32,
+}
+
+/// A sequence of tokens; each token has one or more readings (the skeleton view reads ambiguous
+/// leet characters several ways).
+#[derive(Clone, Debug, Default)]
+pub struct TokenView {
+    buf: String,
+    spans: Vec<(u32, u32)>,
+    /// The tokens in text order.
+    pub tokens: Vec<Token>,
+    squeezed: bool,
+}
+
+impl TokenView {
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.spans.clear();
+        self.tokens.clear();
+    }
+
+    /// The readings of `token`, the first being its canonical one.
+    pub fn readings<'a>(&'a self, token: &Token) -> impl Iterator<Item = &'a str> + 'a {
+        let from = token.alts as usize;
+        let to = from + token.n_alts as usize;
+        self.spans
+            .get(from..to)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|&(s, e)| self.buf.get(s as usize..e as usize))
+    }
+
+    /// The canonical reading of `token`.
+    pub fn first(&self, token: &Token) -> &str {
+        self.readings(token).next().unwrap_or("")
+    }
+
+    /// Canonical readings joined by one space, or by nothing when `join_all` (glued tokens are
+    /// always joined by nothing).
+    pub fn render(&self, join_all: bool) -> String {
+        let mut out = String::new();
+        for (i, t) in self.tokens.iter().enumerate() {
+            if i > 0 && !join_all && t.before != Boundary::Glue {
+                out.push(' ');
+            }
+            for c in self.first(t).chars() {
+                let c = if c == AMBIGUOUS { 'i' } else { c };
+                // Resolving the placeholder can make a repeat: squeeze it as the matcher would.
+                if !(c.is_ascii_alphabetic() && out.ends_with(c) && self.squeezed) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
+    fn push_token(&mut self, start: usize, end: usize, before: Boundary, readings: &[&str]) {
+        let alts = self.spans.len() as u32;
+        let mut n = 0;
+        for r in readings {
+            let known = self.spans[alts as usize..]
+                .iter()
+                .any(|&(s, e)| self.buf.get(s as usize..e as usize) == Some(r));
+            if known {
+                continue;
+            }
+            let s = self.buf.len() as u32;
+            self.buf.push_str(r);
+            self.spans.push((s, self.buf.len() as u32));
+            n += 1;
+        }
+        self.tokens.push(Token {
+            start: start as u32,
+            end: end as u32,
+            before,
+            alts,
+            n_alts: n,
+        });
+    }
+}
+
+/// The normalised views of one text; reusable so a matcher can avoid allocating per query.
+#[derive(Clone, Debug, Default)]
+pub struct Views {
+    chars: Vec<char>,
+    raw: Vec<RawToken>,
+    /// Letters and digits only.
+    pub literal: TokenView,
+    /// Leet read as letters, repeats squeezed.
+    pub skeleton: TokenView,
+}
+
+impl Views {
+    /// Normalises `text` into both views, replacing what was there.
+    pub fn normalize(&mut self, text: &str) {
+        self.chars.clear();
+        self.literal.clear();
+        self.skeleton.clear();
+        fold_into(text, &mut self.chars);
+        tokenize(&self.chars, false, &mut self.literal, &mut self.raw);
+        tokenize(&self.chars, true, &mut self.skeleton, &mut self.raw);
+    }
+
+    /// The folded characters token positions refer to.
+    pub fn folded(&self) -> &[char] {
+        &self.chars
+    }
+}
+
+/// Letters, digits and the marks attached to them.
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || (!c.is_ascii() && is_combining_mark(c))
+}
+
+/// Characters of scripts written without spaces between words.
+fn is_unspaced(c: char) -> bool {
+    matches!(c,
+        '\u{0E00}'..='\u{0EFF}'       // Thai, Lao
+        | '\u{1000}'..='\u{109F}'     // Myanmar
+        | '\u{1780}'..='\u{17FF}'     // Khmer
+        | '\u{3040}'..='\u{30FF}'     // Hiragana, Katakana
+        | '\u{31F0}'..='\u{31FF}'
+        | '\u{3400}'..='\u{4DBF}'     // Han
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{3FFFF}')
+}
+
+fn is_leet_symbol(c: char) -> bool {
+    matches!(c, '@' | '$' | '!' | '|' | '+')
+}
+
+/// What a character reads as in the skeleton view: one or two letters.
+fn leet(c: char, in_word: bool) -> (char, Option<char>) {
+    match c {
+        '@' => ('a', None),
+        '$' => ('s', None),
+        '!' => ('i', None),
+        '+' => ('t', None),
+        '|' => ('i', Some('l')),
+        _ if !in_word => (c, None),
+        '4' => ('a', None),
+        '3' => ('e', None),
+        '1' => ('i', Some('l')),
+        '0' => ('o', None),
+        '5' => ('s', None),
+        '7' => ('t', None),
+        '9' => ('g', None),
+        '8' => ('b', None),
+        _ => (c, None),
+    }
+}
+
+fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<RawToken>) {
+    out.squeezed = skeleton;
+    raw.clear();
+    let in_token = |c: char| is_word(c) || (skeleton && is_leet_symbol(c));
+    let mut i = 0;
+    let mut prev: Option<(usize, usize)> = None; // (end, char count) of the previous token
+    let mut gap_space = false;
+    while let Some(&c) = chars.get(i) {
+        if !in_token(c) {
+            gap_space |= c.is_whitespace();
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        if is_unspaced(c) {
+            while chars.get(i).is_some_and(|&m| is_combining_mark(m)) {
+                i += 1;
+            }
+        } else {
+            while chars
+                .get(i)
+                .is_some_and(|&m| in_token(m) && !is_unspaced(m))
+            {
+                i += 1;
+            }
+        }
+        let (mut s, mut e) = (start, i);
+        if skeleton {
+            // A leading pipe or bang, or a trailing one, is punctuation more often than a letter.
+            while s < e && matches!(chars[s], '|' | '!') {
+                s += 1;
+            }
+            while e > s && matches!(chars[e - 1], '|' | '!') {
+                e -= 1;
+            }
+            // A run of symbols alone stands for letters only where it sits in a word spelt out:
+            // punctuation, not white space, beside it (`z.$.n`), or single letters on both
+            // sides (`z $ n`); otherwise (`a @ home`) it is punctuation.
+            if s == e {
+                continue;
+            }
+            if chars[s..e].iter().all(|&c| is_leet_symbol(c)) {
+                let spaced = |c: Option<&char>| c.is_none_or(|c| c.is_whitespace());
+                let tight =
+                    !spaced(s.checked_sub(1).and_then(|p| chars.get(p))) || !spaced(chars.get(e));
+                let after = chars
+                    .get(e..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .position(|c| !c.is_whitespace())
+                    .map(|p| e + p);
+                let single_after = after.is_some_and(|a| {
+                    chars.get(a).is_some_and(|&c| in_token(c))
+                        && !chars.get(a + 1).is_some_and(|&c| in_token(c))
+                });
+                let single_before = prev.is_some_and(|(_, n)| n == 1);
+                if !tight && !(single_before && single_after) {
+                    continue;
+                }
+            }
+        }
+        let count = e - s;
+        let before = match prev {
+            None => Boundary::Space,
+            Some((pend, _)) if pend == s => Boundary::Glue,
+            Some(_) if !gap_space => Boundary::Joinable,
+            Some((_, pcount)) if pcount == 1 || count == 1 => Boundary::Joinable,
+            Some(_) => Boundary::Space,
+        };
+        prev = Some((e, count));
+        gap_space = false;
+        let alpha = chars[s..e].iter().any(|c| c.is_alphabetic());
+        raw.push(RawToken {
+            s,
+            e,
+            before,
+            alpha,
+        });
+    }
+    // Digits read as letters inside a word, or in a number joined to a word through a chain of
+    // joinable gaps (`z-0-r`, `v 3 l`); a number standing on its own stays a number.
+    let mut group_alpha = false;
+    let mut group_start = 0;
+    for k in 0..=raw.len() {
+        let ends = raw.get(k).is_none_or(|t| t.before == Boundary::Space);
+        if ends && k > 0 {
+            for t in raw.get_mut(group_start..k).unwrap_or(&mut []) {
+                t.alpha |= group_alpha;
+            }
+            group_alpha = false;
+            group_start = k;
+        }
+        group_alpha |= raw.get(k).is_some_and(|t| t.alpha);
+    }
+    let mut text = String::new();
+    for t in raw.iter() {
+        let word = &chars[t.s..t.e];
+        text.clear();
+        if skeleton {
+            skeleton_reading(word, t.alpha, &mut text);
+            if !t.alpha && word.len() >= 3 && word.iter().all(|&c| leet(c, true).0.is_alphabetic())
+            {
+                // A number of three or more digits may be a word written all in leet (`1170`):
+                // it gets its letter reading too.
+                let mut letters = String::new();
+                skeleton_reading(word, true, &mut letters);
+                out.push_token(t.s, t.e, t.before, &[text.as_str(), letters.as_str()]);
+                continue;
+            }
+        } else {
+            text.extend(word);
+        }
+        out.push_token(t.s, t.e, t.before, &[text.as_str()]);
+    }
+}
+
+/// A token found by the first pass, before its reading is made.
+#[derive(Clone, Copy, Debug)]
+struct RawToken {
+    s: usize,
+    e: usize,
+    before: Boundary,
+    /// Has a letter, or is joined to a token that has one.
+    alpha: bool,
+}
+
+/// The skeleton reading of one token: leet read as letters, repeats squeezed, `i`/`l`
+/// ambiguities left as [`AMBIGUOUS`].
+fn skeleton_reading(word: &[char], in_word: bool, out: &mut String) {
+    let mut last = None;
+    for &c in word {
+        let ch = match leet(c, in_word) {
+            (_, Some(_)) => AMBIGUOUS,
+            (a, None) => a,
+        };
+        if last != Some(ch) || ch == AMBIGUOUS || ch.is_ascii_digit() || is_combining_mark(ch) {
+            out.push(ch);
+        }
+        last = Some(ch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(text: &str, skeleton: bool) -> Vec<(Vec<String>, Boundary)> {
+        let mut v = Views::default();
+        v.normalize(text);
+        let tv = if skeleton { &v.skeleton } else { &v.literal };
+        tv.tokens
+            .iter()
+            .map(|t| (tv.readings(t).map(str::to_owned).collect(), t.before))
+            .collect()
+    }
+
+    use Boundary::*;
+
+    #[test]
+    fn literal_view_table() {
+        let cases: &[(&str, &str, &[(&[&str], Boundary)])] = &[
+            (
+                "words",
+                "Ada  Quill",
+                &[(&["ada"], Space), (&["quill"], Space)],
+            ),
+            (
+                "punctuation joins",
+                "zor-vexil",
+                &[(&["zor"], Space), (&["vexil"], Joinable)],
+            ),
+            (
+                "single letters join",
+                "v e l",
+                &[(&["v"], Space), (&["e"], Joinable), (&["l"], Joinable)],
+            ),
+            (
+                "han glued",
+                "ab世界",
+                &[(&["ab"], Space), (&["世"], Glue), (&["界"], Glue)],
+            ),
+            (
+                "leet is punctuation here",
+                "v@lvet",
+                &[(&["v"], Space), (&["lvet"], Joinable)],
+            ),
+        ];
+        for (name, text, want) in cases {
+            let got = view(text, false);
+            let want: Vec<(Vec<String>, Boundary)> = want
+                .iter()
+                .map(|(r, b)| (r.iter().map(|s| s.to_string()).collect(), *b))
+                .collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn skeleton_view_table() {
+        let cases: &[(&str, &str, &[&[&str]])] = &[
+            ("leet", "v3lv3t", &[&["velvet"]]),
+            ("symbols", "v@$t", &[&["vast"]]),
+            ("ambiguous one", "ve1vet", &[&["ve\u{1}vet"]]),
+            (
+                "joined digits",
+                "Z-0-Rx 20-0",
+                &[&["z"], &["o"], &["rx"], &["20"], &["0"]],
+            ),
+            ("lone symbol inside", "z.$.n", &[&["z"], &["s"], &["n"]]),
+            ("squeezed", "velllvvet", &[&["velvet"]]),
+            ("trailing bang", "velvet!!", &[&["velvet"]]),
+            (
+                "numbers stay numbers",
+                "velvet 2024",
+                &[&["velvet"], &["2024"]],
+            ),
+            ("lone symbols vanish", "at @ home", &[&["at"], &["home"]]),
+            (
+                "numbers read both ways",
+                "1170",
+                &[&["1170", "\u{1}\u{1}to"]],
+            ),
+        ];
+        for (name, text, want) in cases {
+            let got: Vec<Vec<String>> = view(text, true).into_iter().map(|(r, _)| r).collect();
+            let want: Vec<Vec<String>> = want
+                .iter()
+                .map(|r| r.iter().map(|s| s.to_string()).collect())
+                .collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+}
