@@ -4,6 +4,8 @@ multi-word entries, technical strings full of digits and punctuation)."""
 
 import wordfreq
 
+from corpus_evasion import ORDER, apply
+
 NOUNS = """apple bank battery bike birthday book bread bridge cake camera car castle cat chair
 charger cheese chicken coffee computer concert cookie couch dentist desk dinner doctor dog dress
 engine farm festival fish flight flower football garden guitar hair hotel house insurance jacket
@@ -94,15 +96,15 @@ def fill(rng, template, slots):
     return out
 
 
-def benign_queries(rng, terms, victims, traps, model, dictionary):
-    """Returns (queries, dropped): queries the reference model says cannot match, and how many
-    candidates it rejected."""
+def benign_queries(rng, terms, victims, traps, model, tables):
+    """Returns (queries, dropped): (section, query) pairs the reference model says cannot match,
+    and how many candidates it rejected."""
     candidates = []
     en_words = word_list("en", 25000)
     slots = {"n": NOUNS, "v": VERBS, "a": ADJS, "c": [c.replace("-", " ") for c in CITIES],
              "w": en_words}
     for _ in range(5200):
-        candidates.append(fill(rng, rng.choice(EN_TEMPLATES), slots))
+        candidates.append(("everyday_en", fill(rng, rng.choice(EN_TEMPLATES), slots)))
     # Scunthorpe traps: ordinary words holding a short entry inside them.
     pools = {lang: word_list(lang, 200000, 5) for lang in ["en", "fr", "de", "es", "pl"]}
     trap_templates = ["{t}", "{t} meaning", "{t} synonym", "how to spell {t}", "{t} {n}", "{a} {t}",
@@ -112,8 +114,8 @@ def benign_queries(rng, terms, victims, traps, model, dictionary):
         holders = holders[:60]
         for w in holders:
             for _ in range(2):
-                candidates.append(fill(rng, rng.choice(trap_templates),
-                                       dict(slots, t=[w])))
+                candidates.append(("traps", fill(rng, rng.choice(trap_templates),
+                                                 dict(slots, t=[w]))))
     # First names of the victims list, alone and with other words.
     firsts = sorted({v.split(" ")[0] for v in victims})
     name_templates = ["{f}", "{f} name meaning", "{f} {s}", "{f} {s} linkedin", "baby names like {f}",
@@ -122,29 +124,39 @@ def benign_queries(rng, terms, victims, traps, model, dictionary):
     for f in firsts:
         for _ in range(14):
             t = rng.choice(name_templates)
-            candidates.append(fill(rng, t, {"f": [f.lower()], "F": [f], "f2": [x.lower() for x in firsts],
-                                            "s": PEOPLE_SURNAMES}))
+            candidates.append(("first_names", fill(rng, t, {
+                "f": [f.lower()], "F": [f], "f2": [x.lower() for x in firsts],
+                "s": PEOPLE_SURNAMES})))
     # Single words of multi-word entries, alone and with ordinary words.
     parts = sorted({p for t in terms if " " in t for p in t.split(" ")})
     part_templates = ["{p}", "{p} meaning", "{p} {n}", "what is {p}", "{p} {c}", "{a} {p}"]
     for p in parts:
         for _ in range(4):
-            candidates.append(fill(rng, rng.choice(part_templates), dict(slots, p=[p])))
+            candidates.append(("entry_words", fill(rng, rng.choice(part_templates),
+                                                   dict(slots, p=[p]))))
     # Technical strings full of digits, dots and dashes.
     tech_templates = ["{x}", "{x} download", "install {x}", "{x} vs {x}", "what is {x}",
                       "{x} error fix", "{x} {n}", "how to use {x}", "{x} tutorial"]
     tech = [t.replace("-", " ") if t.startswith(("iphone", "windows", "s3", "a/b", "3d", "a4",
                                                 "vitamin", "omega", "m2")) else t for t in TECH]
     for _ in range(1100):
-        candidates.append(fill(rng, rng.choice(tech_templates), dict(slots, x=tech)))
+        candidates.append(("technical", fill(rng, rng.choice(tech_templates), dict(slots, x=tech))))
     # Other languages.
     for lang, (templates, cities) in OTHER_LANGS.items():
         words = word_list(lang, 15000, 2 if lang in ("ja", "zh") else 3)
         lang_slots = {"w": words, "c": cities}
         for _ in range(420):
-            candidates.append(fill(rng, rng.choice(templates), lang_slots))
+            candidates.append(("languages", fill(rng, rng.choice(templates), lang_slots)))
+    # The evasion rewrites applied to ordinary queries: after normalising, `0p710n` and
+    # `s.l.i.g.h.t.l.y` are ordinary words again and must still not match a short entry inside them.
+    latin = [q for _, q in candidates if q.isascii() and len(q) <= 40]
+    for _ in range(1500):
+        q = rng.choice(latin)
+        styled = apply(rng, q, [rng.choice(ORDER)], tables)
+        if styled is not None:
+            candidates.append(("styled", styled))
     queries, seen, dropped = [], set(), 0
-    for q in candidates:
+    for section, q in candidates:
         q = " ".join(q.split())
         if not q or q in seen:
             continue
@@ -152,5 +164,5 @@ def benign_queries(rng, terms, victims, traps, model, dictionary):
         if model.matches(q):
             dropped += 1
             continue
-        queries.append(q)
+        queries.append((section, q))
     return queries, dropped

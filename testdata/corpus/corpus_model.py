@@ -126,7 +126,12 @@ class Model:
         for v in views:
             n = len(v)
             for i in range(n):
+                # Words run together ("zorvex quandril" typed apart or together). Single letters
+                # take part only as whole runs (join_single_runs): reading "p t i o" out of
+                # "a s s u m p t i o n" would be the Scunthorpe error spelled out.
                 for j in range(i + 1, min(n, i + self.max_len + 2) + 1):
+                    if len(v[j - 1]) == 1 and (j - 1 > i or j - 1 == i and n > 1):
+                        break
                     if ("".join(v[i:j]),) in self.seqs:
                         return True
                 for probe in near(v[i]):

@@ -215,13 +215,18 @@ def main():
                 last = cls
             f.write(f"{cls}\t{q}\t{exp}\n")
     benign, dropped = benign_queries(random.Random(SEED + 2), terms, victims, TRAPS, model,
-                                     dictionary.words)
-    for q in benign:
+                                     homoglyphs())
+    for _, q in benign:
         assert not any(a in q for a in allow), q
     with open(os.path.join(HERE, "benign.txt"), "w", encoding="utf-8", newline="\n") as f:
         f.write("# Synthetic placeholder corpus for searchward's detection tests: ordinary queries "
                 "built from real words; none may match terms.txt or victims.txt.\n" + VERSIONS + "\n")
-        for q in benign:
+        f.write("# Sections start with '# --- name ---'; the test reports false positives per section.\n")
+        last = None
+        for section, q in benign:
+            if section != last:
+                f.write(f"# --- {section} ---\n")
+                last = section
             f.write(q + "\n")
     classes = {}
     for cls, _, _ in rows:
