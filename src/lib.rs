@@ -8,13 +8,21 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod admin;
+pub mod audit;
+pub mod config;
 pub mod demo;
 pub mod engines;
 pub mod evidence;
+pub mod gate;
 pub mod hashes;
 pub mod lists;
 pub mod matcher;
+pub mod metrics;
 pub mod normalize;
+pub mod policy;
+pub mod proxy;
+pub mod reload;
 pub mod signpost;
 pub mod snapshot;
 pub mod url;

@@ -31,9 +31,14 @@ enum Command {
     /// Configuration tools.
     #[command(subcommand)]
     Config(cli::config::Command),
+    /// Probe a health URL (for container HEALTHCHECKs); exit 0 on 2xx.
+    Healthcheck(cli::healthcheck::Args),
     /// Evidence records of URL and hash matches.
     #[command(subcommand)]
     Evidence(cli::evidence::Command),
+    /// List maintenance: verify bundles, write manifests, diff lists.
+    #[command(subcommand)]
+    Lists(cli::lists::Command),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +50,8 @@ fn main() -> ExitCode {
         Command::Canonicalize(args) => cli::canonicalize::run(args),
         Command::Config(cmd) => cli::config::run(cmd),
         Command::Evidence(cmd) => cli::evidence::run(cmd),
+        Command::Healthcheck(args) => cli::healthcheck::run(args),
+        Command::Lists(cmd) => cli::lists::run(cmd),
     };
     match result {
         Ok(code) => code,

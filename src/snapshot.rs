@@ -30,7 +30,8 @@ pub struct LoadedList {
 }
 
 /// The raw content of one list, as read from disk or received by the admin API.
-#[derive(Clone, Debug)]
+/// Its `Debug` output shows the size of the content, never the entries.
+#[derive(Clone)]
 pub struct ListSource {
     /// Its declaration.
     pub spec: ListSpec,
@@ -38,6 +39,16 @@ pub struct ListSource {
     pub bytes: Vec<u8>,
     /// An explicit version (from a bundle manifest); `None` derives it from the checksum.
     pub version: Option<String>,
+}
+
+impl std::fmt::Debug for ListSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListSource")
+            .field("spec", &self.spec)
+            .field("bytes", &self.bytes.len())
+            .field("version", &self.version)
+            .finish()
+    }
 }
 
 /// Why a snapshot could not be built. The previous snapshot stays in force.

@@ -2,10 +2,28 @@
 //! binary on 127.0.0.1:0 in its own temp dir.
 //!
 //! Modules:
-//! - util: spawning the binary, reading its `listening` line, small HTTP helpers
+//! - util: spawning the binary, a scriptable upstream, small HTTP helpers
+//! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
+//! - demo: `searchward demo` and `config check` as a newcomer runs them
+//! - enforce: blocking, autocomplete stripping, delisting, interstitial, indexing guard, reload
+//! - inspect: inspected routes fail closed; clean responses pass byte for byte
+//! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
+//! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
+//! - reload: file watching (in place, rename, recreate, symlink swap) and the admin list API
+//! - evidence: evidence log crash safety (SIGKILL mid-append), export, purge, legal holds
 //! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
+//! - canonicalize: `searchward canonicalize` on stdin against a golden file
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
+mod browser;
+mod bundles;
+mod canonicalize;
 mod check_cli;
 mod corpus;
+mod demo;
+mod enforce;
+mod evidence;
+mod inspect;
+mod proxy;
+mod reload;
 mod util;

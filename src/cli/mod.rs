@@ -4,4 +4,6 @@ pub mod canonicalize;
 pub mod check;
 pub mod config;
 pub mod evidence;
+pub mod healthcheck;
+pub mod lists;
 pub mod serve;

@@ -5,9 +5,77 @@
 //! (through a [`ResponseFilter`]); an adapter only knows *where* things are and how to rebuild the
 //! engine's own response shape.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::signpost::Notice;
+
+pub mod elasticsearch;
+pub mod generic;
+pub mod html;
+pub mod meilisearch;
+pub mod opensearch_suggest;
+pub mod solr;
+pub mod typesense;
+
+mod query;
+mod rewrite;
+#[cfg(test)]
+mod testkit;
+
+/// The adapter names accepted by [`build`].
+pub const NAMES: &[&str] = &[
+    "elasticsearch",
+    "opensearch",
+    "meilisearch",
+    "solr",
+    "typesense",
+    "opensearch-suggest",
+    "generic",
+    "html",
+];
+
+/// Builds the adapter called `name` in config. `generic` carries the options of the `generic`
+/// adapter (required there); `html` reads its `query_param` and `banner_marker`; the other
+/// adapters take no options and ignore it.
+///
+/// # Errors
+/// [`EngineError::Config`] for an unknown name (listing the known ones), a `generic` adapter
+/// without options, or invalid generic options.
+pub fn build(
+    name: &str,
+    generic: Option<&generic::GenericOptions>,
+) -> Result<Arc<dyn Engine>, EngineError> {
+    Ok(match name {
+        "elasticsearch" => Arc::new(elasticsearch::Elasticsearch::new("elasticsearch")),
+        "opensearch" => Arc::new(elasticsearch::Elasticsearch::new("opensearch")),
+        "meilisearch" => Arc::new(meilisearch::Meilisearch),
+        "solr" => Arc::new(solr::Solr),
+        "typesense" => Arc::new(typesense::Typesense),
+        "opensearch-suggest" => Arc::new(opensearch_suggest::OpenSearchSuggest),
+        "generic" => {
+            let options = generic.ok_or_else(|| {
+                EngineError::Config("the generic adapter needs its options (hits, total, …)".into())
+            })?;
+            Arc::new(generic::Generic::new(options.clone())?)
+        }
+        "html" => Arc::new(html::Html::new(generic)),
+        other => {
+            return Err(EngineError::Config(format!(
+                "unknown engine adapter {other:?}; known: {}",
+                NAMES.join(", ")
+            )));
+        }
+    })
+}
+
+/// The first of `pointers` that resolves to a string inside `hit` (see [`HitFields`]).
+pub fn hit_text<'v>(hit: &'v Value, pointers: &[String]) -> Option<&'v str> {
+    pointers
+        .iter()
+        .find_map(|p| hit.pointer(p).and_then(Value::as_str))
+}
 
 /// The parts of a client request an adapter may read.
 #[derive(Clone, Copy, Debug)]
@@ -154,5 +222,110 @@ pub trait Engine: Send + Sync {
         _keep: &[bool],
     ) -> Result<Vec<u8>, EngineError> {
         Err(EngineError::Unsupported("indexing"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::{FakeFilter, Req};
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn registry_builds_every_name() {
+        let opts = generic::GenericOptions {
+            hits: Some("/hits".into()),
+            ..Default::default()
+        };
+        for name in NAMES {
+            let engine = build(name, Some(&opts)).unwrap();
+            assert_eq!(engine.name(), *name);
+        }
+    }
+
+    #[test]
+    fn registry_errors() {
+        let unknown = build("lucene", None).err().unwrap().to_string();
+        assert!(
+            unknown.contains("lucene") && unknown.contains("meilisearch"),
+            "{unknown}"
+        );
+        assert!(matches!(
+            build("generic", None),
+            Err(EngineError::Config(_))
+        ));
+        let bad = generic::GenericOptions {
+            hits: Some("hits".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            build("generic", Some(&bad)),
+            Err(EngineError::Config(_))
+        ));
+    }
+
+    #[test]
+    fn hit_text_takes_first_string() {
+        let hit = serde_json::json!({"title": ["A"], "t2": "B"});
+        let ptrs = ["/title".to_owned(), "/title/0".to_owned(), "/t2".to_owned()];
+        assert_eq!(hit_text(&hit, &ptrs), Some("A"));
+        assert_eq!(hit_text(&hit, &ptrs[2..]), Some("B"));
+        assert_eq!(hit_text(&hit, &[]), None);
+    }
+
+    fn es_response(urls: &[String]) -> Vec<u8> {
+        let hits: Vec<Value> = urls
+            .iter()
+            .map(|u| serde_json::json!({"_id": u, "_source": {"url": u, "title": u}}))
+            .collect();
+        let total = urls.len();
+        serde_json::to_vec(&serde_json::json!({
+            "took": 1,
+            "hits": {"total": {"value": total, "relation": "eq"}, "hits": hits}
+        }))
+        .unwrap()
+    }
+
+    proptest! {
+        /// No listed hit survives a rewrite, the total drops by what was removed, and a response
+        /// with nothing flagged is forwarded as it is.
+        #[test]
+        fn es_rewrite_removes_every_listed_hit(
+            urls in proptest::collection::vec(
+                prop_oneof![Just("zorvexil".to_owned()), Just("quandrith".to_owned()), Just("velmorik".to_owned()), "[a-z]{1,6}"]
+                    .prop_map(|s| format!("https://example.org/{s}")),
+                0..12,
+            )
+        ) {
+            let engine = build("elasticsearch", None).unwrap();
+            let req = Req::get("/p/_search", "q=x");
+            let mut filter = FakeFilter::new(engine.hit_fields(), false);
+            let out = engine.rewrite(&req.view(), &es_response(&urls), &mut filter).unwrap();
+            let listed = urls.iter().filter(|u| u.contains("zorvexil")).count();
+            let demoted = urls.iter().filter(|u| u.contains("quandrith")).count();
+            match out {
+                None => prop_assert_eq!(listed + demoted, 0),
+                Some(body) => {
+                    let v: Value = serde_json::from_slice(&body).unwrap();
+                    let hits = v["hits"]["hits"].as_array().unwrap();
+                    prop_assert_eq!(hits.len(), urls.len() - listed);
+                    prop_assert!(hits.iter().all(|h| !h["_id"].as_str().unwrap().contains("zorvexil")));
+                    prop_assert_eq!(v["hits"]["total"]["value"].as_u64(), Some((urls.len() - listed) as u64));
+                }
+            }
+        }
+
+        /// Arbitrary bytes never panic any adapter.
+        #[test]
+        fn arbitrary_bodies_do_not_panic(body in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let opts = generic::GenericOptions { hits: Some("/hits".into()), ..Default::default() };
+            for name in NAMES {
+                let engine = build(name, Some(&opts)).unwrap();
+                let req = Req::post("/x/_search", "application/json", &body);
+                let _ = engine.extract(&req.view());
+                let mut filter = FakeFilter::new(engine.hit_fields(), true);
+                let _ = engine.rewrite(&req.view(), &body, &mut filter);
+            }
+        }
     }
 }

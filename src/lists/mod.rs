@@ -1,7 +1,11 @@
-//! List files and their declared meaning: parsing text lists, list specs, and loading a set of
-//! lists into a [`crate::snapshot::Snapshot`].
+//! List files and their declared meaning: parsing text lists, list specs, and bundles (a
+//! [`manifest`], an optional [`signature`], loaded whole by [`bundle::load_bundle`]) that feed a
+//! [`crate::snapshot::Snapshot`].
 
+pub mod bundle;
+pub mod manifest;
 pub mod parse;
+pub mod signature;
 pub mod spec;
 
 pub use parse::{Entry, ParseError, parse_file, parse_reader};

@@ -87,19 +87,10 @@ fn start_overflows(n: usize) -> bool {
 }
 
 /// Compiled keys → postings.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct PostingMap {
     pub map: fst::Map<Vec<u8>>,
     postings: Vec<Posting>,
-}
-
-impl Default for PostingMap {
-    fn default() -> Self {
-        PostingMap {
-            map: fst::Map::default(),
-            postings: Vec::new(),
-        }
-    }
 }
 
 impl PostingMap {

@@ -15,7 +15,7 @@ mod walk;
 use std::path::PathBuf;
 
 use crate::lists::{Entry, ListKind, ListSpec, MatchMode};
-use crate::normalize::Views;
+use crate::normalize::{TokenView, Views};
 use crate::verdict::{Action, ListId, Match, Verdict};
 
 use index::{KeyArena, Posting, PostingMap};
@@ -226,7 +226,13 @@ impl TermMatcher {
             marks,
             ..
         } = scratch;
+        // A plain query reads the same in both views; the skeleton walk then finds everything
+        // the literal walk would (entries are indexed under both), so it runs alone.
+        let both = !same_readings(&views.literal, &views.skeleton);
         for (view, skeleton) in [(&views.literal, false), (&views.skeleton, true)] {
+            if !skeleton && !both {
+                continue;
+            }
             let mut report = |f: Found| {
                 if let Some(h) = self.accept(f, view) {
                     hits.push(h);
@@ -242,6 +248,7 @@ impl TermMatcher {
                 typo_spans,
                 typo_bytes,
                 budget: 0,
+                depth: 0,
                 first: 0,
             }
             .run(&mut report);
@@ -286,11 +293,13 @@ impl TermMatcher {
                     &mut scratch.typo_spans,
                 );
             }
-            scratch.typo_ranges.push((s, scratch.typo_spans.len() as u32));
+            scratch
+                .typo_ranges
+                .push((s, scratch.typo_spans.len() as u32));
         }
     }
 
-    fn accept(&self, f: Found, view: &crate::normalize::TokenView) -> Option<Hit> {
+    fn accept(&self, f: Found, view: &TokenView) -> Option<Hit> {
         let info = self.lists.get(f.posting.list as usize)?;
         if f.fuzzy && !info.typos {
             return None;
@@ -346,8 +355,19 @@ impl TermMatcher {
     }
 }
 
+/// True when two views have the same tokens with the same readings.
+fn same_readings(a: &TokenView, b: &TokenView) -> bool {
+    a.tokens.len() == b.tokens.len()
+        && a.tokens.iter().zip(&b.tokens).all(|(x, y)| {
+            x.start == y.start
+                && x.end == y.end
+                && x.before == y.before
+                && a.readings(x).eq(b.readings(y))
+        })
+}
+
 /// The span, among the folded characters, from token `first` to token `last`.
-fn span(view: &crate::normalize::TokenView, first: usize, last: usize) -> Option<(u32, u32)> {
+fn span(view: &TokenView, first: usize, last: usize) -> Option<(u32, u32)> {
     Some((view.tokens.get(first)?.start, view.tokens.get(last)?.end))
 }
 

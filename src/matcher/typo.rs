@@ -62,7 +62,12 @@ impl TypoIndex {
             let variant = |&(_, id, pos): &(u64, u32, u8), out: &mut Vec<u8>| {
                 out.clear();
                 let t = &tokens[id as usize];
-                out.extend(t.iter().enumerate().filter(|&(i, _)| i != usize::from(pos)).map(|(_, &b)| b));
+                out.extend(
+                    t.iter()
+                        .enumerate()
+                        .filter(|&(i, _)| i != usize::from(pos))
+                        .map(|(_, &b)| b),
+                );
             };
             let (mut ka, mut kb) = (Vec::new(), Vec::new());
             items.sort_unstable_by(|a, b| {
@@ -94,12 +99,12 @@ impl TypoIndex {
                 let value = if j - i == 1 {
                     INLINE | u64::from(code(&items[i]))
                 } else {
-                    let start = multi.len() as u64;
-                    let before = multi.len();
-                    multi.extend(items[i..j].iter().map(code));
-                    multi[before..].sort_unstable();
-                    multi.dedup_by(|a, b| a == b);
-                    ((multi.len() - before) as u64) << 32 | start
+                    let start = multi.len();
+                    let mut group: Vec<u16> = items[i..j].iter().map(code).collect();
+                    group.sort_unstable();
+                    group.dedup();
+                    multi.extend_from_slice(&group);
+                    ((group.len() as u64) << 32) | start as u64
                 };
                 builder.insert(&key, value).map_err(MatcherError::Index)?;
                 i = j;
@@ -213,9 +218,11 @@ impl TypoIndex {
                 arena.extend((pos.min(key_len)..key_len).filter_map(key));
             }
             let cand = arena.get(s..).unwrap_or(&[]);
-            let known = out.get(first..).unwrap_or(&[]).iter().any(|&(a, b)| {
-                arena.get(a as usize..b as usize) == Some(cand)
-            });
+            let known = out
+                .get(first..)
+                .unwrap_or(&[])
+                .iter()
+                .any(|&(a, b)| arena.get(a as usize..b as usize) == Some(cand));
             if cand == q || known || !within_one_edit(q, cand) {
                 arena.truncate(s);
             } else {

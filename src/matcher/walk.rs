@@ -17,6 +17,8 @@ const BUDGET_PER_START: u32 = 2048;
 const MAX_IDLE: u32 = 8;
 /// Tokens one walk may cross at most (bounds recursion depth).
 const MAX_DEPTH: usize = 256;
+/// Nested feeds at most (tokens crossed plus `i`/`l` branches inside tokens).
+const MAX_RECURSION: u32 = 512;
 
 /// A match found by the walk, before list rules are applied.
 #[derive(Clone, Copy, Debug)]
@@ -42,6 +44,8 @@ pub(super) struct Walker<'a> {
     pub typo_spans: &'a [(u32, u32)],
     pub typo_bytes: &'a [u8],
     pub budget: u32,
+    /// Current nesting of `feed`.
+    pub depth: u32,
     pub first: usize,
 }
 
@@ -89,8 +93,30 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Feeds one token's bytes; the depth guard keeps hostile input (tokens full of `1`s) from
+    /// recursing deep enough to threaten the stack.
     #[allow(clippy::too_many_arguments)]
     fn feed(
+        &mut self,
+        k: usize,
+        node: Node<'a>,
+        acc: Output,
+        bytes: &[u8],
+        last: Option<u8>,
+        fuzzy: bool,
+        idle: u32,
+        report: &mut dyn FnMut(Found),
+    ) {
+        if self.depth >= MAX_RECURSION {
+            return;
+        }
+        self.depth += 1;
+        self.feed_inner(k, node, acc, bytes, last, fuzzy, idle, report);
+        self.depth -= 1;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn feed_inner(
         &mut self,
         k: usize,
         mut node: Node<'a>,

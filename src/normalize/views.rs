@@ -221,7 +221,8 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
             }
             // A run of symbols alone stands for letters only where it sits in a word spelt out:
             // punctuation, not white space, beside it (`z.$.n`), or single letters on both
-            // sides (`z $ n`); otherwise (`a @ home`) it is punctuation.
+            // sides (`z $ n`, or one side at the end of the text); otherwise (`at @ home`) it is
+            // punctuation.
             if s == e {
                 continue;
             }
@@ -235,12 +236,12 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
                     .iter()
                     .position(|c| !c.is_whitespace())
                     .map(|p| e + p);
-                let single_after = after.is_some_and(|a| {
+                let single_after = after.is_none_or(|a| {
                     chars.get(a).is_some_and(|&c| in_token(c))
                         && !chars.get(a + 1).is_some_and(|&c| in_token(c))
                 });
-                let single_before = prev.is_some_and(|(_, n)| n == 1);
-                if !tight && !(single_before && single_after) {
+                let single_before = prev.is_none_or(|(_, n)| n == 1);
+                if !(tight || (single_before && single_after)) {
                     continue;
                 }
             }
@@ -255,7 +256,10 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
         };
         prev = Some((e, count));
         gap_space = false;
-        let alpha = chars[s..e].iter().any(|c| c.is_alphabetic());
+        // Leet symbols count as letters here, so `$3` reads `se` as its reading `se` does.
+        let alpha = chars[s..e]
+            .iter()
+            .any(|&c| c.is_alphabetic() || (skeleton && is_leet_symbol(c)));
         raw.push(RawToken {
             s,
             e,
@@ -314,11 +318,17 @@ struct RawToken {
 /// ambiguities left as [`AMBIGUOUS`].
 fn skeleton_reading(word: &[char], in_word: bool, out: &mut String) {
     let mut last = None;
+    let mut run = 0;
     for &c in word {
         let ch = match leet(c, in_word) {
             (_, Some(_)) => AMBIGUOUS,
             (a, None) => a,
         };
+        // No word needs more than eight `i`/`l` in a row; longer runs only multiply the walk.
+        run = if ch == AMBIGUOUS { run + 1 } else { 0 };
+        if run > 8 {
+            continue;
+        }
         if last != Some(ch) || ch == AMBIGUOUS || ch.is_ascii_digit() || is_combining_mark(ch) {
             out.push(ch);
         }
@@ -344,7 +354,8 @@ mod tests {
 
     #[test]
     fn literal_view_table() {
-        let cases: &[(&str, &str, &[(&[&str], Boundary)])] = &[
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a [&'a str], Boundary)]);
+        let cases: &[Case<'_>] = &[
             (
                 "words",
                 "Ada  Quill",

@@ -1,7 +1,25 @@
 //! Deterrence and support notices: the JSON notice object, the HTML banner and the blocking
 //! interstitial page, per locale, with rotated message variants.
+//!
+//! Implements the signposting part of Principle 6 of the UK Interim Code of Practice on CSEA:
+//! when a search looks for abuse material, tell the person plainly that such material is
+//! illegal and that every image harms a real child, point anyone at risk of offending to
+//! confidential help to change, and say how to report what they have seen.
+//!
+//! - [`config`]: the `[signpost]` section, built-in English defaults, validation
+//! - [`Signposter`]: picks locale and wording, serves the counting redirect, counts for metrics
+//! - [`interstitial_page`], [`inject_banner`]: HTML rendering
 
 use serde::Serialize;
+
+pub mod config;
+mod html;
+pub mod locale;
+mod signposter;
+
+pub use config::{SignpostConfig, SignpostConfigError};
+pub use html::{banner_html, escape, inject_banner, interstitial_page};
+pub use signposter::{Signposter, VariantCount};
 
 /// Whether a notice warns (a blocked or flagged search) or offers help.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -46,16 +64,4 @@ impl Notice {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
-}
-
-/// A complete, accessible HTML interstitial page for a blocked search (stub until issue 4).
-pub fn interstitial_page(notice: &Notice, back_href: &str) -> String {
-    let _ = (notice, back_href);
-    String::new()
-}
-
-/// `html` with a notice banner inserted after `<body…>` or before `marker` (stub until issue 4).
-pub fn inject_banner(html: &str, notice: &Notice, marker: Option<&str>) -> String {
-    let _ = (notice, marker);
-    html.to_owned()
 }

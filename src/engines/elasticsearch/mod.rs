@@ -1,0 +1,220 @@
+//! Elasticsearch and OpenSearch: `_search` (URL `q`, `source` and the query DSL body) and
+//! `_msearch` (NDJSON header/body pairs); hits, totals and suggester options in responses.
+
+mod dsl;
+#[cfg(test)]
+mod tests;
+
+use serde_json::{Value, json};
+
+use super::query::{
+    dedup, has_body, last_segment, malformed, param_values, parse_json, parse_ndjson, shape,
+};
+use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized};
+use crate::signpost::Notice;
+
+/// The Elasticsearch adapter, also used for OpenSearch (same search API).
+#[derive(Clone, Copy, Debug)]
+pub struct Elasticsearch {
+    name: &'static str,
+}
+
+impl Elasticsearch {
+    /// An adapter reporting `name` (`elasticsearch` or `opensearch`).
+    pub fn new(name: &'static str) -> Self {
+        Self { name }
+    }
+}
+
+fn is_msearch(path: &str) -> bool {
+    path.split('/').any(|s| s == "_msearch")
+}
+
+/// `_search/template`, `_msearch/template` and `_render/template`.
+fn is_template(path: &str) -> bool {
+    last_segment(path) == "template"
+}
+
+/// The search bodies of a request: one for `_search` (none without a body), one per search for
+/// `_msearch` (the second line of each header/body pair).
+fn bodies(req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+    if is_msearch(req.path) {
+        let lines = parse_ndjson(req.body)?;
+        if lines.len() % 2 != 0 {
+            return Err(malformed("NDJSON header/body pairs"));
+        }
+        Ok(lines.into_iter().skip(1).step_by(2).collect())
+    } else if has_body(req.body) {
+        Ok(vec![parse_json(req.body)?])
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// An empty search response, with an empty entry per suggester the request named.
+fn empty_search(body: Option<&Value>) -> Value {
+    let mut v = json!({
+        "took": 0,
+        "timed_out": false,
+        "_shards": {"total": 0, "successful": 0, "skipped": 0, "failed": 0},
+        "hits": {"total": {"value": 0, "relation": "eq"}, "max_score": null, "hits": []}
+    });
+    let suggesters = body.map(dsl::suggesters).unwrap_or_default();
+    if let (false, Value::Object(map)) = (suggesters.is_empty(), &mut v) {
+        let suggest = suggesters
+            .into_iter()
+            .map(|(name, text)| {
+                let length = text.chars().count();
+                let entry = json!([{"text": text, "offset": 0, "length": length, "options": []}]);
+                (name, entry)
+            })
+            .collect();
+        map.insert("suggest".into(), Value::Object(suggest));
+    }
+    v
+}
+
+/// The engine's empty answer for `req`, with `notice` in each search response when given.
+fn empty_for(req: &RequestView<'_>, notice: Option<(&Notice, &str)>) -> Result<Value, EngineError> {
+    let bodies = bodies(req)?;
+    let add = |v: Value| match notice {
+        Some((n, key)) => with_notice(v, n, key),
+        None => v,
+    };
+    if is_msearch(req.path) {
+        let responses: Vec<Value> = bodies
+            .iter()
+            .map(|b| {
+                let mut r = empty_search(Some(b));
+                if let Value::Object(map) = &mut r {
+                    map.insert("status".into(), json!(200));
+                }
+                add(r)
+            })
+            .collect();
+        Ok(add(json!({"took": 0, "responses": responses})))
+    } else {
+        Ok(add(empty_search(bodies.first())))
+    }
+}
+
+/// How deep `inner_hits` may nest inside hits before the response is refused.
+const MAX_INNER_HITS: usize = 4;
+
+/// Filters one search response (a whole `_search` answer or one of `_msearch`'s responses).
+fn rewrite_search(rw: &mut Rewriter<'_>, resp: &mut Value) -> Result<(), EngineError> {
+    let map = object_mut(resp, "a search response")?;
+    if let Some(hits) = map.get_mut("hits") {
+        rewrite_hits(rw, hits, 0)?;
+    } else if !map.contains_key("error") && !map.contains_key("suggest") {
+        return Err(shape("a search response without hits"));
+    }
+    if let Some(suggest) = map.get_mut("suggest") {
+        for (_, entries) in object_mut(suggest, "suggest")?.iter_mut() {
+            let entries = entries
+                .as_array_mut()
+                .ok_or_else(|| shape("a suggester's entries are not an array"))?;
+            for entry in entries {
+                let options = entry.get_mut("options");
+                rw.texts(options, Some("/text"), "suggest options")?;
+                // Completion options carry their document: a listed one goes too.
+                if let Some(Value::Array(options)) = entry.get_mut("options") {
+                    rw.delist_documents(options, |o| o.get("_source").is_some());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Filters a `hits` object (`{total, max_score, hits: […]}`) and each kept hit's `inner_hits`.
+fn rewrite_hits(rw: &mut Rewriter<'_>, hits: &mut Value, depth: usize) -> Result<(), EngineError> {
+    if depth > MAX_INNER_HITS {
+        return Err(shape("inner_hits nested too deep"));
+    }
+    let hits = object_mut(hits, "hits")?;
+    let removed = rw.hits(hits.get_mut("hits"), "hits.hits")?;
+    rw.reduce_total(hits.get_mut("total"), removed, "hits.total")?;
+    let Some(Value::Array(list)) = hits.get_mut("hits") else {
+        return Ok(());
+    };
+    for hit in list {
+        if let Some(inner) = hit.get_mut("inner_hits") {
+            for (_, named) in object_mut(inner, "inner_hits")?.iter_mut() {
+                let named = object_mut(named, "an inner_hits entry")?;
+                let nested = named
+                    .get_mut("hits")
+                    .ok_or_else(|| shape("an inner_hits entry without hits"))?;
+                rewrite_hits(rw, nested, depth + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Engine for Elasticsearch {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn hit_fields(&self) -> HitFields {
+        HitFields {
+            url: vec!["/_source/url".into()],
+            title: vec!["/_source/title".into()],
+            snippet: vec!["/_source/snippet".into(), "/_source/description".into()],
+        }
+    }
+
+    fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
+        let mut out = param_values(req.query, "q")?;
+        // `?source=` carries a whole request body in the URL.
+        for source in param_values(req.query, "source")? {
+            dsl::texts(&parse_json(source.as_bytes())?, &mut out)?;
+        }
+        let template = is_template(req.path);
+        for body in bodies(req)? {
+            dsl::texts(&body, &mut out)?;
+            if template {
+                dsl::template_params(&body, &mut out)?;
+            }
+        }
+        Ok(dedup(out))
+    }
+
+    fn blocked(
+        &self,
+        req: &RequestView<'_>,
+        notice: &Notice,
+        key: &str,
+    ) -> Result<Synthesized, EngineError> {
+        json_response(&empty_for(req, Some((notice, key)))?)
+    }
+
+    fn empty_suggestions(&self, req: &RequestView<'_>) -> Result<Synthesized, EngineError> {
+        json_response(&empty_for(req, None)?)
+    }
+
+    fn rewrite(
+        &self,
+        req: &RequestView<'_>,
+        body: &[u8],
+        filter: &mut dyn ResponseFilter,
+    ) -> Result<Option<Vec<u8>>, EngineError> {
+        let mut root = parse_json(body)?;
+        let mut rw = Rewriter::new(filter);
+        if is_msearch(req.path) {
+            let responses = root
+                .get_mut("responses")
+                .and_then(Value::as_array_mut)
+                .ok_or_else(|| shape("responses is not an array"))?;
+            for resp in responses {
+                rewrite_search(&mut rw, resp)?;
+            }
+        } else {
+            rewrite_search(&mut rw, &mut root)?;
+        }
+        rw.notice(&mut root);
+        rw.finish(&root)
+    }
+}

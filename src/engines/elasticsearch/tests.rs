@@ -1,0 +1,216 @@
+//! Golden and table tests for the Elasticsearch adapter.
+
+use super::*;
+use crate::engines::testkit::{FakeFilter, Req, assert_golden, golden, notice};
+
+const E: &str = "elasticsearch";
+
+fn engine() -> Elasticsearch {
+    Elasticsearch::new("elasticsearch")
+}
+
+#[test]
+fn extracts_user_texts() {
+    let bool_body = golden(E, "bool.request.json");
+    let msearch = b"{\"index\":\"pages\"}\n{\"query\":{\"match\":{\"title\":\"beta one\"}}}\n\
+{}\n{\"query\":{\"term\":{\"tag\":\"beta two\"}}}\n";
+    let cases: Vec<(&str, Req, Vec<&str>)> = vec![
+        (
+            "q param",
+            Req::get("/pages/_search", "q=title:velmorik+guide&size=5"),
+            vec!["title:velmorik guide"],
+        ),
+        ("no text", Req::get("/pages/_search", "size=5"), vec![]),
+        (
+            "source param",
+            Req::get(
+                "/_search",
+                "source=%7B%22query%22%3A%7B%22match%22%3A%7B%22t%22%3A%22gamma%22%7D%7D%7D&source_content_type=application/json",
+            ),
+            vec!["gamma"],
+        ),
+        (
+            "query DSL anywhere in bool",
+            Req::post("/pages/_search", "application/json", &bool_body),
+            vec![
+                "alpha one",
+                "alpha two",
+                "alpha three",
+                "alpha four",
+                "alpha five",
+                "alpha six",
+                "alpha seven",
+                "alph*eight",
+                "alpha nine",
+                "alpha ten",
+                "alpha eleven",
+                "alpha twelve",
+                "alpha thirteen",
+                "alpha fourteen",
+                "alpha fifteen",
+                "alpha sixteen",
+                "alpha seventeen",
+            ],
+        ),
+        (
+            "search template params",
+            Req::post(
+                "/p/_search/template",
+                "application/json",
+                br#"{"id":"t1","params":{"user_text":"zeta","from":0,"tags":["eta"]}}"#,
+            ),
+            vec!["zeta", "eta"],
+        ),
+        (
+            "msearch template",
+            Req::post(
+                "/_msearch/template",
+                "application/x-ndjson",
+                b"{}\n{\"id\":\"t\",\"params\":{\"q\":\"theta\"}}\n",
+            ),
+            vec!["theta"],
+        ),
+        (
+            "msearch pairs",
+            Req::post("/_msearch", "application/x-ndjson", msearch),
+            vec!["beta one", "beta two"],
+        ),
+        (
+            "GET with body",
+            Req::post(
+                "/p/_search",
+                "application/json",
+                br#"{"query":{"match_phrase":{"t":{"query":"delta"}}}}"#,
+            )
+            .with_query("q=epsilon"),
+            vec!["epsilon", "delta"],
+        ),
+    ];
+    for (name, req, want) in cases {
+        assert_eq!(engine().extract(&req.view()).unwrap(), want, "{name}");
+    }
+}
+
+#[test]
+fn rejects_bad_requests() {
+    let deep = "[".repeat(100) + &"]".repeat(100);
+    let cases: Vec<(&str, Req)> = vec![
+        (
+            "not JSON",
+            Req::post("/p/_search", "application/json", b"{nope"),
+        ),
+        (
+            "odd NDJSON",
+            Req::post("/_msearch", "application/x-ndjson", b"{}\n"),
+        ),
+        (
+            "bad NDJSON line",
+            Req::post("/_msearch", "application/x-ndjson", b"{}\n{x\n"),
+        ),
+        (
+            "too deep",
+            Req::post("/p/_search", "application/json", deep.as_bytes()),
+        ),
+        ("bad source", Req::get("/_search", "source=%7Bx")),
+    ];
+    for (name, req) in cases {
+        assert!(engine().extract(&req.view()).is_err(), "{name}");
+    }
+}
+
+#[test]
+fn rewrites_search_response() {
+    let req = Req::get("/pages/_search", "q=velmorik");
+    let mut filter = FakeFilter::new(engine().hit_fields(), true);
+    let out = engine()
+        .rewrite(&req.view(), &golden(E, "search.response.json"), &mut filter)
+        .unwrap()
+        .unwrap();
+    assert_golden(E, "search.expected.json", &out);
+}
+
+#[test]
+fn rewrites_msearch_response_without_notice() {
+    let req = Req::post(
+        "/_msearch",
+        "application/x-ndjson",
+        b"{}\n{}\n{}\n{}\n{}\n{}\n",
+    );
+    let mut filter = FakeFilter::new(engine().hit_fields(), false);
+    let out = engine()
+        .rewrite(
+            &req.view(),
+            &golden(E, "msearch.response.json"),
+            &mut filter,
+        )
+        .unwrap()
+        .unwrap();
+    assert_golden(E, "msearch.expected.json", &out);
+}
+
+#[test]
+fn unchanged_response_is_forwarded() {
+    let req = Req::get("/pages/_search", "q=velmorik");
+    let mut filter = FakeFilter::new(engine().hit_fields(), false);
+    let out = engine()
+        .rewrite(&req.view(), &golden(E, "clean.response.json"), &mut filter)
+        .unwrap();
+    assert!(out.is_none());
+    assert_eq!(filter.judged, 1);
+}
+
+#[test]
+fn bad_responses_fail_closed() {
+    let cases: &[(&str, &str, &[u8])] = &[
+        ("not JSON", "/p/_search", b"<html>"),
+        ("truncated", "/p/_search", br#"{"hits":{"hits":["#),
+        ("hits not array", "/p/_search", br#"{"hits":{"hits":{}}}"#),
+        ("no hits", "/p/_search", br#"{"took":1}"#),
+        (
+            "total not a count",
+            "/p/_search",
+            br#"{"hits":{"total":"x","hits":[{"_source":{"url":"zorvexil"}}]}}"#,
+        ),
+        (
+            "options not array",
+            "/p/_search",
+            br#"{"hits":{"hits":[]},"suggest":{"s":[{"options":1}]}}"#,
+        ),
+        ("msearch without responses", "/_msearch", br#"{"took":1}"#),
+    ];
+    for (name, path, body) in cases {
+        let req = Req::get(path, "");
+        let mut filter = FakeFilter::new(engine().hit_fields(), false);
+        assert!(
+            engine().rewrite(&req.view(), body, &mut filter).is_err(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn blocked_responses() {
+    let body = br#"{"query":{"match":{"t":"x"}},"suggest":{"text":"velm","s1":{"completion":{"field":"suggest"}},"s2":{"prefix":"ve","completion":{"field":"suggest"}}}}"#;
+    let search = Req::post("/pages/_search", "application/json", body);
+    let out = engine()
+        .blocked(&search.view(), &notice(), "searchward_notice")
+        .unwrap();
+    assert_eq!(out.content_type, "application/json");
+    assert_golden(E, "blocked.expected.json", &out.body);
+
+    let ms = Req::post(
+        "/_msearch",
+        "application/x-ndjson",
+        b"{}\n{\"query\":{}}\n{\"index\":\"b\"}\n{}\n",
+    );
+    let out = engine()
+        .blocked(&ms.view(), &notice(), "searchward_notice")
+        .unwrap();
+    assert_golden(E, "blocked-msearch.expected.json", &out.body);
+
+    let plain = Req::get("/pages/_search", "q=x");
+    let out = engine().empty_suggestions(&plain.view()).unwrap();
+    let v: Value = serde_json::from_slice(&out.body).unwrap();
+    assert_eq!(v["hits"]["hits"], json!([]));
+    assert!(v.get("searchward_notice").is_none());
+}

@@ -1,0 +1,175 @@
+//! Request decoding shared by adapters: query-string and form parameters, JSON and NDJSON bodies.
+
+use serde_json::Value;
+
+use super::{EngineError, RequestView};
+
+/// How deep adapters walk into a JSON request (serde_json itself stops parsing at 128 levels).
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// A [`EngineError::Malformed`] naming what was expected.
+pub(crate) fn malformed(what: impl Into<String>) -> EngineError {
+    EngineError::Malformed { what: what.into() }
+}
+
+/// A [`EngineError::Shape`].
+pub(crate) fn shape(what: impl Into<String>) -> EngineError {
+    EngineError::Shape(what.into())
+}
+
+/// Every decoded value of parameter `name` in an `application/x-www-form-urlencoded` string.
+///
+/// Bytes that do not decode to UTF-8 are an error rather than replaced: a replacement character
+/// could split a listed term the upstream would still see whole.
+pub(crate) fn param_values(raw: Option<&str>, name: &str) -> Result<Vec<String>, EngineError> {
+    let mut out = Vec::new();
+    let Some(raw) = raw else { return Ok(out) };
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if decode(key)? == name {
+            out.push(decode(value)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Values of `name` in the query string and, for form posts, in the body.
+pub(crate) fn request_params(
+    req: &RequestView<'_>,
+    name: &str,
+) -> Result<Vec<String>, EngineError> {
+    let mut out = param_values(req.query, name)?;
+    if is_form(req.content_type) {
+        let body = std::str::from_utf8(req.body).map_err(|_| malformed("form body"))?;
+        out.extend(param_values(Some(body), name)?);
+    }
+    Ok(out)
+}
+
+fn decode(s: &str) -> Result<String, EngineError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = bytes.get(i + 1).and_then(hex);
+                let lo = bytes.get(i + 2).and_then(hex);
+                if let (Some(hi), Some(lo)) = (hi, lo) {
+                    out.push(hi << 4 | lo);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| malformed("UTF-8 in percent-encoded parameters"))
+}
+
+fn hex(c: &u8) -> Option<u8> {
+    char::from(*c)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+fn media_type(content_type: Option<&str>) -> String {
+    content_type
+        .and_then(|ct| ct.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether the body is an HTML form post.
+pub(crate) fn is_form(content_type: Option<&str>) -> bool {
+    media_type(content_type) == "application/x-www-form-urlencoded"
+}
+
+/// Whether a request body carries anything but whitespace.
+pub(crate) fn has_body(body: &[u8]) -> bool {
+    body.iter().any(|b| !b.is_ascii_whitespace())
+}
+
+/// Parses a JSON document.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, EngineError> {
+    serde_json::from_slice(bytes).map_err(|_| malformed("JSON"))
+}
+
+/// The non-blank lines of an NDJSON body, each parsed.
+pub(crate) fn parse_ndjson(bytes: &[u8]) -> Result<Vec<Value>, EngineError> {
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| has_body(line))
+        .map(|(i, line)| {
+            serde_json::from_slice(line).map_err(|_| malformed(format!("NDJSON line {}", i + 1)))
+        })
+        .collect()
+}
+
+/// The last path segment, ignoring a trailing slash.
+pub(crate) fn last_segment(path: &str) -> &str {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+}
+
+/// The path segment right after `after`, e.g. the index in `/indexes/{uid}/search`.
+pub(crate) fn segment_after<'p>(path: &'p str, after: &str) -> Option<&'p str> {
+    let mut parts = path.split('/');
+    parts.find(|p| *p == after)?;
+    parts.next().filter(|p| !p.is_empty())
+}
+
+/// Pushes a JSON string (ignoring other types) to `out`.
+pub(crate) fn push_str(v: Option<&Value>, out: &mut Vec<String>) {
+    if let Some(s) = v.and_then(Value::as_str) {
+        out.push(s.to_owned());
+    }
+}
+
+/// Removes repeated texts, keeping the first occurrence of each.
+pub(crate) fn dedup(mut texts: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    texts.retain(|t| seen.insert(t.clone()));
+    texts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_parameters() {
+        let cases: &[(&str, &str, &str, &[&str])] = &[
+            ("plain", "q=abc&x=1", "q", &["abc"]),
+            ("plus and percent", "q=a+b%20c%2Bd", "q", &["a b c+d"]),
+            ("repeated", "q=a&q=b", "q", &["a", "b"]),
+            ("encoded key", "sug%67est.q=x", "suggest.q", &["x"]),
+            ("bare key", "q&x=1", "q", &[""]),
+            ("bad escape kept", "q=50%&z=%zz", "q", &["50%"]),
+            ("utf8", "q=caf%C3%A9", "q", &["café"]),
+            ("absent", "x=1", "q", &[]),
+        ];
+        for (name, raw, key, want) in cases {
+            let got = param_values(Some(raw), key).unwrap();
+            assert_eq!(got, *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error() {
+        assert!(param_values(Some("q=%FF"), "q").is_err());
+    }
+
+    #[test]
+    fn segments() {
+        assert_eq!(last_segment("/a/b/_search/"), "_search");
+        assert_eq!(
+            segment_after("/indexes/movies/search", "indexes"),
+            Some("movies")
+        );
+        assert_eq!(segment_after("/indexes/", "indexes"), None);
+    }
+}

@@ -1,1 +1,0 @@
-//! Append-only evidence records of URL and hash matches, for reports (issue 5).

@@ -1,0 +1,114 @@
+//! The false-positive gate: a new snapshot must not flag more than a budget of a benign query
+//! corpus, nor any query of a must-pass canary set. A typo in a list must not take a search
+//! engine's ordinary traffic down, so a snapshot over budget is refused like a broken one.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::lists::parse_file;
+use crate::snapshot::Snapshot;
+use crate::verdict::Action;
+
+/// `[gate]` config.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    /// Benign queries, one per line.
+    pub benign: PathBuf,
+    /// Largest share of benign queries that may be flagged (signpost or block), e.g. 0.001.
+    #[serde(default = "default_rate")]
+    pub max_flagged_rate: f64,
+    /// Queries that must never be flagged.
+    #[serde(default)]
+    pub canaries: Option<PathBuf>,
+}
+
+fn default_rate() -> f64 {
+    0.001
+}
+
+/// Why a snapshot was refused by the gate (counts only, never the queries).
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    /// A corpus file could not be read.
+    #[error("gate: {0}")]
+    Corpus(#[from] crate::lists::ParseError),
+    /// Too many benign queries flagged.
+    #[error("gate: new lists flag {flagged} of {total} benign queries (budget {budget})")]
+    OverBudget {
+        /// Flagged queries.
+        flagged: usize,
+        /// Corpus size.
+        total: usize,
+        /// Allowed count.
+        budget: usize,
+    },
+    /// A canary query was flagged.
+    #[error("gate: new lists flag {0} must-pass canary queries")]
+    Canary(usize),
+}
+
+/// A loaded gate.
+#[derive(Clone, Debug)]
+pub struct Gate {
+    benign: Vec<String>,
+    canaries: Vec<String>,
+    max_rate: f64,
+}
+
+impl Gate {
+    /// Loads the corpora named in `config` (relative paths against `base`).
+    ///
+    /// # Errors
+    /// [`GateError::Corpus`] when a file cannot be read.
+    pub fn load(config: &GateConfig, base: &Path) -> Result<Gate, GateError> {
+        let read = |p: &Path| -> Result<Vec<String>, GateError> {
+            Ok(parse_file(&base.join(p))?
+                .into_iter()
+                .map(|e| e.text)
+                .collect())
+        };
+        Ok(Gate {
+            benign: read(&config.benign)?,
+            canaries: config
+                .canaries
+                .as_deref()
+                .map(read)
+                .transpose()?
+                .unwrap_or_default(),
+            max_rate: config.max_flagged_rate.max(0.0),
+        })
+    }
+
+    /// A gate over in-memory corpora.
+    pub fn new(benign: Vec<String>, canaries: Vec<String>, max_rate: f64) -> Gate {
+        Gate {
+            benign,
+            canaries,
+            max_rate,
+        }
+    }
+
+    /// Checks a snapshot against the budget.
+    ///
+    /// # Errors
+    /// [`GateError::OverBudget`] or [`GateError::Canary`].
+    pub fn check(&self, snapshot: &Snapshot) -> Result<(), GateError> {
+        let flagged = |q: &String| snapshot.check_text(q).action >= Action::Signpost;
+        let canaries = self.canaries.iter().filter(|q| flagged(q)).count();
+        if canaries > 0 {
+            return Err(GateError::Canary(canaries));
+        }
+        let n = self.benign.iter().filter(|q| flagged(q)).count();
+        let budget = (self.benign.len() as f64 * self.max_rate).floor() as usize;
+        if n > budget {
+            return Err(GateError::OverBudget {
+                flagged: n,
+                total: self.benign.len(),
+                budget,
+            });
+        }
+        Ok(())
+    }
+}

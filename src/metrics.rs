@@ -1,0 +1,330 @@
+//! Counters and histograms, rendered in the Prometheus text format. Hot-path updates are single
+//! atomic adds; rare events (delisted hits, reloads) take a small mutex. Labels carry route names,
+//! list names, actions and statuses, never query text or list entries.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use crate::verdict::Action;
+
+const STATUS_SLOTS: usize = 500; // 100..=599
+const LATENCY_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+const ACTIONS: [Action; 4] = [
+    Action::Allow,
+    Action::Monitor,
+    Action::Signpost,
+    Action::Block,
+];
+
+/// A latency histogram with fixed buckets (seconds).
+#[derive(Debug)]
+pub struct Histogram {
+    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self {
+            buckets: std::array::from_fn(|_| AtomicU64::new(0)),
+            count: AtomicU64::new(0),
+            sum_micros: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Histogram {
+    /// Records one observation.
+    pub fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        if let Some(i) = LATENCY_BUCKETS.iter().position(|b| secs <= *b) {
+            self.buckets[i].fetch_add(1, Relaxed);
+        }
+        self.count.fetch_add(1, Relaxed);
+        self.sum_micros
+            .fetch_add(d.as_micros().min(u64::MAX as u128) as u64, Relaxed);
+    }
+
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let mut cumulative = 0;
+        let sep = if labels.is_empty() { "" } else { "," };
+        for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
+            cumulative += self.buckets[i].load(Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{b}\"}} {cumulative}");
+        }
+        let count = self.count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "{name}_sum{{{labels}}} {}",
+            self.sum_micros.load(Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(out, "{name}_count{{{labels}}} {count}");
+    }
+}
+
+#[derive(Debug)]
+struct RouteMetrics {
+    name: String,
+    statuses: Box<[AtomicU64]>,
+    actions: [AtomicU64; ACTIONS.len()],
+    upstream_latency: Histogram,
+}
+
+/// All metrics of one proxy process.
+#[derive(Debug)]
+pub struct Metrics {
+    routes: Vec<RouteMetrics>,
+    in_flight: AtomicI64,
+    connections: AtomicI64,
+    hits: Mutex<BTreeMap<(String, &'static str), u64>>,
+    fail_closed: Mutex<BTreeMap<(String, &'static str), u64>>,
+    reloads: Mutex<BTreeMap<&'static str, u64>>,
+    extra: Mutex<Renderers>,
+}
+
+/// Renderers of metrics owned by other modules.
+#[derive(Default)]
+struct Renderers(Vec<Renderer>);
+
+/// Appends metrics in the Prometheus text format.
+pub type Renderer = Box<dyn Fn(&mut String) + Send + Sync>;
+
+impl std::fmt::Debug for Renderers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} renderers", self.0.len())
+    }
+}
+
+impl Metrics {
+    /// Metrics for the given route names (in router order).
+    pub fn new<'a>(route_names: impl IntoIterator<Item = &'a str>) -> Self {
+        let routes = route_names
+            .into_iter()
+            .map(|name| RouteMetrics {
+                name: name.to_owned(),
+                statuses: (0..STATUS_SLOTS).map(|_| AtomicU64::new(0)).collect(),
+                actions: std::array::from_fn(|_| AtomicU64::new(0)),
+                upstream_latency: Histogram::default(),
+            })
+            .collect();
+        Self {
+            routes,
+            in_flight: AtomicI64::new(0),
+            connections: AtomicI64::new(0),
+            hits: Mutex::default(),
+            fail_closed: Mutex::default(),
+            reloads: Mutex::default(),
+            extra: Mutex::default(),
+        }
+    }
+
+    /// Counts a finished request.
+    pub fn request(&self, route: usize, status: u16) {
+        if let Some(r) = self.routes.get(route)
+            && let Some(slot) = r.statuses.get(usize::from(status).wrapping_sub(100))
+        {
+            slot.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Counts the action taken for an inspected request.
+    pub fn action(&self, route: usize, action: Action) {
+        if let Some(r) = self.routes.get(route)
+            && let Some(i) = ACTIONS.iter().position(|a| *a == action)
+        {
+            r.actions[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Records upstream latency (time to response head).
+    pub fn upstream_latency(&self, route: usize, d: Duration) {
+        if let Some(r) = self.routes.get(route) {
+            r.upstream_latency.observe(d);
+        }
+    }
+
+    /// Counts hits (or documents) delisted, demoted or refused because of `list`.
+    pub fn hits(&self, list: &str, effect: &'static str, n: u64) {
+        if let Ok(mut m) = self.hits.lock() {
+            *m.entry((list.to_owned(), effect)).or_default() += n;
+        }
+    }
+
+    /// Counts a request answered with the safe response because it could not be evaluated.
+    pub fn fail_closed(&self, route: &str, reason: &'static str) {
+        if let Ok(mut m) = self.fail_closed.lock() {
+            *m.entry((route.to_owned(), reason)).or_default() += 1;
+        }
+    }
+
+    /// Counts a list reload attempt by result (`ok`, `error`, `refused`).
+    pub fn reload(&self, result: &'static str) {
+        if let Ok(mut m) = self.reloads.lock() {
+            *m.entry(result).or_default() += 1;
+        }
+    }
+
+    /// Adds a renderer for metrics owned elsewhere (lists, notices).
+    pub fn add_renderer(&self, f: Renderer) {
+        if let Ok(mut v) = self.extra.lock() {
+            v.0.push(f);
+        }
+    }
+
+    /// A guard counting one in-flight request until dropped.
+    pub fn in_flight(&self) -> Gauge<'_> {
+        self.in_flight.fetch_add(1, Relaxed);
+        Gauge(&self.in_flight)
+    }
+
+    /// A guard counting one open client connection until dropped.
+    pub fn connection(&self) -> Gauge<'_> {
+        self.connections.fetch_add(1, Relaxed);
+        Gauge(&self.connections)
+    }
+
+    /// Renders everything in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(8192);
+        out.push_str(
+            "# HELP searchward_build_info Build information.\n# TYPE searchward_build_info gauge\n",
+        );
+        let _ = writeln!(
+            out,
+            "searchward_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        out.push_str("# HELP searchward_requests_total Requests answered, by route and status.\n# TYPE searchward_requests_total counter\n");
+        for r in &self.routes {
+            for (i, c) in r.statuses.iter().enumerate() {
+                let n = c.load(Relaxed);
+                if n > 0 {
+                    let _ = writeln!(
+                        out,
+                        "searchward_requests_total{{route=\"{}\",status=\"{}\"}} {n}",
+                        r.name,
+                        i + 100
+                    );
+                }
+            }
+        }
+        out.push_str("# HELP searchward_actions_total Actions taken on inspected requests.\n# TYPE searchward_actions_total counter\n");
+        for r in &self.routes {
+            for (i, a) in ACTIONS.iter().enumerate() {
+                let n = r.actions[i].load(Relaxed);
+                if n > 0 {
+                    let _ = writeln!(
+                        out,
+                        "searchward_actions_total{{route=\"{}\",action=\"{}\"}} {n}",
+                        r.name,
+                        a.as_str()
+                    );
+                }
+            }
+        }
+        out.push_str("# HELP searchward_upstream_latency_seconds Time to the upstream's response head.\n# TYPE searchward_upstream_latency_seconds histogram\n");
+        for r in &self.routes {
+            r.upstream_latency.render(
+                &mut out,
+                "searchward_upstream_latency_seconds",
+                &format!("route=\"{}\"", r.name),
+            );
+        }
+        out.push_str("# HELP searchward_in_flight_requests Requests being handled.\n# TYPE searchward_in_flight_requests gauge\n");
+        let _ = writeln!(
+            out,
+            "searchward_in_flight_requests {}",
+            self.in_flight.load(Relaxed)
+        );
+        out.push_str("# HELP searchward_open_connections Client connections open.\n# TYPE searchward_open_connections gauge\n");
+        let _ = writeln!(
+            out,
+            "searchward_open_connections {}",
+            self.connections.load(Relaxed)
+        );
+        out.push_str("# HELP searchward_hits_filtered_total Hits or documents delisted, demoted or refused, by list.\n# TYPE searchward_hits_filtered_total counter\n");
+        if let Ok(m) = self.hits.lock() {
+            for ((list, effect), n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "searchward_hits_filtered_total{{list=\"{list}\",effect=\"{effect}\"}} {n}"
+                );
+            }
+        }
+        out.push_str("# HELP searchward_fail_closed_total Requests answered safely because they could not be evaluated.\n# TYPE searchward_fail_closed_total counter\n");
+        if let Ok(m) = self.fail_closed.lock() {
+            for ((route, reason), n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "searchward_fail_closed_total{{route=\"{route}\",reason=\"{reason}\"}} {n}"
+                );
+            }
+        }
+        out.push_str("# HELP searchward_list_reloads_total List reload attempts by result.\n# TYPE searchward_list_reloads_total counter\n");
+        if let Ok(m) = self.reloads.lock() {
+            for result in ["ok", "error"] {
+                let _ = writeln!(
+                    out,
+                    "searchward_list_reloads_total{{result=\"{result}\"}} {}",
+                    m.get(result).copied().unwrap_or(0)
+                );
+            }
+        }
+        if let Ok(v) = self.extra.lock() {
+            for f in v.0.iter() {
+                f(&mut out);
+            }
+        }
+        out
+    }
+}
+
+/// Decrements its gauge when dropped.
+#[derive(Debug)]
+pub struct Gauge<'a>(&'a AtomicI64);
+
+impl Drop for Gauge<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_by_route_and_status() {
+        let m = Metrics::new(["search", "passthrough"]);
+        m.request(0, 200);
+        m.request(0, 200);
+        m.request(1, 502);
+        m.request(7, 200); // unknown route ignored
+        m.request(0, 42); // out of range ignored
+        m.action(0, Action::Block);
+        m.upstream_latency(0, Duration::from_millis(3));
+        m.hits("urls", "delist", 2);
+        m.reload("error");
+        {
+            let _g = m.in_flight();
+            assert!(m.render().contains("searchward_in_flight_requests 1"));
+        }
+        let text = m.render();
+        assert!(text.contains("searchward_requests_total{route=\"search\",status=\"200\"} 2"));
+        assert!(text.contains("searchward_requests_total{route=\"passthrough\",status=\"502\"} 1"));
+        assert!(text.contains("searchward_actions_total{route=\"search\",action=\"block\"} 1"));
+        assert!(text.contains(
+            "searchward_upstream_latency_seconds_bucket{route=\"search\",le=\"0.005\"} 1"
+        ));
+        assert!(text.contains("searchward_hits_filtered_total{list=\"urls\",effect=\"delist\"} 2"));
+        assert!(text.contains("searchward_list_reloads_total{result=\"error\"} 1"));
+        assert!(text.contains("searchward_in_flight_requests 0"));
+    }
+}

@@ -1,0 +1,190 @@
+//! Body plumbing: the boxed body type, collecting a body under a size limit and a deadline, and
+//! decoding compressed upstream bodies with a bound on the decoded size.
+
+use std::io::Read;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full, combinators::BoxBody};
+
+/// Errors inside bodies, boxed.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The body type used for every request and response the proxy sends.
+pub type Body = BoxBody<Bytes, BoxError>;
+
+/// A body holding `bytes`.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// Why a body could not be collected.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// More than the limit.
+    #[error("body over {0} bytes")]
+    TooLarge(usize),
+    /// The peer stopped sending or the stream failed.
+    #[error("body could not be read")]
+    Broken(#[source] BoxError),
+    /// The deadline passed.
+    #[error("body not received in time")]
+    TimedOut,
+    /// The content encoding is unknown or the data is corrupt.
+    #[error("body could not be decoded")]
+    Decode,
+}
+
+/// Reads a whole body, refusing more than `limit` bytes and giving up at `deadline`.
+///
+/// # Errors
+/// [`CollectError`] when the limit, the deadline or the stream fails.
+pub async fn collect<B>(body: B, limit: usize, deadline: Duration) -> Result<Bytes, CollectError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    if let Some(upper) = body.size_hint().upper()
+        && upper > limit as u64
+    {
+        return Err(CollectError::TooLarge(limit));
+    }
+    tokio::time::timeout(deadline, collect_limited(body, limit))
+        .await
+        .map_err(|_| CollectError::TimedOut)?
+}
+
+async fn collect_limited<B>(mut body: B, limit: usize) -> Result<Bytes, CollectError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| CollectError::Broken(e.into()))?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(CollectError::TooLarge(limit));
+            }
+            if buf.is_empty() {
+                buf = BytesMut::from(data);
+            } else {
+                buf.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// Decodes a body sent with `Content-Encoding: encoding`, refusing to produce more than
+/// `min(limit, 100 × encoded size)` bytes (decompression bombs). Identity returns the input.
+///
+/// # Errors
+/// [`CollectError::Decode`] for an unknown encoding or corrupt data, [`CollectError::TooLarge`]
+/// past the bound.
+pub fn decode(encoding: Option<&str>, data: &Bytes, limit: usize) -> Result<Bytes, CollectError> {
+    let encoding = encoding
+        .map(str::trim)
+        .unwrap_or("identity")
+        .to_ascii_lowercase();
+    let bound = limit.min(data.len().saturating_mul(100).max(64 * 1024));
+    let mut out = Vec::with_capacity(data.len().saturating_mul(4).min(bound));
+    let read = |r: &mut dyn Read, out: &mut Vec<u8>| -> Result<(), CollectError> {
+        let n = r
+            .take(bound as u64 + 1)
+            .read_to_end(out)
+            .map_err(|_| CollectError::Decode)?;
+        if n > bound {
+            return Err(CollectError::TooLarge(bound));
+        }
+        Ok(())
+    };
+    match encoding.as_str() {
+        "" | "identity" => return Ok(data.clone()),
+        "gzip" | "x-gzip" => read(&mut flate2::read::MultiGzDecoder::new(&data[..]), &mut out)?,
+        "deflate" => {
+            // "deflate" is zlib-wrapped by the spec, but raw deflate is common in the wild.
+            if read(&mut flate2::read::ZlibDecoder::new(&data[..]), &mut out).is_err() {
+                out.clear();
+                read(&mut flate2::read::DeflateDecoder::new(&data[..]), &mut out)?;
+            }
+        }
+        "br" => read(&mut brotli::Decompressor::new(&data[..], 4096), &mut out)?,
+        _ => return Err(CollectError::Decode),
+    }
+    Ok(Bytes::from(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Bytes {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        Bytes::from(e.finish().unwrap())
+    }
+
+    #[test]
+    fn decodes_gzip_deflate_br_and_identity() {
+        let text = b"{\"hits\":[]}".repeat(50);
+        assert_eq!(
+            decode(Some("gzip"), &gzip(&text), 1 << 20).unwrap(),
+            &text[..]
+        );
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&text).unwrap();
+        assert_eq!(
+            decode(Some("deflate"), &Bytes::from(z.finish().unwrap()), 1 << 20).unwrap(),
+            &text[..]
+        );
+        let mut br = Vec::new();
+        brotli::BrotliCompress(&mut &text[..], &mut br, &Default::default()).unwrap();
+        assert_eq!(
+            decode(Some("br"), &Bytes::from(br), 1 << 20).unwrap(),
+            &text[..]
+        );
+        assert_eq!(
+            decode(None, &Bytes::from(text.clone()), 1 << 20).unwrap(),
+            &text[..]
+        );
+    }
+
+    #[test]
+    fn refuses_bombs_unknown_encodings_and_garbage() {
+        let bomb = gzip(&vec![b'a'; 50 * 1024 * 1024]);
+        assert!(matches!(
+            decode(Some("gzip"), &bomb, 64 << 20),
+            Err(CollectError::TooLarge(_))
+        ));
+        assert!(matches!(
+            decode(Some("zstd"), &bomb, 1 << 20),
+            Err(CollectError::Decode)
+        ));
+        assert!(matches!(
+            decode(Some("gzip"), &Bytes::from_static(b"not gzip"), 1 << 20),
+            Err(CollectError::Decode)
+        ));
+    }
+
+    #[tokio::test]
+    async fn collect_enforces_the_limit() {
+        let ok = collect(
+            Full::new(Bytes::from_static(b"12345")),
+            5,
+            Duration::from_secs(1),
+        )
+        .await;
+        assert_eq!(ok.unwrap(), &b"12345"[..]);
+        let big = collect(
+            Full::new(Bytes::from_static(b"123456")),
+            5,
+            Duration::from_secs(1),
+        )
+        .await;
+        assert!(matches!(big, Err(CollectError::TooLarge(5))));
+    }
+}

@@ -1,0 +1,119 @@
+//! The one place where proxy failures become responses: a status and a small JSON body that never
+//! echoes upstream internals or the request's text.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+
+use super::body::{Body, full};
+
+/// Why the proxy answered instead of the upstream.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// CONNECT, absolute-form targets and other requests a reverse proxy must not serve.
+    #[error("request target not accepted")]
+    BadTarget,
+    /// The request body could not be read or evaluated.
+    #[error("request could not be evaluated")]
+    BadRequest,
+    /// The inspected request body is over the limit.
+    #[error("request body too large")]
+    RequestTooLarge,
+    /// The route is configured to deny.
+    #[error("forbidden")]
+    Denied,
+    /// No valid lists are loaded yet.
+    #[error("not ready")]
+    NotReady,
+    /// The upstream could not be reached or broke the connection.
+    #[error("upstream unavailable")]
+    UpstreamUnavailable,
+    /// The upstream did not answer in time.
+    #[error("upstream timed out")]
+    UpstreamTimeout,
+    /// The upstream's response could not be evaluated (garbage, truncated, too big).
+    #[error("upstream response could not be evaluated")]
+    UpstreamUnusable,
+    /// An error inside the proxy.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ProxyError {
+    /// The status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ProxyError::BadTarget => StatusCode::BAD_REQUEST,
+            ProxyError::BadRequest => StatusCode::BAD_REQUEST,
+            ProxyError::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ProxyError::Denied => StatusCode::FORBIDDEN,
+            ProxyError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::UpstreamUnavailable | ProxyError::UpstreamUnusable => {
+                StatusCode::BAD_GATEWAY
+            }
+            ProxyError::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ProxyError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short machine-readable code for metrics labels and the JSON body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProxyError::BadTarget => "bad_target",
+            ProxyError::BadRequest => "bad_request",
+            ProxyError::RequestTooLarge => "request_too_large",
+            ProxyError::Denied => "denied",
+            ProxyError::NotReady => "not_ready",
+            ProxyError::UpstreamUnavailable => "upstream_unavailable",
+            ProxyError::UpstreamTimeout => "upstream_timeout",
+            ProxyError::UpstreamUnusable => "upstream_unusable",
+            ProxyError::Internal => "internal",
+        }
+    }
+
+    /// The response: status plus `{"error": code, "message": text}`.
+    pub fn into_response(self) -> Response<Body> {
+        let body = format!(
+            "{{\"error\":\"{}\",\"message\":\"{}\"}}\n",
+            self.code(),
+            self
+        );
+        let mut resp = Response::new(full(Bytes::from(body)));
+        *resp.status_mut() = self.status();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn each_error_has_its_status_and_a_json_body() {
+        let cases = [
+            (ProxyError::BadTarget, 400),
+            (ProxyError::BadRequest, 400),
+            (ProxyError::RequestTooLarge, 413),
+            (ProxyError::Denied, 403),
+            (ProxyError::NotReady, 503),
+            (ProxyError::UpstreamUnavailable, 502),
+            (ProxyError::UpstreamTimeout, 504),
+            (ProxyError::UpstreamUnusable, 502),
+            (ProxyError::Internal, 500),
+        ];
+        for (err, status) in cases {
+            let code = err.code();
+            let resp = err.into_response();
+            assert_eq!(resp.status().as_u16(), status, "{code}");
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["error"], code);
+        }
+    }
+}

@@ -1,0 +1,471 @@
+//! Inspected routes (search, suggest, index): buffer the request under a limit, extract the
+//! user's text, decide, then either answer at once (block) or forward and rewrite the buffered
+//! response. Anything that cannot be evaluated gets the route's safe response, and no byte of an
+//! inspected response reaches the client before its verdict.
+
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderValue, Request, Response, StatusCode, Version, header};
+use hyper::body::Incoming;
+
+use super::State;
+use super::body::{Body, CollectError, collect, decode, full};
+use super::error::ProxyError;
+use super::headers;
+use super::router::Route;
+use crate::config::RouteKind;
+use crate::engines::{Engine, HitDecision, RequestView, Synthesized};
+use crate::policy::{self, PolicyFilter};
+use crate::signpost::NoticeKind;
+use crate::snapshot::Snapshot;
+use crate::verdict::Action;
+
+/// Handles a request on a search, suggest or index route.
+pub async fn handle(
+    state: &State,
+    route: &Route,
+    req: Request<Incoming>,
+    client: SocketAddr,
+) -> Result<Response<Body>, ProxyError> {
+    let engine = route.engine.as_deref().ok_or(ProxyError::Internal)?;
+    // Loaded once, before any .await: the whole request sees one consistent set of lists.
+    let snapshot = state.snapshot.load();
+    let (parts, body) = req.into_parts();
+    let limits = &state.config.limits;
+    let body = match collect(body, limits.max_request_body, limits.header_read_timeout()).await {
+        Ok(b) => b,
+        Err(CollectError::TooLarge(_)) => {
+            return Err(fail(state, route, ProxyError::RequestTooLarge));
+        }
+        Err(_) => return Err(fail(state, route, ProxyError::BadRequest)),
+    };
+    let ctx = Ctx {
+        state,
+        route,
+        engine,
+        parts: &parts,
+        body: &body,
+    };
+    let Some(snapshot) = snapshot else {
+        return ctx.safe(ProxyError::NotReady);
+    };
+    if route.kind == RouteKind::Index {
+        return ctx.index(&snapshot, client).await;
+    }
+    let verdict = match guarded(|| {
+        let texts = engine.extract(&ctx.view())?;
+        Ok(policy::check_texts(
+            &snapshot,
+            &texts,
+            &route.spec.categories,
+        ))
+    }) {
+        Ok(v) => v,
+        Err(e) => return ctx.safe(e),
+    };
+    state.metrics.action(route.index, verdict.action);
+    if !verdict.is_allow() {
+        let ids: Vec<String> = verdict
+            .matches
+            .iter()
+            .map(|m| format!("{}:{}", list_name(&snapshot, m.list), m.line))
+            .collect();
+        tracing::debug!(route = %route.name, action = verdict.action.as_str(), matches = ?ids, "query matched");
+    }
+    let flagged = verdict.action >= Action::Signpost;
+    match (route.kind, verdict.action) {
+        (RouteKind::Suggest, _) if flagged => {
+            ctx.synthesized(engine.empty_suggestions(&ctx.view()))
+        }
+        (RouteKind::Search, Action::Block) => {
+            let notice = state
+                .signposter
+                .choose(NoticeKind::Deterrence, ctx.accept_language());
+            ctx.synthesized(engine.blocked(&ctx.view(), &notice, state.signposter.notice_key()))
+        }
+        _ => {
+            let notice = (flagged && route.kind == RouteKind::Search).then(|| {
+                state
+                    .signposter
+                    .choose(NoticeKind::Support, ctx.accept_language())
+            });
+            ctx.forward_and_rewrite(&snapshot, client, notice).await
+        }
+    }
+}
+
+fn list_name(snapshot: &Snapshot, id: u32) -> &str {
+    snapshot.list(id).map_or("?", |l| l.spec.name.as_str())
+}
+
+/// Runs synchronous policy or adapter code, turning an error or a panic into a proxy error.
+fn guarded<T>(f: impl FnOnce() -> Result<T, crate::engines::EngineError>) -> Result<T, ProxyError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(_)) => Err(ProxyError::BadRequest),
+        Err(_) => Err(ProxyError::Internal),
+    }
+}
+
+fn fail(state: &State, route: &Route, err: ProxyError) -> ProxyError {
+    state.metrics.fail_closed(&route.name, err.code());
+    err
+}
+
+struct Ctx<'a> {
+    state: &'a State,
+    route: &'a Route,
+    engine: &'a dyn Engine,
+    parts: &'a Parts,
+    body: &'a Bytes,
+}
+
+impl Ctx<'_> {
+    fn view(&self) -> RequestView<'_> {
+        RequestView {
+            method: &self.parts.method,
+            path: self.parts.uri.path(),
+            query: self.parts.uri.query(),
+            content_type: self
+                .parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            body: self.body,
+        }
+    }
+
+    fn accept_language(&self) -> Option<&str> {
+        self.parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The route's safe answer when something cannot be evaluated: no suggestions on suggest
+    /// routes, the error otherwise. Never upstream content.
+    fn safe(&self, err: ProxyError) -> Result<Response<Body>, ProxyError> {
+        let err = fail(self.state, self.route, err);
+        if self.route.kind == RouteKind::Suggest
+            && let Ok(Ok(s)) = catch_unwind(AssertUnwindSafe(|| {
+                self.engine.empty_suggestions(&self.view())
+            }))
+        {
+            return Ok(respond(StatusCode::OK, s.content_type, s.body));
+        }
+        Err(err)
+    }
+
+    fn synthesized(
+        &self,
+        made: Result<Synthesized, crate::engines::EngineError>,
+    ) -> Result<Response<Body>, ProxyError> {
+        match made {
+            Ok(s) => Ok(respond(StatusCode::OK, s.content_type, s.body)),
+            Err(_) => self.safe(ProxyError::BadRequest),
+        }
+    }
+
+    /// Sends the buffered request upstream and buffers the response (under the size limit and
+    /// the response deadline). Returns the status, headers and raw (still encoded) body.
+    async fn exchange(
+        &self,
+        client: SocketAddr,
+        body: Bytes,
+    ) -> Result<(http::response::Parts, Bytes), ProxyError> {
+        let state = self.state;
+        let mut parts = self.parts.clone();
+        headers::to_upstream(
+            &mut parts.headers,
+            client.ip(),
+            &state.config.forwarded_proto,
+            &state.upstream.host,
+        );
+        // Only encodings the proxy can decode (and bound) may come back.
+        parts.headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br"),
+        );
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        let pq = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        parts.uri = state.upstream.target(&pq)?;
+        parts.version = Version::HTTP_11;
+        let sent = Instant::now();
+        let resp = state
+            .upstream
+            .send(Request::from_parts(parts, full(body)))
+            .await
+            .map_err(|e| fail(state, self.route, e))?;
+        state
+            .metrics
+            .upstream_latency(self.route.index, sent.elapsed());
+        let (mut rparts, rbody) = resp.into_parts();
+        headers::strip_hop_by_hop(&mut rparts.headers);
+        let raw = match collect(
+            rbody,
+            state.config.limits.max_response_body,
+            state.upstream.timeout(),
+        )
+        .await
+        {
+            Ok(b) => b,
+            Err(CollectError::TimedOut) => {
+                return Err(fail(state, self.route, ProxyError::UpstreamTimeout));
+            }
+            Err(_) => return Err(fail(state, self.route, ProxyError::UpstreamUnusable)),
+        };
+        Ok((rparts, raw))
+    }
+
+    async fn forward_and_rewrite(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        client: SocketAddr,
+        notice: Option<crate::signpost::Notice>,
+    ) -> Result<Response<Body>, ProxyError> {
+        let (rparts, raw) = match self.exchange(client, self.body.clone()).await {
+            Ok(x) => x,
+            Err(e) => return self.safe(e),
+        };
+        if !rparts.status.is_success() {
+            // Error bodies are not evaluated, so they are not forwarded: keep only the status.
+            return Ok(upstream_status(rparts.status));
+        }
+        let encoding = rparts
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok());
+        let Ok(decoded) = decode(encoding, &raw, self.state.config.limits.max_decoded_body) else {
+            return self.safe(ProxyError::UpstreamUnusable);
+        };
+        let content_type = rparts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let (decoded, transcoded) = super::charset::to_utf8(content_type.as_deref(), decoded);
+        let key = self.state.signposter.notice_key();
+        let mut filter = PolicyFilter::new(
+            snapshot,
+            &self.route.spec,
+            self.engine.hit_fields(),
+            notice,
+            key,
+        );
+        let rewritten = match guarded(|| self.engine.rewrite(&self.view(), &decoded, &mut filter)) {
+            Ok(r) => r,
+            Err(_) => return self.safe(ProxyError::UpstreamUnusable),
+        };
+        self.count_listed(snapshot, &filter);
+        let found: Vec<&policy::ListedHit> = filter.listed.iter().map(|(h, _)| h).collect();
+        self.record_evidence(snapshot, &found, crate::evidence::Stage::Query)
+            .await;
+        Ok(match rewritten {
+            None => rebuild(rparts, raw, false),
+            Some(body) => {
+                let mut rparts = rparts;
+                if let (true, Some(ct)) = (transcoded, content_type.as_deref())
+                    && let Ok(v) = HeaderValue::from_str(&super::charset::as_utf8(ct))
+                {
+                    rparts.headers.insert(header::CONTENT_TYPE, v);
+                }
+                rebuild(rparts, Bytes::from(body), true)
+            }
+        })
+    }
+
+    fn count_listed(&self, snapshot: &Snapshot, filter: &PolicyFilter<'_>) {
+        let m = &self.state.metrics;
+        for (hit, decision) in &filter.listed {
+            let effect = if *decision == HitDecision::Delist {
+                "delist"
+            } else {
+                "demote"
+            };
+            m.hits(list_name(snapshot, hit.m.list), effect, 1);
+        }
+        if filter.demoted_by_text > 0 {
+            m.hits("terms", "demote", filter.demoted_by_text);
+        }
+        if filter.suggestions_removed > 0 {
+            m.hits("terms", "suggestion_removed", filter.suggestions_removed);
+        }
+    }
+
+    /// Appends one evidence record per URL or hash match (fsynced, off the async threads). A
+    /// failure is logged and counted; it does not change the response.
+    async fn record_evidence(
+        &self,
+        snapshot: &Snapshot,
+        found: &[&policy::ListedHit],
+        stage: crate::evidence::Stage,
+    ) {
+        let Some(log) = self.state.evidence.clone() else {
+            return;
+        };
+        if found.is_empty() {
+            return;
+        }
+        let headers = self
+            .state
+            .config
+            .evidence
+            .as_ref()
+            .map(|c| c.capture_headers(&self.parts.headers))
+            .unwrap_or_default();
+        let now = std::time::SystemTime::now();
+        let records: Vec<crate::evidence::EvidenceRecord> = found
+            .iter()
+            .map(|h| crate::evidence::EvidenceRecord {
+                time: now,
+                route: self.route.name.clone(),
+                list: list_name(snapshot, h.m.list).to_owned(),
+                list_version: snapshot
+                    .list(h.m.list)
+                    .map(|l| l.version.clone())
+                    .unwrap_or_default(),
+                kind: h.kind,
+                stage,
+                entry: Some(h.m.line),
+                url: h.url.clone(),
+                hash: h.hash.as_ref().map(|(_, v)| v.clone()),
+                algorithm: h.hash.as_ref().map(|(a, _)| *a),
+                headers: headers.clone(),
+                legal_hold: false,
+            })
+            .collect();
+        let result =
+            tokio::task::spawn_blocking(move || records.iter().try_for_each(|r| log.append(r)))
+                .await;
+        if !matches!(result, Ok(Ok(()))) {
+            self.state
+                .metrics
+                .fail_closed(&self.route.name, "evidence_write");
+            tracing::error!(route = %self.route.name, "evidence record could not be written");
+        }
+    }
+
+    /// Index routes: documents whose URL or hash is listed are dropped (or the request refused).
+    async fn index(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        client: SocketAddr,
+    ) -> Result<Response<Body>, ProxyError> {
+        let fields = self.engine.hit_fields();
+        let url_fields = if self.route.spec.url_fields.is_empty() {
+            fields.url
+        } else {
+            self.route.spec.url_fields.clone()
+        };
+        let docs = match guarded(|| self.engine.documents(&self.view())) {
+            Ok(d) => d,
+            Err(e) => return self.safe(e),
+        };
+        let mut keep = Vec::with_capacity(docs.len());
+        let mut refused = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            let found = policy::listed(snapshot, doc, &url_fields, &self.route.spec);
+            for h in &found {
+                self.state
+                    .metrics
+                    .hits(list_name(snapshot, h.m.list), "refused", 1);
+            }
+            keep.push(found.is_empty());
+            if !found.is_empty() {
+                refused.push(i);
+            }
+        }
+        let action = if refused.is_empty() {
+            Action::Allow
+        } else {
+            Action::Block
+        };
+        self.state.metrics.action(self.route.index, action);
+        if refused.is_empty() {
+            return self
+                .forward_index(client, self.body.clone(), &refused)
+                .await;
+        }
+        if self.route.spec.refuse_whole_batch || refused.len() == docs.len() {
+            let body =
+                serde_json::json!({"error": "documents_refused", "refused": refused}).to_string();
+            return Ok(respond(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "application/json",
+                body.into_bytes(),
+            ));
+        }
+        let body = match guarded(|| self.engine.filter_documents(&self.view(), &keep)) {
+            Ok(b) => b,
+            Err(e) => return self.safe(e),
+        };
+        self.forward_index(client, Bytes::from(body), &refused)
+            .await
+    }
+
+    async fn forward_index(
+        &self,
+        client: SocketAddr,
+        body: Bytes,
+        refused: &[usize],
+    ) -> Result<Response<Body>, ProxyError> {
+        let (mut rparts, raw) = self.exchange(client, body).await?;
+        if !refused.is_empty() {
+            let list = refused
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            if let Ok(v) = HeaderValue::from_str(&list) {
+                rparts.headers.insert("x-searchward-refused", v);
+            }
+        }
+        Ok(rebuild(rparts, raw, false))
+    }
+}
+
+fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Body> {
+    let len = body.len();
+    let mut resp = Response::new(full(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn upstream_status(status: StatusCode) -> Response<Body> {
+    let body = format!(
+        "{{\"error\":\"upstream_status\",\"status\":{}}}\n",
+        status.as_u16()
+    );
+    respond(status, "application/json", body.into_bytes())
+}
+
+/// The response to the client: upstream head (hop-by-hop already stripped) with the given body.
+/// A rewritten body is sent decoded, so its `Content-Encoding` goes.
+fn rebuild(mut parts: http::response::Parts, body: Bytes, rewritten: bool) -> Response<Body> {
+    if rewritten {
+        parts.headers.remove(header::CONTENT_ENCODING);
+        parts.headers.remove(header::ETAG);
+        parts.headers.remove("content-md5");
+    }
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    Response::from_parts(parts, full(body))
+}

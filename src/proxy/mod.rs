@@ -1,0 +1,146 @@
+//! The reverse proxy: accept loop and limits ([`server`]), routing ([`router`]), the per-request
+//! phases ([`service`], [`inspect`]), the upstream client ([`upstream`]), header rules
+//! ([`headers`]), body limits and decoding ([`body`]) and the single error-to-response mapping
+//! ([`error`]).
+
+pub mod body;
+pub mod charset;
+pub mod error;
+pub mod headers;
+pub mod inspect;
+pub mod router;
+pub mod server;
+pub mod service;
+pub mod upstream;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::audit::Audit;
+use crate::config::Config;
+use crate::gate::Gate;
+use crate::metrics::Metrics;
+use crate::reload::{Loader, Reloader};
+use crate::signpost::Signposter;
+use crate::snapshot::SnapshotHolder;
+
+/// Everything a request handler needs, shared by all connections.
+#[derive(Debug)]
+pub struct State {
+    /// The validated config.
+    pub config: Config,
+    /// The route table.
+    pub router: router::Router,
+    /// The current lists.
+    pub snapshot: Arc<SnapshotHolder>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// The upstream client.
+    pub upstream: upstream::Upstream,
+    /// Notices.
+    pub signposter: Signposter,
+    /// Set on SIGTERM/SIGINT: readiness turns false while in-flight requests drain.
+    pub draining: AtomicBool,
+    /// Loads, reloads and pushes lists into `snapshot`.
+    pub reloader: Arc<Reloader>,
+    /// Admin audit log.
+    pub audit: Audit,
+    /// SHA-256 of the admin bearer token; `None` disables the list endpoints.
+    pub admin_token: Option<[u8; 32]>,
+    /// Failed admin authentications in the current window (brute-force throttle).
+    pub admin_failures: crate::admin::Throttle,
+    /// Evidence log of URL and hash matches, when configured.
+    pub evidence: Option<Arc<crate::evidence::EvidenceLog>>,
+}
+
+/// Why the proxy state could not be built from a config.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// A route is wrong.
+    #[error(transparent)]
+    Router(#[from] router::RouterError),
+    /// The upstream is wrong.
+    #[error("upstream: {0}")]
+    Upstream(String),
+    /// The notices are wrong.
+    #[error("signpost: {0}")]
+    Signpost(String),
+    /// The false-positive gate's corpora cannot be read.
+    #[error(transparent)]
+    Gate(#[from] crate::gate::GateError),
+    /// The audit log or token file cannot be opened.
+    #[error("{what}: {source}")]
+    Io {
+        /// Which file.
+        what: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl State {
+    /// Builds the shared state. No lists are loaded yet (not ready): call
+    /// `state.reloader.reload()` next.
+    ///
+    /// # Errors
+    /// [`StateError`] when routes, upstream, notices, gate, token or audit log cannot be set up.
+    pub fn new(config: Config) -> Result<State, StateError> {
+        let router = router::Router::new(&config.routes)?;
+        let metrics = Arc::new(Metrics::new(router.all().map(|r| r.name.as_str())));
+        let gate = config
+            .gate
+            .as_ref()
+            .map(|g| Gate::load(g, std::path::Path::new("")))
+            .transpose()?;
+        let snapshot = Arc::new(SnapshotHolder::new());
+        let loader = Loader::new(config.lists.clone(), &config.bundles, gate);
+        let reloader = Arc::new(Reloader::new(loader, snapshot.clone(), metrics.clone()));
+        let audit =
+            Audit::open(config.admin.audit_log.clone()).map_err(|source| StateError::Io {
+                what: "admin.audit_log".into(),
+                source,
+            })?;
+        let evidence = config
+            .evidence
+            .as_ref()
+            .map(|c| crate::evidence::EvidenceLog::from_config(c).map(Arc::new))
+            .transpose()
+            .map_err(|e| StateError::Io {
+                what: "evidence.path".into(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        let admin_token =
+            crate::admin::load_token(config.admin.token_file.as_deref()).map_err(|source| {
+                StateError::Io {
+                    what: "admin.token_file".into(),
+                    source,
+                }
+            })?;
+        let l = &config.limits;
+        let upstream = upstream::Upstream::new(
+            config.upstream.clone(),
+            &config.upstream_host,
+            l.connect_timeout(),
+            l.response_timeout(),
+            l.upstream_pool_idle,
+        )
+        .map_err(StateError::Upstream)?;
+        let signposter = Signposter::new(config.signpost.clone())
+            .map_err(|e| StateError::Signpost(e.to_string()))?;
+        Ok(State {
+            config,
+            router,
+            snapshot,
+            metrics,
+            upstream,
+            signposter,
+            draining: AtomicBool::new(false),
+            reloader,
+            audit,
+            admin_token,
+            admin_failures: crate::admin::Throttle::default(),
+            evidence,
+        })
+    }
+}

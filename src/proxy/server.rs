@@ -1,0 +1,86 @@
+//! Listening: the accept loop with a connection limit, HTTP/1.1 connections with a header read
+//! deadline and a header size bound, and graceful shutdown (stop accepting, drain in-flight
+//! requests within the grace period).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+use super::State;
+use super::body::Body;
+
+/// Serves one listener with `handler` until `shutdown` fires, then drains within `grace`.
+/// `limit` caps concurrent connections (others wait in the kernel's accept queue).
+pub async fn serve<H, F>(
+    listener: TcpListener,
+    state: Arc<State>,
+    limit: usize,
+    mut shutdown: watch::Receiver<bool>,
+    handler: H,
+) where
+    H: Fn(Arc<State>, Request<Incoming>, SocketAddr) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response<Body>> + Send + 'static,
+{
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(limit));
+    let limits = state.config.limits.clone();
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = shutdown.changed() => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // EMFILE and friends: back off briefly instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let conn_state = state.clone();
+        let handler = handler.clone();
+        let service = service_fn(move |req| {
+            let fut = handler(conn_state.clone(), req, peer);
+            async move { Ok::<_, Infallible>(fut.await) }
+        });
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout())
+            .max_buf_size(limits.max_header_bytes.max(8192))
+            .keep_alive(true);
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let metrics = state.metrics.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _open = metrics.connection();
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    let grace = limits.shutdown_grace();
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_ms = grace.as_millis() as u64,
+            "grace period over; closing remaining connections"
+        );
+    }
+}

@@ -1,0 +1,475 @@
+//! Loading and reloading lists: read every configured list file and bundle, build a whole new
+//! [`Snapshot`] off the request path, pass the false-positive gate, and swap it in; on any
+//! failure keep serving the last good snapshot. A `notify` watcher on the lists' directories
+//! (robust to in-place writes, temp-and-rename, delete-and-recreate and Kubernetes' `..data`
+//! symlink swap) and a periodic re-check trigger reloads; the admin API pushes content.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher as _};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, watch};
+
+use crate::config::BundleConfig;
+use crate::gate::{Gate, GateError};
+use crate::lists::ListSpec;
+use crate::lists::bundle::{BundleError, load_bundle};
+use crate::lists::signature::TrustPolicy;
+use crate::metrics::Metrics;
+use crate::snapshot::{ListSource, LoadError, LoadedList, Snapshot, SnapshotHolder};
+
+/// Why lists could not be (re)loaded. The previous snapshot stays in force.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// A list file could not be read.
+    #[error("{path}: cannot read list")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bundle was refused.
+    #[error("bundle {dir}: {source}")]
+    Bundle {
+        /// The bundle directory.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        source: BundleError,
+    },
+    /// A list did not parse or compile.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The new lists flag too much benign traffic.
+    #[error(transparent)]
+    Gate(#[from] GateError),
+    /// No list has this name, or it cannot be replaced on its own.
+    #[error("list {0:?}: {1}")]
+    List(String, &'static str),
+    /// Writing a pushed list to disk failed.
+    #[error("{path}: cannot write list")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The watcher could not be started.
+    #[error("watching list files: {0}")]
+    Watch(String),
+}
+
+/// What to load: list files from config and flags, and bundles.
+#[derive(Debug)]
+pub struct Loader {
+    files: Vec<ListSpec>,
+    bundles: Vec<(PathBuf, TrustPolicy)>,
+    gate: Option<Gate>,
+    /// Highest serial applied per bundle: a later bundle may not roll back below it.
+    serials: Mutex<HashMap<PathBuf, u64>>,
+}
+
+impl Loader {
+    /// A loader for these lists and bundles, with an optional false-positive gate.
+    pub fn new(files: Vec<ListSpec>, bundles: &[BundleConfig], gate: Option<Gate>) -> Self {
+        let bundles = bundles
+            .iter()
+            .map(|b| (b.dir.clone(), b.policy()))
+            .collect();
+        Loader {
+            files,
+            bundles,
+            gate,
+            serials: Mutex::default(),
+        }
+    }
+
+    /// True when nothing at all is declared.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.bundles.is_empty()
+    }
+
+    /// The directories to watch: each list file's directory and each bundle directory.
+    pub fn watch_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self
+            .files
+            .iter()
+            .map(|s| {
+                s.path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf()
+            })
+            .chain(self.bundles.iter().map(|(d, _)| d.clone()))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
+    /// Reads every list's current content; `replace` substitutes pushed content by list name.
+    ///
+    /// # Errors
+    /// [`ReloadError`] for an unreadable file or a refused bundle.
+    pub fn sources(&self, replace: Option<(&str, &[u8])>) -> Result<Vec<ListSource>, ReloadError> {
+        let mut out = Vec::new();
+        for spec in &self.files {
+            let bytes = match replace {
+                Some((name, bytes)) if name == spec.name => bytes.to_vec(),
+                _ => std::fs::read(&spec.path).map_err(|source| ReloadError::Read {
+                    path: spec.path.clone(),
+                    source,
+                })?,
+            };
+            out.push(ListSource {
+                spec: spec.clone(),
+                bytes,
+                version: None,
+            });
+        }
+        for (dir, policy) in &self.bundles {
+            let mut policy = policy.clone();
+            let floor = self.serials.lock().ok().and_then(|m| m.get(dir).copied());
+            policy.min_serial = policy.min_serial.max(floor);
+            let bundle = load_bundle(dir, &policy).map_err(|source| ReloadError::Bundle {
+                dir: dir.clone(),
+                source,
+            })?;
+            out.extend(bundle.sources);
+        }
+        Ok(out)
+    }
+
+    /// Builds and gates a snapshot from `sources`.
+    ///
+    /// # Errors
+    /// [`ReloadError::Load`] or [`ReloadError::Gate`].
+    pub fn build(&self, sources: Vec<ListSource>) -> Result<Snapshot, ReloadError> {
+        let snapshot = Snapshot::build(sources)?;
+        if let Some(gate) = &self.gate {
+            gate.check(&snapshot)?;
+        }
+        Ok(snapshot)
+    }
+
+    /// Remembers the serials of the bundles now in force.
+    fn applied(&self) {
+        for (dir, _) in &self.bundles {
+            if let Ok(text) = std::fs::read_to_string(dir.join("manifest.toml"))
+                && let Ok(m) =
+                    crate::lists::manifest::Manifest::parse(&text, &dir.join("manifest.toml"))
+                && let Ok(mut serials) = self.serials.lock()
+            {
+                let e = serials.entry(dir.clone()).or_default();
+                *e = (*e).max(m.serial);
+            }
+        }
+    }
+
+    fn file_spec(&self, name: &str) -> Option<&ListSpec> {
+        self.files.iter().find(|s| s.name == name)
+    }
+}
+
+fn same_content(current: &Snapshot, sources: &[ListSource]) -> bool {
+    current.lists.len() == sources.len()
+        && current
+            .lists
+            .iter()
+            .zip(sources)
+            .all(|(l, s)| l.spec == s.spec && l.sha256 == hex::encode(Sha256::digest(&s.bytes)))
+}
+
+/// Result of a reload attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reloaded {
+    /// A new snapshot is in force.
+    Swapped,
+    /// The lists on disk are what is already in force.
+    Unchanged,
+}
+
+/// Serialises reloads and pushes, and publishes snapshots.
+#[derive(Debug)]
+pub struct Reloader {
+    loader: Loader,
+    holder: Arc<SnapshotHolder>,
+    metrics: Arc<Metrics>,
+    lock: tokio::sync::Mutex<()>,
+}
+
+impl Reloader {
+    /// A reloader publishing into `holder`.
+    pub fn new(loader: Loader, holder: Arc<SnapshotHolder>, metrics: Arc<Metrics>) -> Self {
+        Reloader {
+            loader,
+            holder,
+            metrics,
+            lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The snapshot holder.
+    pub fn holder(&self) -> &Arc<SnapshotHolder> {
+        &self.holder
+    }
+
+    /// The loader.
+    pub fn loader(&self) -> &Loader {
+        &self.loader
+    }
+
+    /// Rebuilds from disk when anything changed; on failure the last good snapshot stays.
+    ///
+    /// # Errors
+    /// [`ReloadError`] describing the refused lists (file, line, reason; never entry text).
+    pub async fn reload(self: &Arc<Self>) -> Result<Reloaded, ReloadError> {
+        let _one_at_a_time = self.lock.lock().await;
+        let this = self.clone();
+        let result =
+            tokio::task::spawn_blocking(move || -> Result<Option<Snapshot>, ReloadError> {
+                let sources = this.loader.sources(None)?;
+                if let Some(current) = this.holder.load()
+                    && same_content(&current, &sources)
+                {
+                    return Ok(None);
+                }
+                this.loader.build(sources).map(Some)
+            })
+            .await
+            .map_err(|_| ReloadError::Watch("reload task failed".into()))
+            .and_then(|r| r);
+        self.publish(result)
+    }
+
+    fn publish(
+        &self,
+        result: Result<Option<Snapshot>, ReloadError>,
+    ) -> Result<Reloaded, ReloadError> {
+        match result {
+            Ok(Some(snapshot)) => {
+                let lists = snapshot.lists.len();
+                let old = self.holder.load();
+                self.holder.store(Arc::new(snapshot));
+                self.loader.applied();
+                // The old snapshot may be large: free it off the request path.
+                if let Some(old) = old {
+                    std::thread::spawn(move || drop(old));
+                }
+                self.metrics.reload("ok");
+                tracing::info!(lists, "lists reloaded");
+                Ok(Reloaded::Swapped)
+            }
+            Ok(None) => Ok(Reloaded::Unchanged),
+            Err(e) => {
+                self.metrics.reload("error");
+                tracing::error!(error = %e, "list reload refused; previous lists stay in force");
+                Err(e)
+            }
+        }
+    }
+
+    /// Replaces one list's content (admin push): validated as part of a whole new snapshot, then
+    /// written to disk atomically (temp + fsync + rename) so it survives a restart, then swapped.
+    ///
+    /// # Errors
+    /// [`ReloadError`] when the list is unknown, part of a bundle, invalid, or cannot be written.
+    pub async fn replace(
+        self: &Arc<Self>,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<LoadedList, ReloadError> {
+        let _one_at_a_time = self.lock.lock().await;
+        let spec = match self.loader.file_spec(name) {
+            Some(s) => s.clone(),
+            None if self
+                .holder
+                .load()
+                .is_some_and(|s| s.list_id(name).is_some()) =>
+            {
+                return Err(ReloadError::List(
+                    name.to_owned(),
+                    "belongs to a bundle; push the bundle instead",
+                ));
+            }
+            None => return Err(ReloadError::List(name.to_owned(), "no such list")),
+        };
+        let this = self.clone();
+        let owned = name.to_owned();
+        let result =
+            tokio::task::spawn_blocking(move || -> Result<Option<Snapshot>, ReloadError> {
+                let sources = this.loader.sources(Some((&owned, &bytes)))?;
+                let snapshot = this.loader.build(sources)?;
+                write_atomically(&spec.path, &bytes)?;
+                Ok(Some(snapshot))
+            })
+            .await
+            .map_err(|_| ReloadError::Watch("push task failed".into()))
+            .and_then(|r| r);
+        self.publish(result)?;
+        self.holder
+            .load()
+            .and_then(|s| s.list_id(name).and_then(|id| s.list(id).cloned()))
+            .ok_or(ReloadError::List(
+                name.to_owned(),
+                "vanished after the swap",
+            ))
+    }
+
+    /// Watches the lists' directories and re-checks every `recheck`; reloads after `debounce` of
+    /// quiet. Runs until `shutdown` changes.
+    ///
+    /// # Errors
+    /// [`ReloadError::Watch`] when the watcher cannot be created.
+    pub fn spawn_watcher(
+        self: &Arc<Self>,
+        debounce: Duration,
+        recheck: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<tokio::task::JoinHandle<()>, ReloadError> {
+        let (tx, mut rx) = mpsc::unbounded_channel::<()>();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if event.is_ok() {
+                    let _ = tx.send(());
+                }
+            })
+            .map_err(|e| ReloadError::Watch(e.to_string()))?;
+        for dir in self.loader.watch_dirs() {
+            // A directory that does not exist yet is covered by the periodic re-check.
+            if let Err(e) = watcher.watch(&dir, RecursiveMode::NonRecursive) {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot watch list directory; relying on periodic re-check");
+            }
+        }
+        let this = self.clone();
+        Ok(tokio::spawn(async move {
+            let _watcher = watcher;
+            let mut tick = tokio::time::interval(recheck);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = shutdown.changed() => return,
+                    _ = tick.tick() => {}
+                    got = rx.recv() => {
+                        if got.is_none() { return; }
+                        // Debounce: wait for a quiet period so a file being written is read whole.
+                        loop {
+                            match tokio::time::timeout(debounce, rx.recv()).await {
+                                Ok(Some(())) => continue,
+                                Ok(None) => return,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
+                let _ = this.reload().await;
+            }
+        }))
+    }
+}
+
+/// Writes `bytes` to `path` via a temp file in the same directory, fsync, rename, fsync dir.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReloadError> {
+    let err = |source| ReloadError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.searchward-tmp"));
+    let mut f = std::fs::File::create(&tmp).map_err(err)?;
+    f.write_all(bytes).map_err(err)?;
+    f.sync_all().map_err(err)?;
+    drop(f);
+    // Replace what the path points at when it is a symlink (Kubernetes-style mounts are
+    // read-only anyway; a writable symlinked file keeps its link).
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    std::fs::rename(&tmp, &target).map_err(err)?;
+    if let Ok(d) = std::fs::File::open(target.parent().unwrap_or(dir)) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::lists::ListKind;
+
+    fn spec(dir: &Path, name: &str) -> ListSpec {
+        ListSpec {
+            name: name.into(),
+            ..ListSpec::from_flag(ListKind::Terms, dir.join(format!("{name}.txt")))
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_content_keeps_the_last_good_and_counts_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("t.txt"), "zorvexil\n").unwrap();
+        let holder = Arc::new(SnapshotHolder::new());
+        let metrics = Arc::new(Metrics::new(["r"]));
+        let r = Arc::new(Reloader::new(
+            Loader::new(vec![spec(dir.path(), "t")], &[], None),
+            holder.clone(),
+            metrics.clone(),
+        ));
+        assert_eq!(r.reload().await.unwrap(), Reloaded::Swapped);
+        assert_eq!(r.reload().await.unwrap(), Reloaded::Unchanged);
+        std::fs::write(dir.path().join("t.txt"), b"ok\n\xff\n").unwrap();
+        let err = r.reload().await.unwrap_err();
+        assert!(err.to_string().contains("t.txt:2"), "{err}");
+        assert_eq!(holder.load().unwrap().lists[0].entries, 1);
+        assert!(
+            metrics
+                .render()
+                .contains("searchward_list_reloads_total{result=\"error\"} 1")
+        );
+    }
+
+    #[tokio::test]
+    async fn push_writes_atomically_and_swaps() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("t.txt"), "zorvexil\n").unwrap();
+        let holder = Arc::new(SnapshotHolder::new());
+        let r = Arc::new(Reloader::new(
+            Loader::new(vec![spec(dir.path(), "t")], &[], None),
+            holder.clone(),
+            Arc::new(Metrics::new(["r"])),
+        ));
+        r.reload().await.unwrap();
+        let l = r
+            .replace("t", b"zorvexil\nquandrith\n".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(l.entries, 2);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("t.txt")).unwrap(),
+            "zorvexil\nquandrith\n"
+        );
+        assert!(r.replace("t", b"\xff".to_vec()).await.is_err());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("t.txt")).unwrap(),
+            "zorvexil\nquandrith\n"
+        );
+        assert!(matches!(
+            r.replace("nope", Vec::new()).await,
+            Err(ReloadError::List(..))
+        ));
+    }
+}

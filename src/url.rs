@@ -1,1 +1,0 @@
-//! Google Safe Browsing v4 URL canonicalisation and lookup expressions (issue 5).

@@ -1,0 +1,231 @@
+//! Enforcement through the real binary with the shipped example configs: blocking without
+//! calling the upstream, engine-shaped empty answers with the notice, autocomplete stripping,
+//! URL delisting, the HTML interstitial, the counting redirect, the indexing guard with evidence,
+//! and a list edited on disk taking effect for the next requests.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::util::{self, Proxy, Upstream, get, request};
+
+fn example(name: &str, up: &Upstream, extra: &[&str]) -> Proxy {
+    let path = util::root().join("config/examples").join(name);
+    let mut cmd = std::process::Command::new(util::bin());
+    cmd.arg("serve").arg("--config").arg(path);
+    cmd.args([
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        "127.0.0.1:0",
+        "--upstream",
+        &up.url(),
+    ])
+    .args(extra);
+    Proxy::spawn(cmd, tempfile::tempdir().unwrap())
+}
+
+#[test]
+fn tantivy_blocked_query_is_answered_without_the_upstream() {
+    let up = Upstream::start();
+    let p = example("tantivy.toml", &up, &[]);
+    for q in [
+        "zorvexil",
+        "watch+z0rv3x1l+online",
+        "Z%C3%B6RV%C3%89XIL",
+        "z.o.r.v.e.x.i.l",
+        "zor%E2%80%8Bvexil",
+    ] {
+        let r = get(p.proxy, &format!("/api/?q={q}&nhits=10"), &[]);
+        assert_eq!(r.status, 200, "{q}");
+        let v = r.json();
+        assert_eq!(v["num_hits"], 0, "{q}: {v}");
+        assert_eq!(v["hits"], serde_json::json!([]), "{q}");
+        assert_eq!(v["searchward_notice"]["kind"], "deterrence", "{q}");
+        assert!(
+            v["searchward_notice"]["links"]
+                .as_array()
+                .is_some_and(|l| !l.is_empty())
+        );
+    }
+    assert_eq!(
+        up.connections.load(Ordering::SeqCst),
+        0,
+        "a blocked query reached the engine"
+    );
+    let r = get(p.proxy, "/api/?q=garden&nhits=10", &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.json().get("searchward_notice").is_none());
+}
+
+#[test]
+fn listed_urls_are_delisted_and_totals_reduced() {
+    let up = Upstream::start();
+    let dir = tempfile::tempdir().unwrap();
+    let urls = util::write(dir.path(), "extra-urls.txt", "garden.example/tools\n");
+    let p = example("tantivy.toml", &up, &["--urls", urls.to_str().unwrap()]);
+    let v = get(p.proxy, "/api/?q=garden&nhits=10", &[]).json();
+    let got: Vec<&str> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["doc"]["url"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ["https://garden.example/tips"], "{v}");
+    assert_eq!(v["num_hits"], 1);
+    let m = get(p.admin, "/metrics", &[]).text();
+    assert!(
+        m.contains("searchward_hits_filtered_total{list=\"urls\",effect=\"delist\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("searchward_hits_filtered_total{list=\"extra-urls\",effect=\"delist\"} 1"),
+        "{m}"
+    );
+}
+
+#[test]
+fn autocomplete_is_stripped_and_flagged_prefixes_get_nothing() {
+    let up = Upstream::start();
+    let p = example("opensearch-suggest.toml", &up, &[]);
+    let v = get(p.proxy, "/suggest?q=garden", &[]).json();
+    assert_eq!(
+        v,
+        serde_json::json!(["garden", ["garden tips", "garden tools"]])
+    );
+    let before = up.connections.load(Ordering::SeqCst);
+    let v = get(p.proxy, "/suggest?q=zorvexil", &[]).json();
+    assert_eq!(v, serde_json::json!(["zorvexil", []]));
+    assert_eq!(
+        up.connections.load(Ordering::SeqCst),
+        before,
+        "a flagged prefix reached the engine"
+    );
+}
+
+#[test]
+fn html_route_serves_the_interstitial_and_help_links_redirect_through_the_proxy() {
+    let up = Upstream::start();
+    let p = example("html.toml", &up, &[]);
+    let r = get(
+        p.proxy,
+        "/search?q=zorvexil",
+        &[("accept-language", "en-GB,en;q=0.8")],
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    let page = r.text();
+    assert!(page.contains("<main"), "not a page");
+    for link in [
+        "/_searchward/go/stop-it-now-uk",
+        "/_searchward/go/iwf-report",
+    ] {
+        assert!(page.contains(link), "missing {link}");
+    }
+    let r = get(p.proxy, "/_searchward/go/stop-it-now-uk", &[]);
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location"), Some("https://www.stopitnow.org.uk"));
+    assert_eq!(
+        get(p.proxy, "/_searchward/go/https:%2F%2Fevil.example", &[]).status,
+        404
+    );
+    let m = get(p.admin, "/metrics", &[]).text();
+    assert!(m.contains("searchward_notice_clicks_total"), "{m}");
+}
+
+#[test]
+fn indexing_guard_drops_listed_documents_and_records_evidence() {
+    let up = Upstream::start();
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence.jsonl");
+    let config = format!(
+        "[upstream]\nurl = \"{}\"\n[[routes]]\nname = \"bulk\"\npath = \"/echo\"\nkind = \"index\"\nengine = \"elasticsearch\"\nurl_fields = [\"/url\"]\nhash_fields = [{{ pointer = \"/md5\", algorithm = \"md5\" }}]\n[[lists]]\nname = \"urls\"\nkind = \"urls\"\npath = \"{}\"\n[[lists]]\nname = \"md5\"\nkind = \"hashes\"\nalgorithm = \"md5\"\npath = \"{}\"\n[evidence]\npath = \"{}\"\nheaders = [\"x-uploader-id\"]\n",
+        up.url(),
+        util::root().join("lists/urls.txt").display(),
+        util::root().join("lists/hashes-md5.txt").display(),
+        evidence.display()
+    );
+    let p = Proxy::serve(&config, &[]);
+    let bulk = concat!(
+        "{\"index\":{\"_index\":\"pages\",\"_id\":\"1\"}}\n{\"url\":\"https://garden.example/a\",\"title\":\"ok\"}\n",
+        "{\"index\":{\"_index\":\"pages\",\"_id\":\"2\"}}\n{\"url\":\"https://www.zorvexil-forum.example/t/9\",\"title\":\"listed url\"}\n",
+        "{\"index\":{\"_index\":\"pages\",\"_id\":\"3\"}}\n{\"url\":\"https://garden.example/c\",\"md5\":\"3dbcfd15b317557b3d3f9b5c78d7cc18\"}\n",
+        "{\"index\":{\"_index\":\"pages\",\"_id\":\"4\"}}\n{\"url\":\"https://garden.example/d\",\"title\":\"ok\"}\n",
+    );
+    let r = request(
+        p.proxy,
+        "POST",
+        "/echo",
+        &[
+            ("content-type", "application/x-ndjson"),
+            ("x-uploader-id", "uploader-77"),
+        ],
+        bulk.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let received = r.json()["body"].as_str().unwrap().to_owned();
+    assert!(
+        received.contains("garden.example/a") && received.contains("garden.example/d"),
+        "{received}"
+    );
+    assert!(
+        !received.contains("zorvexil-forum"),
+        "listed URL reached the index: {received}"
+    );
+    assert!(
+        !received.contains("3dbcfd15"),
+        "listed hash reached the index: {received}"
+    );
+    assert_eq!(r.header("x-searchward-refused"), Some("1,2"));
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&evidence)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert!(
+        records
+            .iter()
+            .all(|r| r["stage"] == "index" && r["headers"]["x-uploader-id"] == "uploader-77")
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r["kind"] == "url" && r["url"] == "https://www.zorvexil-forum.example/t/9")
+    );
+    assert!(records.iter().any(|r| r["kind"] == "hash"
+        && r["hash"] == "3dbcfd15b317557b3d3f9b5c78d7cc18"
+        && r["algorithm"] == "md5"));
+}
+
+#[test]
+fn a_term_added_on_disk_blocks_within_two_seconds() {
+    let up = Upstream::start();
+    let dir = tempfile::tempdir().unwrap();
+    let held = util::write(dir.path(), "held.txt", "# synthetic\nbrindlequoft\n");
+    let p = example("tantivy.toml", &up, &["--terms", held.to_str().unwrap()]);
+    let blocked = |q: &str| {
+        get(p.proxy, &format!("/api/?q={q}"), &[])
+            .json()
+            .get("searchward_notice")
+            .is_some()
+    };
+    assert!(blocked("brindlequoft"));
+    assert!(!blocked("snorvantic"));
+    // Replace by rename, as editors do.
+    let tmp = dir.path().join(".held.tmp");
+    std::fs::write(&tmp, "# synthetic\nbrindlequoft\nsnorvantic\n").unwrap();
+    std::fs::rename(&tmp, &held).unwrap();
+    let t = Instant::now();
+    while !blocked("snorvantic") {
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "new entry not in force after 2 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    println!("new entry in force after {:?}", t.elapsed());
+    // Invalid UTF-8 leaves the previous entries in force.
+    std::fs::write(&held, b"brindlequoft\n\xff\n").unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(blocked("snorvantic"), "a broken list replaced the good one");
+}
