@@ -13,11 +13,13 @@
 //! - evidence: evidence log crash safety (SIGKILL mid-append), export, purge, legal holds
 //! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
 //! - canonicalize: `searchward canonicalize` on stdin against a golden file
+//! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
 mod browser;
 mod bundles;
 mod canonicalize;
 mod check_cli;
+mod corpus;
 mod demo;
 mod enforce;
 mod evidence;
