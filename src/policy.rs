@@ -57,17 +57,19 @@ pub fn listed(
     route: &RouteSpec,
 ) -> Vec<ListedHit> {
     let mut out = Vec::new();
-    let url = first_string(doc, url_fields);
-    if let Some(url) = url {
-        for m in snapshot.urls.lookup(url) {
+    // Every URL the document carries is checked (a field may hold an array of them).
+    let urls: Vec<&str> = url_fields.iter().flat_map(|p| strings_at(doc, p)).collect();
+    for u in &urls {
+        for m in snapshot.urls.lookup(u) {
             out.push(ListedHit {
                 m,
                 kind: crate::evidence::MatchKind::Url,
-                url: Some(url.to_owned()),
+                url: Some((*u).to_owned()),
                 hash: None,
             });
         }
     }
+    let url = urls.first().copied();
     for field in &route.hash_fields {
         for value in strings_at(doc, &field.pointer) {
             for m in snapshot.hashes.lookup(field.algorithm, value) {
@@ -200,5 +202,62 @@ impl ResponseFilter for PolicyFilter<'_> {
 
     fn notice_key(&self) -> &str {
         self.notice_key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lists::{ListKind, ListSpec};
+    use crate::snapshot::ListSource;
+
+    fn snapshot() -> Snapshot {
+        let mut md5 = ListSpec::from_flag(ListKind::Hashes, "md5.txt".into());
+        md5.algorithm = Some(HashAlgorithm::Md5);
+        let mut demote = ListSpec::from_flag(ListKind::Urls, "soft.txt".into());
+        demote.effect = HitEffect::Demote;
+        let src = |spec: ListSpec, text: &str| ListSource { spec, bytes: text.as_bytes().to_vec(), version: None, stale_after: None };
+        Snapshot::build(vec![
+            src(ListSpec::from_flag(ListKind::Terms, "terms.txt".into()), "zorvexil\n"),
+            src(ListSpec::from_flag(ListKind::Urls, "urls.txt".into()), "listed.example/\n"),
+            src(demote, "soft.example/\n"),
+            src(md5, "3dbcfd15b317557b3d3f9b5c78d7cc18\n"),
+        ])
+        .unwrap()
+    }
+
+    fn route() -> RouteSpec {
+        toml::from_str("name = \"s\"\npath = \"/s\"\nkind = \"search\"\nengine = \"generic\"\ndemote_matching_hits = true\nhash_fields = [{ pointer = \"/md5\", algorithm = \"md5\" }]").unwrap()
+    }
+
+    #[test]
+    fn hits_are_judged_by_every_url_hash_and_title() {
+        let snap = snapshot();
+        let route = route();
+        let fields = HitFields { url: vec!["/url".into()], title: vec!["/title".into()], snippet: vec![] };
+        let mut f = PolicyFilter::new(&snap, &route, fields, None, "k");
+        let cases = [
+            ("clean", serde_json::json!({"url": "https://ok.example/", "title": "garden"}), HitDecision::Keep),
+            ("listed url", serde_json::json!({"url": "https://www.listed.example/a"}), HitDecision::Delist),
+            ("listed url second in an array", serde_json::json!({"url": ["https://ok.example/", "http://listed.example/x"]}), HitDecision::Delist),
+            ("demote list", serde_json::json!({"url": "https://soft.example/p"}), HitDecision::Demote),
+            ("listed hash", serde_json::json!({"url": "https://ok.example/", "md5": "3DBCFD15B317557B3D3F9B5C78D7CC18"}), HitDecision::Delist),
+            ("title term", serde_json::json!({"url": "https://ok.example/", "title": "Z0RVEXIL photos"}), HitDecision::Demote),
+        ];
+        for (name, hit, want) in cases {
+            assert_eq!(f.judge_hit(&hit), want, "{name}");
+        }
+        assert!(!f.keep_suggestion("zorvexil garden"));
+        assert!(f.keep_suggestion("garden tools"));
+        assert_eq!(f.suggestions_removed, 1);
+    }
+
+    #[test]
+    fn route_categories_filter_matches() {
+        let snap = snapshot();
+        let v = check_texts(&snap, &["zorvexil".to_owned()], &[]);
+        assert_eq!(v.action, Action::Block);
+        let v = check_texts(&snap, &["zorvexil".to_owned()], &["other".to_owned()]);
+        assert_eq!(v.action, Action::Allow);
     }
 }
