@@ -160,6 +160,68 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
                 .unwrap_or_default();
             json(StatusCode::OK, &serde_json::Value::Array(lists))
         }
+        ("PUT", "/admin/bundle", _) => {
+            let limit = state.config.admin.max_body;
+            let body = match collect(req.into_body(), limit, Duration::from_secs(120)).await {
+                Ok(b) => b,
+                Err(CollectError::TooLarge(_)) => {
+                    audit(None, None, None, "refused: too large".into());
+                    return json(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &serde_json::json!({"error": "too_large"}),
+                    );
+                }
+                Err(_) => {
+                    audit(None, None, None, "refused: body not received".into());
+                    return json(
+                        StatusCode::BAD_REQUEST,
+                        &serde_json::json!({"error": "bad_body"}),
+                    );
+                }
+            };
+            match state
+                .reloader
+                .replace_bundle(body.to_vec(), limit as u64)
+                .await
+            {
+                Ok(()) => {
+                    let lists: Vec<serde_json::Value> = state
+                        .snapshot
+                        .load()
+                        .map(|s| s.lists.iter().map(describe).collect())
+                        .unwrap_or_default();
+                    let version = lists
+                        .iter()
+                        .filter_map(|l| l["version"].as_str())
+                        .next_back()
+                        .map(str::to_owned);
+                    state.audit.record(&AuditRecord {
+                        time: now_rfc3339(),
+                        endpoint: &endpoint,
+                        list: None,
+                        old_version: None,
+                        old_sha256: None,
+                        new_version: version,
+                        new_sha256: None,
+                        result: "ok".into(),
+                        client: client(peer),
+                    });
+                    json(StatusCode::OK, &serde_json::Value::Array(lists))
+                }
+                Err(e) => {
+                    let status = if matches!(e, ReloadError::List(..)) {
+                        StatusCode::CONFLICT
+                    } else {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    };
+                    audit(None, None, None, format!("refused: {e}"));
+                    json(
+                        status,
+                        &serde_json::json!({"error": "refused", "message": e.to_string()}),
+                    )
+                }
+            }
+        }
         ("POST", "/admin/reload", _) => match state.reloader.reload().await {
             Ok(r) => {
                 let result = if r == Reloaded::Swapped {

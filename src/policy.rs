@@ -216,10 +216,21 @@ mod tests {
         md5.algorithm = Some(HashAlgorithm::Md5);
         let mut demote = ListSpec::from_flag(ListKind::Urls, "soft.txt".into());
         demote.effect = HitEffect::Demote;
-        let src = |spec: ListSpec, text: &str| ListSource { spec, bytes: text.as_bytes().to_vec(), version: None, stale_after: None };
+        let src = |spec: ListSpec, text: &str| ListSource {
+            spec,
+            bytes: text.as_bytes().to_vec(),
+            version: None,
+            stale_after: None,
+        };
         Snapshot::build(vec![
-            src(ListSpec::from_flag(ListKind::Terms, "terms.txt".into()), "zorvexil\n"),
-            src(ListSpec::from_flag(ListKind::Urls, "urls.txt".into()), "listed.example/\n"),
+            src(
+                ListSpec::from_flag(ListKind::Terms, "terms.txt".into()),
+                "zorvexil\n",
+            ),
+            src(
+                ListSpec::from_flag(ListKind::Urls, "urls.txt".into()),
+                "listed.example/\n",
+            ),
             src(demote, "soft.example/\n"),
             src(md5, "3dbcfd15b317557b3d3f9b5c78d7cc18\n"),
         ])
@@ -234,15 +245,43 @@ mod tests {
     fn hits_are_judged_by_every_url_hash_and_title() {
         let snap = snapshot();
         let route = route();
-        let fields = HitFields { url: vec!["/url".into()], title: vec!["/title".into()], snippet: vec![] };
+        let fields = HitFields {
+            url: vec!["/url".into()],
+            title: vec!["/title".into()],
+            snippet: vec![],
+        };
         let mut f = PolicyFilter::new(&snap, &route, fields, None, "k");
         let cases = [
-            ("clean", serde_json::json!({"url": "https://ok.example/", "title": "garden"}), HitDecision::Keep),
-            ("listed url", serde_json::json!({"url": "https://www.listed.example/a"}), HitDecision::Delist),
-            ("listed url second in an array", serde_json::json!({"url": ["https://ok.example/", "http://listed.example/x"]}), HitDecision::Delist),
-            ("demote list", serde_json::json!({"url": "https://soft.example/p"}), HitDecision::Demote),
-            ("listed hash", serde_json::json!({"url": "https://ok.example/", "md5": "3DBCFD15B317557B3D3F9B5C78D7CC18"}), HitDecision::Delist),
-            ("title term", serde_json::json!({"url": "https://ok.example/", "title": "Z0RVEXIL photos"}), HitDecision::Demote),
+            (
+                "clean",
+                serde_json::json!({"url": "https://ok.example/", "title": "garden"}),
+                HitDecision::Keep,
+            ),
+            (
+                "listed url",
+                serde_json::json!({"url": "https://www.listed.example/a"}),
+                HitDecision::Delist,
+            ),
+            (
+                "listed url second in an array",
+                serde_json::json!({"url": ["https://ok.example/", "http://listed.example/x"]}),
+                HitDecision::Delist,
+            ),
+            (
+                "demote list",
+                serde_json::json!({"url": "https://soft.example/p"}),
+                HitDecision::Demote,
+            ),
+            (
+                "listed hash",
+                serde_json::json!({"url": "https://ok.example/", "md5": "3DBCFD15B317557B3D3F9B5C78D7CC18"}),
+                HitDecision::Delist,
+            ),
+            (
+                "title term",
+                serde_json::json!({"url": "https://ok.example/", "title": "Z0RVEXIL photos"}),
+                HitDecision::Demote,
+            ),
         ];
         for (name, hit, want) in cases {
             assert_eq!(f.judge_hit(&hit), want, "{name}");

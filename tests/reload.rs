@@ -244,3 +244,153 @@ fn admin_push_needs_the_token_and_applies_for_the_next_request() {
     );
     assert_eq!(r.status, 404);
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+fn cli(args: &[&str]) {
+    let out = std::process::Command::new(util::bin())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn tar_of(dir: &Path) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    b.append_dir_all(".", dir).unwrap();
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn bundle_push_is_verified_whole_then_applied() {
+    let up = Upstream::start();
+    let work = tempfile::tempdir().unwrap();
+    let good = util::root().join("testdata/bundles/good");
+    let live = work.path().join("bundle");
+    copy_dir(&good, &live);
+    let key = std::fs::read_to_string(
+        util::root().join("testdata/bundles/keys/searchward-TEST-ONLY.pub"),
+    )
+    .unwrap();
+    let key = key
+        .lines()
+        .find(|l| l.starts_with("RW"))
+        .unwrap()
+        .to_owned();
+    let config = format!(
+        "[upstream]\nurl = \"{}\"\n[[routes]]\nname = \"search\"\npath = \"/api*\"\nkind = \"search\"\nengine = \"generic\"\n[routes.generic]\nhits = \"/hits\"\ntotal = \"/num_hits\"\nurl = \"/doc/url/0\"\n[[bundles]]\ndir = \"{}\"\npublic_keys = [\"{key}\"]\n",
+        up.url(),
+        live.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("searchward.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut cmd = std::process::Command::new(util::bin());
+    cmd.arg("serve").arg("--config").arg(&path).args([
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        "127.0.0.1:0",
+    ]);
+    cmd.env("SEARCHWARD_ADMIN_TOKEN", TOKEN);
+    let p = Proxy::spawn(cmd, dir);
+    let blocked = |q: &str| {
+        get(p.proxy, &format!("/api/?q={q}"), &[])
+            .json()
+            .get("searchward_notice")
+            .is_some()
+    };
+    assert!(blocked("zorvexil"));
+    assert!(!blocked("snorvantic"));
+    let auth = format!("Bearer {TOKEN}");
+    let push = |bundle: &Path| {
+        request(
+            p.admin,
+            "PUT",
+            "/admin/bundle",
+            &[("Authorization", &auth)],
+            &tar_of(bundle),
+        )
+    };
+
+    // A new signed version with serial 2 adds an entry.
+    let next = work.path().join("next");
+    copy_dir(&good, &next);
+    std::fs::write(
+        next.join("terms.txt"),
+        std::fs::read_to_string(next.join("terms.txt")).unwrap() + "snorvantic\n",
+    )
+    .unwrap();
+    let next_s = next.to_str().unwrap();
+    cli(&[
+        "lists",
+        "manifest",
+        next_s,
+        "--serial",
+        "2",
+        "--version",
+        "v2",
+    ]);
+    cli(&[
+        "lists",
+        "sign",
+        next_s,
+        "--secret-key",
+        util::root()
+            .join("testdata/bundles/keys/searchward-TEST-ONLY.key")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(
+        request(p.admin, "PUT", "/admin/bundle", &[], &tar_of(&next)).status,
+        401
+    );
+    assert!(!blocked("snorvantic"));
+    let r = push(&next);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        blocked("snorvantic"),
+        "pushed bundle not in force for the next request"
+    );
+    assert!(live.join("manifest.toml.minisig").exists());
+
+    // Tampered after signing, unsigned, and a rollback to serial 1: all refused, nothing changes.
+    let tampered = work.path().join("tampered");
+    copy_dir(&next, &tampered);
+    std::fs::write(
+        tampered.join("terms.txt"),
+        std::fs::read_to_string(tampered.join("terms.txt")).unwrap() + "plorvendish\n",
+    )
+    .unwrap();
+    cli(&[
+        "lists",
+        "manifest",
+        tampered.to_str().unwrap(),
+        "--serial",
+        "3",
+    ]);
+    let unsigned = work.path().join("unsigned");
+    copy_dir(&next, &unsigned);
+    std::fs::remove_file(unsigned.join("manifest.toml.minisig")).unwrap();
+    for (name, bundle) in [
+        ("tampered", &tampered),
+        ("unsigned", &unsigned),
+        ("rollback", &good),
+    ] {
+        let r = push(bundle);
+        assert_eq!(r.status, 422, "{name}: {}", r.text());
+    }
+    assert!(!blocked("plorvendish"));
+    assert!(blocked("snorvantic"), "a refused push changed the lists");
+    assert_eq!(get(p.admin, "/readyz", &[]).status, 200);
+}
