@@ -345,10 +345,11 @@ fn corpus_files_are_consistent() {
 
 #[test]
 fn evasion_tsv_parsing() {
+    type Row = (&'static str, &'static str, &'static str, u32, usize);
     struct Case {
         name: &'static str,
         text: &'static str,
-        want: Result<Vec<(&'static str, &'static str, &'static str, u32, usize)>, &'static str>,
+        want: Result<Vec<Row>, &'static str>,
     }
     let cases = [
         Case {

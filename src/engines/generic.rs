@@ -177,8 +177,11 @@ impl Engine for Generic {
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
         let mut out = request_params(req, self.query_param())?;
-        if let Some(p) = &self.options.body_field {
-            if has_body(req.body) && !is_form(req.content_type) {
+        if let Some(p) = &self.options.body_field
+            && has_body(req.body)
+            && !is_form(req.content_type)
+        {
+            {
                 match parse_json(req.body)?.pointer(p) {
                     Some(Value::String(s)) => out.push(s.clone()),
                     Some(Value::Array(items)) => {
