@@ -13,6 +13,7 @@
 //! - evidence: evidence log crash safety (SIGKILL mid-append), export, purge, legal holds
 //! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
 //! - canonicalize: `searchward canonicalize` on stdin against a golden file
+//! - tantivy: a real `tantivy serve` behind searchward: blocking, delisting and demotion
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
 mod browser;
@@ -26,4 +27,5 @@ mod evidence;
 mod inspect;
 mod proxy;
 mod reload;
+mod tantivy;
 mod util;
