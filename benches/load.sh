@@ -13,7 +13,7 @@
 #
 # Knobs (environment):
 #   DURATION=15 WARMUP=3 THREADS=2 CONNS=64 ROUNDS=3
-#   WORKERS=<nproc>     proxy workers: nginx worker_processes and searchward's TOKIO_WORKER_THREADS
+#   WORKERS=<nproc>     proxy workers: nginx worker_processes and searchward's [server] workers
 #                       (default nproc, or nproc-1 with PIN=1)
 #   UPSTREAM_WORKERS=1  nginx worker_processes of the upstream
 #   LOG_LEVELS="warn"   searchward RUST_LOG levels to measure, e.g. "warn info" (request lines are
@@ -166,6 +166,9 @@ wait_http "http://127.0.0.1:$NX_PORT/"
 
 # --- searchward --------------------------------------------------------------------------------
 cat >"$WORK/searchward.toml" <<EOF
+[server]
+workers = $WORKERS
+
 [upstream]
 url = "http://127.0.0.1:$UP_PORT"
 
@@ -180,7 +183,7 @@ SW_URL=""
 start_searchward() { # $1 RUST_LOG level
     local out="$WORK/searchward.out"
     : >"$out"
-    RUST_LOG=$1 TOKIO_WORKER_THREADS=$WORKERS $PIN_PROXY "$SW" serve --config "$WORK/searchward.toml" \
+    RUST_LOG=$1 $PIN_PROXY "$SW" serve --config "$WORK/searchward.toml" \
         --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$out" 2>/dev/null &
     SW_PID=$!
     PIDS+=("$SW_PID")
