@@ -9,6 +9,7 @@
 //! - inspect: inspected routes fail closed; clean responses pass byte for byte
 //! - browser: signpost interstitial and banner rendered in headless Chromium at 320 px
 //! - bundles: `searchward lists verify/manifest/diff` on fixture bundles and tampered copies
+//! - privacy: canary queries, terms and names never reach logs, metrics, admin output or files
 //! - reload: file watching (in place, rename, recreate, symlink swap) and the admin list API
 //! - evidence: evidence log crash safety (SIGKILL mid-append), export, purge, legal holds
 //! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
@@ -25,6 +26,7 @@ mod demo;
 mod enforce;
 mod evidence;
 mod inspect;
+mod privacy;
 mod proxy;
 mod reload;
 mod tantivy;

@@ -58,10 +58,12 @@ impl Proxy {
             .env_remove("SEARCHWARD_LISTEN")
             .env_remove("SEARCHWARD_ADMIN_LISTEN")
             .env_remove("SEARCHWARD_UPSTREAM")
-            .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if !cmd.get_envs().any(|(k, _)| k == "RUST_LOG") {
+            cmd.env("RUST_LOG", "info");
+        }
         let mut child = cmd.spawn().unwrap();
         let mut stderr = child.stderr.take().unwrap();
         let stderr = Some(std::thread::spawn(move || {
