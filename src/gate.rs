@@ -112,3 +112,55 @@ impl Gate {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lists::{ListKind, ListSpec};
+    use crate::snapshot::ListSource;
+
+    fn snapshot(terms: &str) -> Snapshot {
+        let spec = ListSpec::from_flag(ListKind::Terms, "t.txt".into());
+        Snapshot::build(vec![ListSource {
+            spec,
+            bytes: terms.as_bytes().to_vec(),
+            version: None,
+            stale_after: None,
+        }])
+        .unwrap()
+    }
+
+    #[test]
+    fn budget_and_canaries() {
+        let benign: Vec<String> = (0..1000).map(|i| format!("garden tips {i}")).collect();
+        let gate = Gate::new(benign.clone(), vec!["weather today".into()], 0.001);
+        assert!(gate.check(&snapshot("zorvexil\n")).is_ok());
+        // A typo that turns an ordinary word into an entry takes ordinary traffic down: refused.
+        let err = gate.check(&snapshot("zorvexil\ngarden\n")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GateError::OverBudget {
+                    flagged: 1000,
+                    total: 1000,
+                    budget: 1
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            !err.to_string().contains("garden"),
+            "gate errors carry counts, not queries"
+        );
+        let err = gate.check(&snapshot("weather\n")).unwrap_err();
+        assert!(matches!(err, GateError::Canary(1)));
+        // One flagged query in 1000 is within a 0.1 % budget.
+        let mut one = benign;
+        one[0] = "zorvexil tips".into();
+        assert!(
+            Gate::new(one, vec![], 0.001)
+                .check(&snapshot("zorvexil\n"))
+                .is_ok()
+        );
+    }
+}

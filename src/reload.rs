@@ -648,3 +648,37 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+    use crate::lists::ListKind;
+
+    #[tokio::test]
+    async fn a_list_over_the_false_positive_budget_is_refused_like_a_broken_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, "zorvexil\n").unwrap();
+        let spec = ListSpec {
+            name: "t".into(),
+            ..ListSpec::from_flag(ListKind::Terms, path.clone())
+        };
+        let benign = (0..200).map(|i| format!("weather in town {i}")).collect();
+        let gate = Gate::new(benign, vec![], 0.001);
+        let holder = Arc::new(SnapshotHolder::new());
+        let metrics = Arc::new(Metrics::new(["r"]));
+        let r = Arc::new(Reloader::new(
+            Loader::new(vec![spec], &[], Some(gate)),
+            holder.clone(),
+            metrics.clone(),
+        ));
+        r.reload().await.unwrap();
+        std::fs::write(&path, "zorvexil\nweather\n").unwrap();
+        let err = r.reload().await.unwrap_err();
+        assert!(
+            err.to_string().contains("200 of 200 benign queries"),
+            "{err}"
+        );
+        assert_eq!(holder.load().unwrap().lists[0].entries, 1);
+    }
+}
