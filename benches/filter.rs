@@ -49,17 +49,18 @@ fn response(listed: bool) -> Vec<u8> {
     .expect("serialisable")
 }
 
-fn route() -> RouteSpec {
-    toml::from_str(
-        "name = \"search\"\npath = \"/{index}/_search\"\nkind = \"search\"\nengine = \"elasticsearch\"\ndemote_matching_hits = true\nhash_fields = [{ pointer = \"/_source/md5\", algorithm = \"md5\" }]\n",
-    )
+fn route_spec(demote_matching_hits: bool) -> RouteSpec {
+    toml::from_str(&format!(
+        "name = \"search\"\npath = \"/{{index}}/_search\"\nkind = \"search\"\nengine = \"elasticsearch\"\ndemote_matching_hits = {demote_matching_hits}\nhash_fields = [{{ pointer = \"/_source/md5\", algorithm = \"md5\" }}]\n",
+    ))
     .expect("valid route")
 }
 
 fn bench(c: &mut Criterion) {
     let snapshot = Snapshot::load(&lists()).expect("shipped lists load");
     let es = engines::build("elasticsearch", None).expect("known adapter");
-    let route = route();
+    let route = route_spec(false);
+    let titles = route_spec(true);
     let method = http::Method::GET;
     let req = RequestView {
         method: &method,
@@ -82,6 +83,24 @@ fn bench(c: &mut Criterion) {
             let mut f = PolicyFilter::new(
                 &snapshot,
                 &route,
+                es.hit_fields(),
+                None,
+                "searchward_notice",
+            );
+            let out = es
+                .rewrite(&req, black_box(&clean), &mut f)
+                .expect("valid response");
+            assert!(
+                out.is_none(),
+                "a clean response must be forwarded unchanged"
+            );
+        })
+    });
+    g.bench_function("clean_unchanged_with_title_checks", |b| {
+        b.iter(|| {
+            let mut f = PolicyFilter::new(
+                &snapshot,
+                &titles,
                 es.hit_fields(),
                 None,
                 "searchward_notice",
