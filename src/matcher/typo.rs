@@ -41,7 +41,7 @@ impl TypoIndex {
             used[usize::from(t[1])] = true;
         }
         // One first byte at a time, so only a slice of the deletions is ever in memory.
-        let mut items: Vec<(u64, u32, u8)> = Vec::new();
+        let mut items: Vec<(u128, u32, u8)> = Vec::new();
         let mut key = Vec::with_capacity(MAX_TYPO_LEN);
         let mut next = Vec::with_capacity(MAX_TYPO_LEN);
         for first in (0..=255u8).filter(|&b| used[usize::from(b)]) {
@@ -60,7 +60,7 @@ impl TypoIndex {
                     items.push((prefix(t, 0), id, 0));
                 }
             }
-            let variant = |&(_, id, pos): &(u64, u32, u8), out: &mut Vec<u8>| {
+            let variant = |&(_, id, pos): &(u128, u32, u8), out: &mut Vec<u8>| {
                 out.clear();
                 let t = &tokens[id as usize];
                 out.extend(
@@ -89,7 +89,7 @@ impl TypoIndex {
                     }
                     j += 1;
                 }
-                let code = |it: &(u64, u32, u8)| {
+                let code = |it: &(u128, u32, u8)| {
                     if it.2 == NO_DELETION {
                         SELF
                     } else {
@@ -240,18 +240,19 @@ impl TypoIndex {
 /// Marks the token itself among the deletion positions.
 const NO_DELETION: u8 = u8::MAX;
 
-/// The first eight bytes of `t` less the byte at `deleted`, big-endian, for fast sorting.
-fn prefix(t: &[u8], deleted: u8) -> u64 {
-    let mut p = 0u64;
+/// The first sixteen bytes of `t` less the byte at `deleted`, big-endian, for fast sorting:
+/// most listed tokens differ within sixteen bytes, so few comparisons rebuild both keys.
+fn prefix(t: &[u8], deleted: u8) -> u128 {
+    let mut p = 0u128;
     let mut n = 0;
     for (i, &b) in t.iter().enumerate() {
         if i == usize::from(deleted) {
             continue;
         }
-        if n == 8 {
+        if n == 16 {
             break;
         }
-        p |= u64::from(b) << (56 - 8 * n);
+        p |= u128::from(b) << (120 - 8 * n);
         n += 1;
     }
     p
