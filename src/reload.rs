@@ -74,6 +74,9 @@ pub struct Loader {
     gate: Option<Gate>,
     /// Highest serial applied per bundle: a later bundle may not roll back below it.
     serials: Mutex<HashMap<PathBuf, u64>>,
+    /// Serials of the bundles last read by [`Loader::sources`], applied once their snapshot is
+    /// in force (re-reading the manifest then could see a newer, unapplied version).
+    read: Mutex<HashMap<PathBuf, u64>>,
 }
 
 impl Loader {
@@ -88,6 +91,7 @@ impl Loader {
             bundles,
             gate,
             serials: Mutex::default(),
+            read: Mutex::default(),
         }
     }
 
@@ -154,10 +158,14 @@ impl Loader {
             let mut policy = policy.clone();
             let floor = self.serials.lock().ok().and_then(|m| m.get(dir).copied());
             policy.min_serial = policy.min_serial.max(floor);
-            let bundle = load_bundle(dir, &policy).map_err(|source| ReloadError::Bundle {
-                dir: dir.clone(),
-                source,
-            })?;
+            let bundle =
+                load_bundle(&pinned_dir(dir), &policy).map_err(|source| ReloadError::Bundle {
+                    dir: dir.clone(),
+                    source,
+                })?;
+            if let Ok(mut read) = self.read.lock() {
+                read.insert(dir.clone(), bundle.manifest.serial);
+            }
             out.extend(bundle.sources);
         }
         Ok(out)
@@ -219,20 +227,32 @@ impl Loader {
 
     /// Remembers the serials of the bundles now in force.
     fn applied(&self) {
-        for (dir, _) in &self.bundles {
-            if let Ok(text) = std::fs::read_to_string(dir.join("manifest.toml"))
-                && let Ok(m) =
-                    crate::lists::manifest::Manifest::parse(&text, &dir.join("manifest.toml"))
-                && let Ok(mut serials) = self.serials.lock()
-            {
-                let e = serials.entry(dir.clone()).or_default();
-                *e = (*e).max(m.serial);
+        let read = self.read.lock().map(|r| r.clone()).unwrap_or_default();
+        if let Ok(mut serials) = self.serials.lock() {
+            for (dir, serial) in read {
+                let e = serials.entry(dir).or_default();
+                *e = (*e).max(serial);
             }
         }
     }
 
     fn file_spec(&self, name: &str) -> Option<&ListSpec> {
         self.files.iter().find(|s| s.name == name)
+    }
+}
+
+/// The directory a bundle's manifest resolves to now, when that is a subdirectory (Kubernetes'
+/// `..data` link to an immutable version directory): reading every file from it means a swap
+/// mid-read cannot pair one version's manifest with the next one's lists, which was refused as
+/// a checksum mismatch although both versions were good. Otherwise `dir` itself.
+fn pinned_dir(dir: &Path) -> PathBuf {
+    let manifest = dir.join(crate::lists::manifest::MANIFEST_FILE);
+    match (dir.canonicalize(), manifest.canonicalize()) {
+        (Ok(root), Ok(real)) => match real.parent() {
+            Some(p) if p != root && p.starts_with(&root) => p.to_path_buf(),
+            _ => dir.to_path_buf(),
+        },
+        _ => dir.to_path_buf(),
     }
 }
 
@@ -615,6 +635,56 @@ mod tests {
                 .render()
                 .contains("searchward_list_reloads_total{result=\"error\"} 1")
         );
+    }
+
+    /// A Kubernetes-style farm: every read of one reload comes from the version `..data` named
+    /// when the reload began, and the serial recorded is the one read, not what is on disk later.
+    #[test]
+    fn bundle_reads_are_pinned_to_one_version_directory() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let version = |name: &str, term: &str, serial: u64| {
+            let v = dir.path().join(name);
+            std::fs::create_dir(&v).unwrap();
+            let body = format!("{term}\n");
+            std::fs::write(v.join("terms.txt"), &body).unwrap();
+            std::fs::write(
+                v.join("manifest.toml"),
+                format!(
+                    "version = \"{name}\"\nserial = {serial}\ncreated = \"2026-11-28T22:00:00Z\"\n\n\
+                     [[lists]]\nname = \"terms\"\nfile = \"terms.txt\"\nkind = \"terms\"\n\
+                     entries = 1\nsha256 = \"{}\"\n",
+                    hex::encode(Sha256::digest(body.as_bytes()))
+                ),
+            )
+            .unwrap();
+        };
+        version("..v1", "zorvexil", 1);
+        version("..v2", "quandrith", 2);
+        symlink("..v1", dir.path().join("..data")).unwrap();
+        for f in ["manifest.toml", "terms.txt"] {
+            symlink(format!("..data/{f}"), dir.path().join(f)).unwrap();
+        }
+        let bundles = [BundleConfig {
+            dir: dir.path().to_path_buf(),
+            public_keys: Vec::new(),
+            min_serial: None,
+        }];
+        let loader = Loader::new(Vec::new(), &bundles, None);
+        let sources = loader.sources(None).unwrap();
+        let v1 = dir.path().join("..v1").canonicalize().unwrap();
+        assert!(
+            sources[0].spec.path.starts_with(&v1),
+            "{:?}",
+            sources[0].spec.path
+        );
+        assert_eq!(sources[0].bytes, b"zorvexil\n");
+        // The link moves on before the snapshot is applied: the serial read (1) is recorded.
+        std::fs::remove_file(dir.path().join("..data")).unwrap();
+        symlink("..v2", dir.path().join("..data")).unwrap();
+        loader.applied();
+        assert_eq!(loader.serials.lock().unwrap().get(dir.path()), Some(&1));
+        assert_eq!(loader.sources(None).unwrap()[0].bytes, b"quandrith\n");
     }
 
     #[tokio::test]

@@ -34,13 +34,14 @@ impl TypoIndex {
         tokens.dedup();
         let mut builder = fst::MapBuilder::memory();
         let mut multi = Vec::new();
+        let mut group: Vec<u16> = Vec::new();
         let mut used = [false; 256];
         for t in &tokens {
             used[usize::from(t[0])] = true;
             used[usize::from(t[1])] = true;
         }
         // One first byte at a time, so only a slice of the deletions is ever in memory.
-        let mut items: Vec<(u64, u32, u8)> = Vec::new();
+        let mut items: Vec<(u128, u32, u8)> = Vec::new();
         let mut key = Vec::with_capacity(MAX_TYPO_LEN);
         let mut next = Vec::with_capacity(MAX_TYPO_LEN);
         for first in (0..=255u8).filter(|&b| used[usize::from(b)]) {
@@ -59,7 +60,7 @@ impl TypoIndex {
                     items.push((prefix(t, 0), id, 0));
                 }
             }
-            let variant = |&(_, id, pos): &(u64, u32, u8), out: &mut Vec<u8>| {
+            let variant = |&(_, id, pos): &(u128, u32, u8), out: &mut Vec<u8>| {
                 out.clear();
                 let t = &tokens[id as usize];
                 out.extend(
@@ -88,7 +89,7 @@ impl TypoIndex {
                     }
                     j += 1;
                 }
-                let code = |it: &(u64, u32, u8)| {
+                let code = |it: &(u128, u32, u8)| {
                     if it.2 == NO_DELETION {
                         SELF
                     } else {
@@ -99,12 +100,16 @@ impl TypoIndex {
                 let value = if j - i == 1 {
                     INLINE | u64::from(code(&items[i]))
                 } else {
-                    let start = multi.len();
-                    let mut group: Vec<u16> = items[i..j].iter().map(code).collect();
+                    // Sort and deduplicate this group alone: deduplicating the whole table
+                    // was quadratic and merged a group's first code into the previous group's
+                    // last.
+                    group.clear();
+                    group.extend(items[i..j].iter().map(code));
                     group.sort_unstable();
                     group.dedup();
+                    let start = multi.len() as u64;
                     multi.extend_from_slice(&group);
-                    ((group.len() as u64) << 32) | start as u64
+                    (group.len() as u64) << 32 | start
                 };
                 builder.insert(&key, value).map_err(MatcherError::Index)?;
                 i = j;
@@ -235,18 +240,19 @@ impl TypoIndex {
 /// Marks the token itself among the deletion positions.
 const NO_DELETION: u8 = u8::MAX;
 
-/// The first eight bytes of `t` less the byte at `deleted`, big-endian, for fast sorting.
-fn prefix(t: &[u8], deleted: u8) -> u64 {
-    let mut p = 0u64;
+/// The first sixteen bytes of `t` less the byte at `deleted`, big-endian, for fast sorting:
+/// most listed tokens differ within sixteen bytes, so few comparisons rebuild both keys.
+fn prefix(t: &[u8], deleted: u8) -> u128 {
+    let mut p = 0u128;
     let mut n = 0;
     for (i, &b) in t.iter().enumerate() {
         if i == usize::from(deleted) {
             continue;
         }
-        if n == 8 {
+        if n == 16 {
             break;
         }
-        p |= u64::from(b) << (56 - 8 * n);
+        p |= u128::from(b) << (120 - 8 * n);
         n += 1;
     }
     p
@@ -302,6 +308,85 @@ mod tests {
                 "{name} reversed"
             );
         }
+    }
+
+    /// Every key of the index must hold exactly the codes of the tokens it comes from. Keys
+    /// with several codes share one table; a group whose first code equalled the previous
+    /// group's last once lost it (and the build went quadratic deduplicating the whole table).
+    #[test]
+    fn every_key_holds_exactly_its_codes() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let word = |n: u32, len: u32, one: u8, zero: u8| -> Vec<u8> {
+            (0..len)
+                .map(|bit| if n >> bit & 1 == 1 { one } else { zero })
+                .collect()
+        };
+        let dense: Vec<Vec<u8>> = (0u32..512)
+            .map(|n| word(n, 9, b'a', b'b'))
+            .chain((0u32..256).map(|n| word(n, 8, b'b', b'c')))
+            .collect();
+        // "qbcdefg" holds {(0,a),(7,z)} and the next shared key "qbcdefh" {(7,z),(7,~)}.
+        let adjacent: Vec<Vec<u8>> = ["qbcdefgz", "aqbcdefg", "qbcdefhz", "qbcdefh~"]
+            .iter()
+            .map(|t| t.as_bytes().to_vec())
+            .collect();
+        let cases = [
+            ("dense binary words", dense),
+            ("adjacent groups share a code", adjacent),
+        ];
+        for (name, tokens) in cases {
+            let mut want: BTreeMap<Vec<u8>, BTreeSet<u16>> = BTreeMap::new();
+            for t in &tokens {
+                want.entry(t.clone()).or_default().insert(SELF);
+                for i in 0..t.len() {
+                    if i == 0 || t[i] != t[i - 1] {
+                        let mut k = t.clone();
+                        let b = k.remove(i);
+                        want.entry(k)
+                            .or_default()
+                            .insert((i as u16) << 8 | u16::from(b));
+                    }
+                }
+            }
+            let idx = TypoIndex::build(tokens).unwrap();
+            let mut got: BTreeMap<Vec<u8>, BTreeSet<u16>> = BTreeMap::new();
+            let mut stream = idx.map.stream();
+            while let Some((k, v)) = fst::Streamer::next(&mut stream) {
+                let codes: Vec<u16> = if v & INLINE != 0 {
+                    vec![v as u16]
+                } else {
+                    let start = (v & 0xFFFF_FFFF) as usize;
+                    idx.multi[start..start + (v >> 32) as usize].to_vec()
+                };
+                got.insert(k.to_vec(), codes.into_iter().collect());
+            }
+            assert_eq!(got.len(), want.len(), "{name}");
+            for (k, codes) in &want {
+                assert_eq!(
+                    got.get(k),
+                    Some(codes),
+                    "{name}: {}",
+                    String::from_utf8_lossy(k)
+                );
+            }
+        }
+        let idx = TypoIndex::build(vec![
+            b"qbcdefgz".to_vec(),
+            b"aqbcdefg".to_vec(),
+            b"qbcdefhz".to_vec(),
+            b"qbcdefh~".to_vec(),
+        ])
+        .unwrap();
+        let (mut arena, mut out) = (Vec::new(), Vec::new());
+        idx.corrections(b"qbcdefhy", &mut arena, &mut out);
+        let got: Vec<&[u8]> = out
+            .iter()
+            .map(|&(a, b)| &arena[a as usize..b as usize])
+            .collect();
+        assert!(
+            got.contains(&&b"qbcdefhz"[..]),
+            "substitution lost: {got:?}"
+        );
     }
 
     #[test]
