@@ -181,6 +181,7 @@ impl Loader {
             bundles: Vec::new(),
             gate: None,
             serials: Mutex::default(),
+            read: Mutex::default(),
         };
         files.sources(None)
     }
@@ -200,6 +201,9 @@ impl Loader {
             dir: dir.to_path_buf(),
             source,
         })?;
+        if let Ok(mut read) = self.read.lock() {
+            read.insert(dir.to_path_buf(), bundle.manifest.serial);
+        }
         Ok(bundle
             .sources
             .into_iter()
