@@ -324,6 +324,7 @@ impl ManifestList {
             effect: self.effect,
             max_distance: self.max_distance,
             max_age: None,
+            sealed_key: None,
         }
     }
 }
