@@ -14,6 +14,7 @@
 //! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
 //! - canonicalize: `searchward canonicalize` on stdin against a golden file
 //! - tantivy: a real `tantivy serve` behind searchward: blocking, delisting and demotion
+//! - sealed: `searchward lists keygen/seal` and `check --config` with sealed lists
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
 mod browser;
@@ -27,5 +28,6 @@ mod evidence;
 mod inspect;
 mod proxy;
 mod reload;
+mod sealed;
 mod tantivy;
 mod util;
