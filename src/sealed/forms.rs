@@ -4,8 +4,9 @@
 
 use crate::normalize::{canonical, skeleton};
 
-/// Most tokens a query n-gram may join without spaces (`z o r v e x i l`).
-pub const MAX_JOIN: usize = 16;
+/// Most tokens a query n-gram may span (`z o r v e x i l` spelled out); with the list's longest
+/// form in bytes, this bounds the hashes per query start.
+pub const MAX_JOIN: usize = 32;
 
 /// One normalised rendering of a text: its tokens, and whether repeats are squeezed (skeleton).
 #[derive(Debug, Default)]
@@ -102,25 +103,42 @@ pub fn entry_forms(text: &str, both_orders: bool) -> (Vec<Vec<u8>>, usize) {
 }
 
 /// Calls `probe` with every n-gram of `form` a sealed entry could equal: spaced n-grams of up to
-/// `max_tokens` tokens and joined n-grams of up to [`MAX_JOIN`] tokens.
+/// `max_tokens` tokens and joined n-grams of up to [`MAX_JOIN`] tokens, none longer than
+/// `max_bytes`. Each n-gram extends the one before it, so a start costs one pass.
 pub fn query_grams(
     form: &Form,
     max_tokens: usize,
-    buf: &mut Vec<u8>,
+    max_bytes: usize,
+    bufs: &mut (Vec<u8>, Vec<u8>),
     probe: &mut dyn FnMut(&[u8]),
 ) {
+    let (spaced, joined) = bufs;
     let n = form.tokens.len();
     for first in 0..n {
-        let longest = max_tokens.max(MAX_JOIN).min(n - first);
-        for len in 1..=longest {
-            let range = first..first + len;
-            if len <= max_tokens {
-                form.render(range.clone(), false, buf);
-                probe(buf);
+        spaced.clear();
+        joined.clear();
+        for (len, i) in (first..n.min(first + MAX_JOIN)).enumerate() {
+            let tok = form.token(i).as_bytes();
+            if len < max_tokens {
+                if len > 0 {
+                    spaced.push(b' ');
+                }
+                spaced.extend_from_slice(tok);
             }
-            if len >= 2 && len <= MAX_JOIN {
-                form.render(range, true, buf);
-                probe(buf);
+            for &b in tok {
+                // The skeleton squeezes repeats inside tokens; a join can make a new one.
+                if !(form.squeezed && b.is_ascii_alphabetic() && joined.last() == Some(&b)) {
+                    joined.push(b);
+                }
+            }
+            let spaced_ok = len < max_tokens && spaced.len() <= max_bytes;
+            if spaced_ok {
+                probe(spaced);
+            }
+            if len > 0 && joined.len() <= max_bytes {
+                probe(joined);
+            } else if !spaced_ok && len > 0 {
+                break;
             }
         }
     }
@@ -170,14 +188,27 @@ mod tests {
     #[test]
     fn query_grams_cover_spaced_and_joined() {
         let (lit, _) = Form::both("a b c");
-        let mut got = Vec::new();
-        query_grams(&lit, 2, &mut Vec::new(), &mut |g| {
-            got.push(String::from_utf8(g.to_vec()).unwrap())
-        });
+        let mut got: Vec<String> = Vec::new();
+        let mut grams = |max_tokens, max_bytes| {
+            let mut got = Vec::new();
+            query_grams(
+                &lit,
+                max_tokens,
+                max_bytes,
+                &mut Default::default(),
+                &mut |g| got.push(String::from_utf8(g.to_vec()).unwrap()),
+            );
+            got
+        };
         assert_eq!(
-            got,
+            grams(2, 64),
             ["a", "a b", "ab", "abc", "b", "b c", "bc", "c"],
             "three-token joins go past max_tokens"
+        );
+        assert_eq!(
+            grams(3, 2),
+            ["a", "ab", "b", "bc", "c"],
+            "max_bytes bounds both"
         );
     }
 }

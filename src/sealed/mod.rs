@@ -4,7 +4,7 @@
 //!
 //! File format (a text list, so `#` comments and line numbers still work):
 //! ```text
-//! # searchward-sealed v1 key-id=<16 hex> kind=<terms|victims> max-tokens=<N>
+//! # searchward-sealed v1 key-id=<16 hex> kind=<terms|victims> max-tokens=<N> max-bytes=<M>
 //! <32 hex> <32 hex> ...      one line per line of the plain list, hashes sorted
 //! #                          comments kept as bare `#`, blank lines kept
 //! ```
@@ -129,6 +129,7 @@ pub fn seal(
         .map(|l| if l.trim().is_empty() { "" } else { "#" }.to_owned())
         .collect();
     let mut max_tokens = 1;
+    let mut max_bytes = 1;
     for e in entries {
         let (forms, n) = entry_forms(&e.text, kind == ListKind::Victims);
         if forms.is_empty() {
@@ -138,6 +139,7 @@ pub fn seal(
             });
         }
         max_tokens = max_tokens.max(n);
+        max_bytes = forms.iter().map(Vec::len).fold(max_bytes, usize::max);
         let mut hashes: Vec<String> = forms
             .iter()
             .map(|f| format!("{:032x}", key.hash(f)))
@@ -148,8 +150,10 @@ pub fn seal(
             *slot = hashes.join(" ");
         }
     }
+    // Rounded up, so the header tells little about the longest entry.
+    let max_bytes = max_bytes.div_ceil(16) * 16;
     let mut out = format!(
-        "{MAGIC} key-id={} kind={} max-tokens={max_tokens}\n",
+        "{MAGIC} key-id={} kind={} max-tokens={max_tokens} max-bytes={max_bytes}\n",
         key.id(),
         kind.as_str()
     );
@@ -185,6 +189,7 @@ struct Posting {
 struct KeyGroup {
     key: SealKey,
     max_tokens: usize,
+    max_bytes: usize,
     /// Hash → range of `postings`.
     map: FxHashMap<u128, (u32, u32)>,
     postings: Vec<Posting>,
@@ -236,6 +241,7 @@ impl SealedIndex {
                     index.groups.push(KeyGroup {
                         key: l.key.clone(),
                         max_tokens: 1,
+                        max_bytes: 1,
                         map: FxHashMap::default(),
                         postings: Vec::new(),
                     });
@@ -248,6 +254,7 @@ impl SealedIndex {
                 _ => return Err(SealedError::Kind("internal")),
             };
             group.max_tokens = group.max_tokens.max(header.max_tokens);
+            group.max_bytes = group.max_bytes.max(header.max_bytes);
             for (n, line) in lines.enumerate() {
                 let line = line.trim();
                 if line.is_empty() || line.starts_with('#') {
@@ -312,10 +319,10 @@ impl SealedIndex {
             return verdict;
         }
         let (lit, skel) = Form::both(text);
-        let mut buf = Vec::with_capacity(64);
+        let mut bufs = (Vec::with_capacity(64), Vec::with_capacity(64));
         for g in &self.groups {
             for form in std::iter::once(&lit).chain(skel.as_ref()) {
-                query_grams(form, g.max_tokens, &mut buf, &mut |gram| {
+                query_grams(form, g.max_tokens, g.max_bytes, &mut bufs, &mut |gram| {
                     let Some(&(s, e)) = g.map.get(&g.key.hash(gram)) else {
                         return;
                     };
@@ -337,6 +344,7 @@ struct Header<'a> {
     key_id: &'a str,
     kind: &'a str,
     max_tokens: usize,
+    max_bytes: usize,
 }
 
 fn parse_header<'a>(line: &'a str, path: &Path) -> Result<Header<'a>, SealedError> {
@@ -344,12 +352,13 @@ fn parse_header<'a>(line: &'a str, path: &Path) -> Result<Header<'a>, SealedErro
         path: path.to_path_buf(),
     };
     let rest = line.trim().strip_prefix(MAGIC).ok_or_else(bad)?;
-    let (mut key_id, mut kind, mut max_tokens) = (None, None, None);
+    let (mut key_id, mut kind, mut max_tokens, mut max_bytes) = (None, None, None, None);
     for field in rest.split_ascii_whitespace() {
         match field.split_once('=') {
             Some(("key-id", v)) if v.len() == 16 => key_id = Some(v),
             Some(("kind", v)) => kind = Some(v),
             Some(("max-tokens", v)) => max_tokens = v.parse::<usize>().ok().filter(|&n| n > 0),
+            Some(("max-bytes", v)) => max_bytes = v.parse::<usize>().ok().filter(|&n| n > 0),
             _ => return Err(bad()),
         }
     }
@@ -357,6 +366,7 @@ fn parse_header<'a>(line: &'a str, path: &Path) -> Result<Header<'a>, SealedErro
         key_id: key_id.ok_or_else(bad)?,
         kind: kind.ok_or_else(bad)?,
         max_tokens: max_tokens.ok_or_else(bad)?,
+        max_bytes: max_bytes.ok_or_else(bad)?,
     })
 }
 
