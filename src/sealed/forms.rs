@@ -2,7 +2,7 @@
 //! skeleton forms of a token sequence, spaced or joined, with names also reversed. Both sides
 //! build them with the same functions, so the keyed hashes meet.
 
-use crate::normalize::{canonical, skeleton};
+use crate::normalize::{Boundary, TokenView, Views};
 
 /// Most tokens a query n-gram may span (`z o r v e x i l` spelled out); with the list's longest
 /// form in bytes, this bounds the hashes per query start.
@@ -17,9 +17,28 @@ pub struct Form {
     pub tokens: Vec<(usize, usize)>,
     /// True for the skeleton form: a join squeezes repeats across the seam.
     pub squeezed: bool,
+    /// Per token: whether it may join the token before it without a space (punctuation or a
+    /// single letter between, as in `zor-vexil` or `v e l`; never white space between words).
+    pub joinable: Vec<bool>,
 }
 
 impl Form {
+    fn of(view: &TokenView, squeezed: bool) -> Self {
+        let mut form = Form::new(view.render(false), squeezed);
+        // Rendered tokens are the view's tokens with glued runs merged: a run's first token
+        // says how it meets the run before it.
+        form.joinable = view
+            .tokens
+            .iter()
+            .filter(|t| t.before != Boundary::Glue)
+            .map(|t| t.before == Boundary::Joinable)
+            .collect();
+        if form.joinable.len() != form.tokens.len() {
+            form.joinable = vec![false; form.tokens.len()];
+        }
+        form
+    }
+
     fn new(text: String, squeezed: bool) -> Self {
         let mut tokens = Vec::new();
         let mut start = 0;
@@ -33,16 +52,19 @@ impl Form {
             text,
             tokens,
             squeezed,
+            joinable: Vec::new(),
         }
     }
 
     /// The canonical and skeleton forms of `text`; the skeleton is `None` when it renders the
     /// same as the canonical form (plain text), so callers do the work once.
     pub fn both(text: &str) -> (Form, Option<Form>) {
-        let lit = canonical(text);
-        let skel = skeleton(text);
-        let skel = (skel != lit).then(|| Form::new(skel, true));
-        (Form::new(lit, false), skel)
+        let mut views = Views::default();
+        views.normalize(text);
+        let lit = Form::of(&views.literal, false);
+        let skel = Form::of(&views.skeleton, true);
+        let skel = (skel.text != lit.text || skel.joinable != lit.joinable).then_some(skel);
+        (lit, skel)
     }
 
     fn token(&self, i: usize) -> &str {
@@ -103,8 +125,9 @@ pub fn entry_forms(text: &str, both_orders: bool) -> (Vec<Vec<u8>>, usize) {
 }
 
 /// Calls `probe` with every n-gram of `form` a sealed entry could equal: spaced n-grams of up to
-/// `max_tokens` tokens and joined n-grams of up to [`MAX_JOIN`] tokens, none longer than
-/// `max_bytes`. Each n-gram extends the one before it, so a start costs one pass.
+/// `max_tokens` tokens and joined n-grams of up to [`MAX_JOIN`] tokens that meet only at
+/// joinable gaps, none longer than `max_bytes`. Each n-gram extends the one before it, so a
+/// start costs one pass.
 pub fn query_grams(
     form: &Form,
     max_tokens: usize,
@@ -117,8 +140,12 @@ pub fn query_grams(
     for first in 0..n {
         spaced.clear();
         joined.clear();
+        let mut can_join = true;
         for (len, i) in (first..n.min(first + MAX_JOIN)).enumerate() {
             let tok = form.token(i).as_bytes();
+            if len > 0 {
+                can_join &= form.joinable.get(i).copied().unwrap_or(false);
+            }
             if len < max_tokens {
                 if len > 0 {
                     spaced.push(b' ');
@@ -135,7 +162,8 @@ pub fn query_grams(
             if spaced_ok {
                 probe(spaced);
             }
-            if len > 0 && joined.len() <= max_bytes {
+            let joined_ok = len > 0 && can_join && joined.len() <= max_bytes;
+            if joined_ok {
                 probe(joined);
             } else if !spaced_ok && len > 0 {
                 break;
@@ -188,6 +216,16 @@ mod tests {
     #[test]
     fn query_grams_cover_spaced_and_joined() {
         let (lit, _) = Form::both("a b c");
+        let (words, _) = Form::both("to make it");
+        let mut got: Vec<String> = Vec::new();
+        query_grams(&words, 2, 64, &mut Default::default(), &mut |g| {
+            got.push(String::from_utf8(g.to_vec()).unwrap())
+        });
+        assert_eq!(
+            got,
+            ["to", "to make", "make", "make it", "it"],
+            "words between spaces never join"
+        );
         let mut got: Vec<String> = Vec::new();
         let mut grams = |max_tokens, max_bytes| {
             let mut got = Vec::new();

@@ -79,6 +79,9 @@ fn sealed_matches_like_plain_on_evasions() {
         ("name joined", "TobinMarsk", &[(1, 3)]),
         ("name reversed joined", "marsktobin", &[(1, 3)]),
         ("two lists", "velmorik tobin marsk", &[(0, 5), (1, 3)]),
+        ("hyphenated phrase", "quandrith-moss", &[(0, 4)]),
+        ("words never join across a space", "velmo rik", &[]),
+        ("but do across a hyphen", "velmo-rik", &[(0, 5)]),
         ("inside a token", "zorvexilish", &[]),
         ("half a phrase", "quandrith", &[]),
         ("half a name", "ada", &[]),
@@ -182,4 +185,19 @@ fn empty_entries_and_other_kinds_are_refused_when_sealing() {
     assert!(err.is_err());
     assert!(describe(sealed_text(TERMS, ListKind::Terms, &key(1)).as_bytes()).is_some());
     assert!(describe(TERMS.as_bytes()).is_none());
+}
+
+#[test]
+fn hostile_queries_stay_bounded() {
+    let (_, sealed) = both();
+    let long = format!("{} zorvexil", "x ".repeat(20_000));
+    let t = std::time::Instant::now();
+    assert_eq!(sealed.check(&long).matches, [Match { list: 0, line: 2 }]);
+    let spaced = "ab ".repeat(20_000);
+    assert!(sealed.check(&spaced).is_allow());
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        t.elapsed()
+    );
 }
