@@ -278,7 +278,8 @@ mod tests {
             f(&mut s);
             s.problems()
         };
-        let cases: &[(&str, ListKind, fn(&mut ListSpec), &str)] = &[
+        type Case = (&'static str, ListKind, fn(&mut ListSpec), &'static str);
+        let cases: &[Case] = &[
             ("terms", ListKind::Terms, |_| {}, ""),
             ("victims", ListKind::Victims, |_| {}, ""),
             ("allow", ListKind::Allow, |_| {}, "applies only to terms"),

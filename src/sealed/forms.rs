@@ -226,9 +226,8 @@ mod tests {
             ["to", "to make", "make", "make it", "it"],
             "words between spaces never join"
         );
-        let mut got: Vec<String> = Vec::new();
-        let mut grams = |max_tokens, max_bytes| {
-            let mut got = Vec::new();
+        let grams = |max_tokens, max_bytes| {
+            let mut got: Vec<String> = Vec::new();
             query_grams(
                 &lit,
                 max_tokens,

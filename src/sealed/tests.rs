@@ -61,7 +61,8 @@ fn both() -> (TermMatcher, SealedIndex) {
 #[test]
 fn sealed_matches_like_plain_on_evasions() {
     let (plain, sealed) = both();
-    let cases: &[(&str, &str, &[(u32, u32)])] = &[
+    type Case = (&'static str, &'static str, &'static [(u32, u32)]);
+    let cases: &[Case] = &[
         ("exact", "zorvexil", &[(0, 2)]),
         ("in a query", "where is zorvexil today", &[(0, 2)]),
         ("case", "ZorVEXil", &[(0, 2)]),
