@@ -152,3 +152,30 @@ fn wrong_or_missing_key_is_refused() {
     assert_eq!(code, 64, "{stderr}");
     assert!(stderr.contains("declare its `sealed_key`"), "{stderr}");
 }
+
+#[test]
+fn bundles_carry_sealed_lists_and_verify_says_so() {
+    let dir = sealed_dir();
+    let d = dir.path();
+    let b = d.join("bundle");
+    std::fs::create_dir(&b).unwrap();
+    std::fs::copy(d.join("terms.sealed"), b.join("terms.sealed")).unwrap();
+    let manifest = format!(
+        "version = \"1\"\n\n[[lists]]\nname = \"sealed-terms\"\nfile = \"terms.sealed\"\nkind = \"terms\"\nsealed_key = {:?}\n",
+        d.join("k.key").display().to_string()
+    );
+    std::fs::write(b.join("manifest.toml"), manifest).unwrap();
+    let (code, _, stderr) = run(d, &["lists", "manifest", "bundle"], "");
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = run(d, &["lists", "verify", "bundle"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("2 entries") && stdout.contains("sealed (whole-token matching only)"),
+        "{stdout}"
+    );
+    assert!(
+        !std::fs::read_to_string(b.join("manifest.toml"))
+            .unwrap()
+            .contains("zorvexil")
+    );
+}

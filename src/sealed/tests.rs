@@ -202,3 +202,38 @@ fn hostile_queries_stay_bounded() {
         t.elapsed()
     );
 }
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,120}") {
+            let (_, sealed) = both();
+            let _ = sealed.check(&text);
+        }
+
+        #[test]
+        fn sealed_entries_match_in_any_case_among_other_words(
+            entry in "[b-z]{3,9}( [b-z]{3,9})?",
+            before in "(the |how |best )?",
+            upper in any::<bool>(),
+        ) {
+            let k = key(3);
+            let s = spec(ListKind::Terms, "p");
+            let text = sealed_text(&format!("{entry}\n"), ListKind::Terms, &k);
+            let index = SealedIndex::build(&[SealedList {
+                id: 0,
+                spec: &s,
+                bytes: text.as_bytes(),
+                key: &k,
+            }])
+            .unwrap();
+            let query = format!("{before}{entry} now");
+            let query = if upper { query.to_uppercase() } else { query };
+            prop_assert_eq!(index.check(&query).matches, vec![Match { list: 0, line: 1 }]);
+        }
+    }
+}
