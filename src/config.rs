@@ -492,6 +492,11 @@ impl Config {
             if spec.path.is_relative() {
                 spec.path = base.join(&spec.path);
             }
+            if let Some(k) = spec.sealed_key.as_mut()
+                && k.is_relative()
+            {
+                *k = base.join(&*k);
+            }
         }
         lists.extend(overrides.lists.iter().cloned());
         check_lists(&file, &lists, &mut problems);

@@ -2,7 +2,8 @@
 //!
 //! Module map (see DESIGN.md for the data flow):
 //! - detection core, pure: [`normalize`], [`matcher`], [`url`], [`urlindex`], [`hashes`], [`verdict`]
-//! - lists: [`lists`] (parse, declarations), [`snapshot`] (compiled, swappable)
+//! - lists: [`lists`] (parse, declarations), [`sealed`] (keyed-hash lists), [`snapshot`]
+//!   (compiled, swappable)
 //! - engine shapes and notices, pure: [`engines`], [`signpost`]
 //! - serving: [`config`], [`proxy`], [`admin`], [`metrics`], [`evidence`], [`demo`]
 #![forbid(unsafe_code)]
@@ -23,6 +24,7 @@ pub mod normalize;
 pub mod policy;
 pub mod proxy;
 pub mod reload;
+pub mod sealed;
 pub mod signpost;
 pub mod snapshot;
 pub mod url;

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::hashes::{HashIndex, HashList, HashListError};
 use crate::lists::{Entry, ListKind, ListSpec, ParseError, parse_reader};
 use crate::matcher::{MatcherError, TermMatcher, TextList};
+use crate::sealed::{SealKey, SealedError, SealedIndex, SealedList, is_sealed};
 use crate::urlindex::{UrlIndex, UrlList, UrlListError};
 use crate::verdict::{ListId, Verdict};
 
@@ -80,6 +81,9 @@ pub enum LoadError {
     /// A hash list failed to compile.
     #[error(transparent)]
     Hashes(#[from] HashListError),
+    /// A sealed list (or its key) failed to load.
+    #[error(transparent)]
+    Sealed(#[from] SealedError),
     /// The declarations are inconsistent.
     #[error("list {name}: {reason}")]
     Spec {
@@ -101,6 +105,8 @@ pub struct Snapshot {
     pub urls: UrlIndex,
     /// Hash lists.
     pub hashes: HashIndex,
+    /// Sealed terms and victims lists (keyed hashes; whole-token matching only).
+    pub sealed: SealedIndex,
 }
 
 impl Snapshot {
@@ -137,8 +143,30 @@ impl Snapshot {
         let loaded_at = SystemTime::now();
         let mut lists = Vec::with_capacity(sources.len());
         let mut entries: Vec<Vec<Entry>> = Vec::with_capacity(sources.len());
+        let mut sealed_bytes: Vec<(usize, Vec<u8>, SealKey)> = Vec::new();
+        let mut sealed_key = None;
         for source in sources {
             let parsed = parse_reader(source.bytes.as_slice(), &source.spec.path)?;
+            // A sealed file never reaches the plain matcher: its lines are hashes, not terms.
+            let parsed = match (&source.spec.sealed_key, is_sealed(&source.bytes)) {
+                (Some(key), true) => {
+                    sealed_key = Some(SealKey::load(key)?);
+                    parsed
+                }
+                (None, false) => parsed,
+                (Some(_), false) => {
+                    return Err(LoadError::Spec {
+                        name: source.spec.name,
+                        reason: "`sealed_key` is set but the file is not a sealed list".into(),
+                    });
+                }
+                (None, true) => {
+                    return Err(LoadError::Spec {
+                        name: source.spec.name,
+                        reason: "the file is a sealed list; declare its `sealed_key`".into(),
+                    });
+                }
+            };
             let sha256 = hex::encode(Sha256::digest(&source.bytes));
             let version = source.version.unwrap_or_else(|| sha256[..12].to_owned());
             lists.push(LoadedList {
@@ -150,11 +178,14 @@ impl Snapshot {
                 stale_after: source.stale_after,
             });
             entries.push(parsed);
+            if let Some(key) = sealed_key.take() {
+                sealed_bytes.push((lists.len() - 1, source.bytes, key));
+            }
         }
         let ids = || (0..lists.len()).map(|i| i as ListId);
         let text: Vec<TextList<'_>> = ids()
             .zip(lists.iter().zip(&entries))
-            .filter(|(_, (l, _))| l.spec.kind.is_text())
+            .filter(|(_, (l, _))| l.spec.kind.is_text() && l.spec.sealed_key.is_none())
             .map(|(id, (l, e))| TextList {
                 id,
                 spec: &l.spec,
@@ -182,17 +213,36 @@ impl Snapshot {
         let terms = TermMatcher::build(&text)?;
         let urls = UrlIndex::build(&urls)?;
         let hashes = HashIndex::build(&hashes)?;
+        let sealed: Vec<SealedList<'_>> = sealed_bytes
+            .iter()
+            .filter_map(|(i, bytes, key)| {
+                Some(SealedList {
+                    id: *i as ListId,
+                    spec: &lists.get(*i)?.spec,
+                    bytes,
+                    key,
+                })
+            })
+            .collect();
+        let sealed = SealedIndex::build(&sealed)?;
         Ok(Snapshot {
             lists,
             terms,
             urls,
             hashes,
+            sealed,
         })
     }
 
-    /// Checks a query text against the text lists.
+    /// Checks a query text against the text lists. Allow lists do not override matches of
+    /// sealed lists (those carry no spans to compare).
     pub fn check_text(&self, text: &str) -> Verdict {
-        self.terms.check(text)
+        let mut verdict = self.terms.check(text);
+        if !self.sealed.is_empty() {
+            verdict.merge(self.sealed.check(text));
+            verdict.finish();
+        }
+        verdict
     }
 
     /// The lists whose content is stale at `now`.

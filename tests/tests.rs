@@ -15,6 +15,7 @@
 //! - check_cli: `searchward check` contract, shipped synthetic lists, streaming, bad lists
 //! - canonicalize: `searchward canonicalize` on stdin against a golden file
 //! - tantivy: a real `tantivy serve` behind searchward: blocking, delisting and demotion
+//! - sealed: `searchward lists keygen/seal` and `check --config` with sealed lists
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
 mod browser;
@@ -29,5 +30,6 @@ mod inspect;
 mod privacy;
 mod proxy;
 mod reload;
+mod sealed;
 mod tantivy;
 mod util;

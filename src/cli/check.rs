@@ -109,7 +109,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let line = String::from_utf8_lossy(&buf);
         let query = line.trim_end_matches(['\n', '\r']);
-        let verdict = snapshot.terms.check_with(query, &mut scratch);
+        let mut verdict = snapshot.terms.check_with(query, &mut scratch);
+        if !snapshot.sealed.is_empty() {
+            verdict.merge(snapshot.sealed.check(query));
+            verdict.finish();
+        }
         let mut matches = Vec::with_capacity(verdict.matches.len());
         for m in &verdict.matches {
             let Some(list) = snapshot.list(m.list) else {

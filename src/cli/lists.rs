@@ -63,6 +63,25 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         secret_key: PathBuf,
     },
+    /// Seal a plain terms or victims list: write keyed hashes of its normalised entries, so the
+    /// deployed file does not show what it blocks. Sealed lists match whole tokens only.
+    Seal {
+        /// The key file (from `searchward lists keygen`).
+        #[arg(long, value_name = "FILE")]
+        key_file: PathBuf,
+        /// What the list holds.
+        #[arg(long, value_enum, default_value = "terms")]
+        kind: super::seal::SealKind,
+        /// The plain list.
+        input: PathBuf,
+        /// The sealed list to write (atomically).
+        output: PathBuf,
+    },
+    /// Write a new random sealing key (64 hex digits, mode 0600); never overwrites a file.
+    Keygen {
+        /// The key file to create.
+        output: PathBuf,
+    },
     /// Count entries added and removed per list between two bundles or two list files.
     Diff {
         /// The old bundle directory or list file.
@@ -118,6 +137,13 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
         } => manifest(&dir, version.as_deref(), serial),
         Command::Diff { old, new, show } => diff(&old, &new, show),
         Command::Sign { dir, secret_key } => sign(&dir, &secret_key),
+        Command::Seal {
+            key_file,
+            kind,
+            input,
+            output,
+        } => super::seal::run_seal(&key_file, kind, &input, &output),
+        Command::Keygen { output } => super::seal::run_keygen(&output),
     }
 }
 
@@ -148,9 +174,14 @@ fn verify(dir: &Path, policy: &TrustPolicy) -> anyhow::Result<ExitCode> {
     };
     print_header(&mut out, &bundle)?;
     for list in &snapshot.lists {
+        let sealed = if list.spec.sealed_key.is_some() {
+            "  sealed (whole-token matching only)"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "  {:<24} {:<8} {:>9} entries  sha256 {}  OK",
+            "  {:<24} {:<8} {:>9} entries  sha256 {}  OK{sealed}",
             list.spec.name,
             list.spec.kind.as_str(),
             list.entries,

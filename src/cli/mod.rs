@@ -6,4 +6,5 @@ pub mod config;
 pub mod evidence;
 pub mod healthcheck;
 pub mod lists;
+pub mod seal;
 pub mod serve;

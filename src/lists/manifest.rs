@@ -106,6 +106,10 @@ pub struct ManifestList {
     /// For PDQ lists: maximum Hamming distance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_distance: Option<u32>,
+    /// For sealed terms and victims lists: the key file on the host that loads the bundle
+    /// (never shipped inside it; an absolute path is best).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_key: Option<PathBuf>,
     /// Number of entries (lines that are neither blank nor `#` comments).
     pub entries: u64,
     /// Lowercase hex SHA-256 of the file's bytes.
@@ -324,6 +328,7 @@ impl ManifestList {
             effect: self.effect,
             max_distance: self.max_distance,
             max_age: None,
+            sealed_key: self.sealed_key.clone(),
         }
     }
 }
@@ -576,6 +581,7 @@ mod tests {
                         algorithm: None,
                         effect: HitEffect::Demote,
                         max_distance: None,
+                        sealed_key: None,
                         entries,
                         sha256,
                     },

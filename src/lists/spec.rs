@@ -144,6 +144,10 @@ pub struct ListSpec {
     /// e.g. `"30d"` or `"12h"`.
     #[serde(default)]
     pub max_age: Option<String>,
+    /// For sealed terms and victims lists: the key file the list was sealed with (see
+    /// [`crate::sealed`]). Sealed lists match whole tokens only, without typo tolerance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_key: Option<PathBuf>,
 }
 
 fn default_category() -> String {
@@ -177,6 +181,7 @@ impl ListSpec {
             effect: HitEffect::Delist,
             max_distance: None,
             max_age: None,
+            sealed_key: None,
         }
     }
 
@@ -206,6 +211,23 @@ impl ListSpec {
             && d > 128
         {
             out.push("`max_distance` must be at most 128".to_owned());
+        }
+        if self.sealed_key.is_some() {
+            if !matches!(self.kind, ListKind::Terms | ListKind::Victims) {
+                out.push("`sealed_key` applies only to terms and victims lists".to_owned());
+            }
+            if self.mode != MatchMode::Token {
+                out.push(format!(
+                    "a sealed list matches whole tokens only; `match = \"{}\"` needs the plain list",
+                    match self.mode {
+                        MatchMode::Prefix => "prefix",
+                        _ => "substring",
+                    }
+                ));
+            }
+            if self.context.is_some() {
+                out.push("a sealed victims list cannot require a `context` list".to_owned());
+            }
         }
         if let Some(age) = &self.max_age
             && humantime::parse_duration(age).is_err()
@@ -246,6 +268,48 @@ mod tests {
     fn hashes_need_an_algorithm() {
         let spec = ListSpec::from_flag(ListKind::Hashes, PathBuf::from("h.txt"));
         assert_eq!(spec.problems().len(), 1);
+    }
+
+    #[test]
+    fn sealed_lists_are_whole_token_terms_or_victims() {
+        let sealed = |kind, f: fn(&mut ListSpec)| {
+            let mut s = ListSpec::from_flag(kind, PathBuf::from("s.txt"));
+            s.sealed_key = Some(PathBuf::from("k.key"));
+            f(&mut s);
+            s.problems()
+        };
+        type Case = (&'static str, ListKind, fn(&mut ListSpec), &'static str);
+        let cases: &[Case] = &[
+            ("terms", ListKind::Terms, |_| {}, ""),
+            ("victims", ListKind::Victims, |_| {}, ""),
+            ("allow", ListKind::Allow, |_| {}, "applies only to terms"),
+            (
+                "prefix",
+                ListKind::Terms,
+                |s| s.mode = MatchMode::Prefix,
+                "whole tokens only",
+            ),
+            (
+                "substring",
+                ListKind::Terms,
+                |s| s.mode = MatchMode::Substring,
+                "whole tokens",
+            ),
+            (
+                "context",
+                ListKind::Victims,
+                |s| s.context = Some("c".into()),
+                "context",
+            ),
+        ];
+        for (name, kind, f, want) in cases {
+            let got = sealed(*kind, *f);
+            if want.is_empty() {
+                assert!(got.is_empty(), "{name}: {got:?}");
+            } else {
+                assert!(got.iter().any(|p| p.contains(want)), "{name}: {got:?}");
+            }
+        }
     }
 
     #[test]
