@@ -6,6 +6,8 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY benches ./benches
 COPY tests ./tests
+# The built-in English notice texts are compiled in from config/signpost-defaults.toml.
+COPY config ./config
 RUN cargo build --release --locked --bin searchward
 
 FROM debian:bookworm-slim
