@@ -345,10 +345,12 @@ fn corpus_files_are_consistent() {
 
 #[test]
 fn evasion_tsv_parsing() {
+    /// Expected rows as (class, query, list, line, row).
+    type Rows = Vec<(&'static str, &'static str, &'static str, u32, usize)>;
     struct Case {
         name: &'static str,
         text: &'static str,
-        want: Result<Vec<(&'static str, &'static str, &'static str, u32, usize)>, &'static str>,
+        want: Result<Rows, &'static str>,
     }
     let cases = [
         Case {

@@ -212,7 +212,13 @@ fn indexing_guard_drops_listed_csv_rows_and_refuses_malformed_bodies() {
         "2;https://zorvexil-forum.example/t/9;\"two\r\nlines\"\r\n",
         "3;https://garden.example/c;\"say \"\"hi\"\"\"\r\n",
     );
-    let r = request(p.proxy, "POST", "/echo?csvDelimiter=%3B", &[("content-type", "text/csv")], csv.as_bytes());
+    let r = request(
+        p.proxy,
+        "POST",
+        "/echo?csvDelimiter=%3B",
+        &[("content-type", "text/csv")],
+        csv.as_bytes(),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let received = r.json()["body"].as_str().unwrap().to_owned();
     let want = "id:number;url;title\r\n1;https://garden.example/a;\"Quillfeather; Ada\"\r\n3;https://garden.example/c;\"say \"\"hi\"\"\"\r\n";
@@ -220,9 +226,19 @@ fn indexing_guard_drops_listed_csv_rows_and_refuses_malformed_bodies() {
     assert_eq!(r.header("x-searchward-refused"), Some("1"));
     // A row a lenient reader could split two ways never reaches the index.
     let bad = "id,url\n1,https://garden.example/a\"x\n";
-    let r = request(p.proxy, "POST", "/echo", &[("content-type", "text/csv")], bad.as_bytes());
+    let r = request(
+        p.proxy,
+        "POST",
+        "/echo",
+        &[("content-type", "text/csv")],
+        bad.as_bytes(),
+    );
     assert_eq!(r.status, 400, "{}", r.text());
-    assert!(r.json().get("body").is_none(), "the malformed body reached the upstream: {}", r.text());
+    assert!(
+        r.json().get("body").is_none(),
+        "the malformed body reached the upstream: {}",
+        r.text()
+    );
 }
 
 #[test]

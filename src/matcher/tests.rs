@@ -212,7 +212,7 @@ fn evade(words: &[String], e: Evasion) -> String {
     };
     match e {
         Evasion::Case => map(&|c| {
-            if c as u32 % 2 == 0 {
+            if (c as u32).is_multiple_of(2) {
                 c.to_ascii_uppercase().to_string()
             } else {
                 c.to_string()

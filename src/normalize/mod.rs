@@ -11,6 +11,7 @@
 //! Characters of scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar) each form
 //! their own token glued to their neighbours, so matching across them is substring matching.
 
+mod confusables;
 pub mod fold;
 pub mod views;
 

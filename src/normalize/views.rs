@@ -2,7 +2,7 @@
 
 use unicode_normalization::char::is_combining_mark;
 
-use super::fold::fold_into;
+use super::fold::fold_with_alts;
 
 /// Stands in the skeleton view for a character that reads as `i` or `l` (`1`, `|`); the matcher
 /// tries both readings, so no reading is lost however many of them a word has.
@@ -115,6 +115,9 @@ impl TokenView {
 #[derive(Clone, Debug, Default)]
 pub struct Views {
     chars: Vec<char>,
+    /// Capitals read as their own lookalike (see [`fold_with_alts`]), and `chars` with them.
+    alts: Vec<(u32, char)>,
+    alt_chars: Vec<char>,
     raw: Vec<RawToken>,
     /// Letters and digits only.
     pub literal: TokenView,
@@ -128,9 +131,19 @@ impl Views {
         self.chars.clear();
         self.literal.clear();
         self.skeleton.clear();
-        fold_into(text, &mut self.chars);
-        tokenize(&self.chars, false, &mut self.literal, &mut self.raw);
-        tokenize(&self.chars, true, &mut self.skeleton, &mut self.raw);
+        self.alt_chars.clear();
+        fold_with_alts(text, &mut self.chars, &mut self.alts);
+        if !self.alts.is_empty() {
+            self.alt_chars.extend_from_slice(&self.chars);
+            for &(at, c) in &self.alts {
+                if let Some(slot) = self.alt_chars.get_mut(at as usize) {
+                    *slot = c;
+                }
+            }
+        }
+        let alt = (!self.alt_chars.is_empty()).then_some(self.alt_chars.as_slice());
+        tokenize(&self.chars, alt, false, &mut self.literal, &mut self.raw);
+        tokenize(&self.chars, alt, true, &mut self.skeleton, &mut self.raw);
     }
 
     /// The folded characters token positions refer to.
@@ -145,7 +158,7 @@ fn is_word(c: char) -> bool {
 }
 
 /// Characters of scripts written without spaces between words.
-fn is_unspaced(c: char) -> bool {
+pub fn is_unspaced(c: char) -> bool {
     matches!(c,
         '\u{0E00}'..='\u{0EFF}'       // Thai, Lao
         | '\u{1000}'..='\u{109F}'     // Myanmar
@@ -183,7 +196,13 @@ fn leet(c: char, in_word: bool) -> (char, Option<char>) {
     }
 }
 
-fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<RawToken>) {
+fn tokenize(
+    chars: &[char],
+    alt: Option<&[char]>,
+    skeleton: bool,
+    out: &mut TokenView,
+    raw: &mut Vec<RawToken>,
+) {
     out.squeezed = skeleton;
     raw.clear();
     let in_token = |c: char| is_word(c) || (skeleton && is_leet_symbol(c));
@@ -211,21 +230,36 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
             }
         }
         let (mut s, mut e) = (start, i);
+        let (whole_s, whole_e) = (s, e);
         if skeleton {
-            // A leading pipe or bang, or a trailing one, is punctuation more often than a letter.
+            // A leading pipe or bang, or a trailing one, is punctuation more often than a letter
+            // (`hello!`), but may be one (`|ris`, `k3nj!`): the token is read both ways.
             while s < e && matches!(chars[s], '|' | '!') {
                 s += 1;
             }
             while e > s && matches!(chars[e - 1], '|' | '!') {
                 e -= 1;
             }
+            if s == e {
+                // Nothing but pipes and bangs: a letter only inside a word spelt out, touching
+                // a letter or digit through punctuation (`t*h*|*w`), and then only under the
+                // rule for symbols below; otherwise (`..!!`, `what ?!`) punctuation.
+                let touches_left = prev.is_some() && !gap_space;
+                let touches_right = chars
+                    .get(whole_e..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .find(|&&c| c.is_whitespace() || in_token(c))
+                    .is_some_and(|&c| !c.is_whitespace());
+                if !(touches_left || touches_right) {
+                    continue;
+                }
+                (s, e) = (whole_s, whole_e);
+            }
             // A run of symbols alone stands for letters only where it sits in a word spelt out:
             // punctuation, not white space, beside it (`z.$.n`), or single letters on both
             // sides (`z $ n`, or one side at the end of the text); otherwise (`at @ home`) it is
             // punctuation.
-            if s == e {
-                continue;
-            }
             if chars[s..e].iter().all(|&c| is_leet_symbol(c)) {
                 let spaced = |c: Option<&char>| c.is_none_or(|c| c.is_whitespace());
                 let tight =
@@ -263,6 +297,8 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
         raw.push(RawToken {
             s,
             e,
+            whole_s,
+            whole_e,
             before,
             alpha,
         });
@@ -282,25 +318,51 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
         }
         group_alpha |= raw.get(k).is_some_and(|t| t.alpha);
     }
-    let mut text = String::new();
+    // Readings of one token, cut from one buffer: the canonical one first, then the ones with
+    // edge pipes and bangs as letters, then the ones with capitals read as their own lookalike.
+    let mut pool = String::new();
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
     for t in raw.iter() {
-        let word = &chars[t.s..t.e];
-        text.clear();
-        if skeleton {
-            skeleton_reading(word, t.alpha, &mut text);
-            if !t.alpha && word.len() >= 3 && word.iter().all(|&c| leet(c, true).0.is_alphabetic())
-            {
-                // A number of three or more digits may be a word written all in leet (`1170`):
-                // it gets its letter reading too.
-                let mut letters = String::new();
-                skeleton_reading(word, true, &mut letters);
-                out.push_token(t.s, t.e, t.before, &[text.as_str(), letters.as_str()]);
-                continue;
-            }
+        pool.clear();
+        cuts.clear();
+        let spans = [(t.s, t.e), (t.whole_s, t.whole_e)];
+        let n_spans = if skeleton && spans[1] != spans[0] {
+            2
         } else {
-            text.extend(word);
+            1
+        };
+        for (k, src) in [Some(chars), alt].into_iter().enumerate() {
+            let Some(src) = src else { continue };
+            for &(s, e) in spans.iter().take(n_spans) {
+                let word = src.get(s..e).unwrap_or(&[]);
+                if k > 0 && chars.get(s..e) == Some(word) {
+                    continue;
+                }
+                let from = pool.len();
+                if skeleton {
+                    skeleton_reading(word, t.alpha, &mut pool);
+                    cuts.push((from, pool.len()));
+                    if !t.alpha
+                        && word.len() >= 3
+                        && word.iter().all(|&c| leet(c, true).0.is_alphabetic())
+                    {
+                        // A number of three or more digits may be a word written all in leet
+                        // (`1170`): it gets its letter reading too.
+                        let from = pool.len();
+                        skeleton_reading(word, true, &mut pool);
+                        cuts.push((from, pool.len()));
+                    }
+                } else {
+                    pool.extend(word);
+                    cuts.push((from, pool.len()));
+                }
+            }
         }
-        out.push_token(t.s, t.e, t.before, &[text.as_str()]);
+        let mut refs = [""; 8];
+        for (slot, &(a, b)) in refs.iter_mut().zip(&cuts) {
+            *slot = pool.get(a..b).unwrap_or("");
+        }
+        out.push_token(t.s, t.e, t.before, &refs[..cuts.len().min(8)]);
     }
 }
 
@@ -309,6 +371,9 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
 struct RawToken {
     s: usize,
     e: usize,
+    /// Bounds with the leading and trailing pipes and bangs the skeleton leaves out.
+    whole_s: usize,
+    whole_e: usize,
     before: Boundary,
     /// Has a letter, or is joined to a token that has one.
     alpha: bool,
@@ -405,7 +470,19 @@ mod tests {
             ),
             ("lone symbol inside", "z.$.n", &[&["z"], &["s"], &["n"]]),
             ("squeezed", "velllvvet", &[&["velvet"]]),
-            ("trailing bang", "velvet!!", &[&["velvet"]]),
+            ("trailing bang", "velvet!!", &[&["velvet", "velveti"]]),
+            ("leading pipe", "|ris", &[&["ris", "\u{1}ris"]]),
+            (
+                "pipe spelt out",
+                "t*h*|*w",
+                &[&["t"], &["h"], &["\u{1}"], &["w"]],
+            ),
+            ("bangs alone are punctuation", "wow !! ..!!", &[&["wow"]]),
+            (
+                "capital nu read both ways",
+                "ΖΟRΝΕΧΙL",
+                &[&["zorvexil", "zornexil"]],
+            ),
             (
                 "numbers stay numbers",
                 "velvet 2024",
