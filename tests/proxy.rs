@@ -149,7 +149,7 @@ fn never_an_open_proxy() {
         format!("GET /echo HTTP/1.1\r\nHost: x\r\nX-Forwarded-Host: {s}\r\nConnection: close\r\n\r\n").into_bytes(),
         format!("GET http://user@{s}/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes(),
         format!("GET http://[::1]:{}/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", s.port()).into_bytes(),
-        format!("GET /echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n").into_bytes(),
+        b"GET /echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n".to_vec(),
     ];
     for (i, req) in attempts.iter().enumerate() {
         let r = raw(p.proxy, req);

@@ -177,21 +177,22 @@ impl Engine for Generic {
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
         let mut out = request_params(req, self.query_param())?;
-        if let Some(p) = &self.options.body_field {
-            if has_body(req.body) && !is_form(req.content_type) {
-                match parse_json(req.body)?.pointer(p) {
-                    Some(Value::String(s)) => out.push(s.clone()),
-                    Some(Value::Array(items)) => {
-                        for i in items {
-                            let s = i
-                                .as_str()
-                                .ok_or_else(|| malformed("strings at body_field"))?;
-                            out.push(s.to_owned());
-                        }
+        if let Some(p) = &self.options.body_field
+            && has_body(req.body)
+            && !is_form(req.content_type)
+        {
+            match parse_json(req.body)?.pointer(p) {
+                Some(Value::String(s)) => out.push(s.clone()),
+                Some(Value::Array(items)) => {
+                    for i in items {
+                        let s = i
+                            .as_str()
+                            .ok_or_else(|| malformed("strings at body_field"))?;
+                        out.push(s.to_owned());
                     }
-                    None | Some(Value::Null) => {}
-                    Some(_) => return Err(malformed("a string at body_field")),
                 }
+                None | Some(Value::Null) => {}
+                Some(_) => return Err(malformed("a string at body_field")),
             }
         }
         Ok(dedup(out))

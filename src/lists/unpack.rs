@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn refuses_traversal_links_nesting_and_size() {
-        let cases: [(&str, &[(&str, &[u8], tar::EntryType)]); 5] = [
+        type Members<'a> = &'a [(&'a str, &'a [u8], tar::EntryType)];
+        let cases: [(&str, Members<'_>); 5] = [
             ("parent", &[("../evil.txt", b"x", tar::EntryType::Regular)]),
             (
                 "absolute",

@@ -70,7 +70,7 @@ mod tests {
         );
         assert!(!t);
         assert_eq!(&b[..], b"caf\xc3\xa9");
-        assert_eq!(to_utf8(None, Bytes::from_static(b"x")).1, false);
+        assert!(!to_utf8(None, Bytes::from_static(b"x")).1);
         assert_eq!(
             as_utf8("text/html; charset=latin1"),
             "text/html; charset=utf-8"

@@ -85,21 +85,21 @@ impl<'a> Expressions<'a> {
 
     fn push_host(&mut self, h: &'a str) {
         let known = self.hosts.get(..self.host_count).unwrap_or_default();
-        if !known.iter().any(|k| k.len() == h.len()) {
-            if let Some(slot) = self.hosts.get_mut(self.host_count) {
-                *slot = h;
-                self.host_count += 1;
-            }
+        if !known.iter().any(|k| k.len() == h.len())
+            && let Some(slot) = self.hosts.get_mut(self.host_count)
+        {
+            *slot = h;
+            self.host_count += 1;
         }
     }
 
     fn push_path(&mut self, p: &'a str) {
         let known = self.paths.get(..self.path_count).unwrap_or_default();
-        if !known.iter().any(|k| k.len() == p.len()) {
-            if let Some(slot) = self.paths.get_mut(self.path_count) {
-                *slot = p;
-                self.path_count += 1;
-            }
+        if !known.iter().any(|k| k.len() == p.len())
+            && let Some(slot) = self.paths.get_mut(self.path_count)
+        {
+            *slot = p;
+            self.path_count += 1;
         }
     }
 

@@ -257,12 +257,13 @@ fn unescape_reference(mut s: Vec<u8>) -> Vec<u8> {
         let mut out = Vec::with_capacity(s.len());
         let mut i = 0;
         while i < s.len() {
-            if s[i] == b'%' && i + 2 < s.len() {
-                if let (Some(h), Some(l)) = (hex_val(s[i + 1]), hex_val(s[i + 2])) {
-                    out.push((h << 4) | l);
-                    i += 3;
-                    continue;
-                }
+            if s[i] == b'%'
+                && i + 2 < s.len()
+                && let (Some(h), Some(l)) = (hex_val(s[i + 1]), hex_val(s[i + 2]))
+            {
+                out.push((h << 4) | l);
+                i += 3;
+                continue;
             }
             out.push(s[i]);
             i += 1;
