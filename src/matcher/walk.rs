@@ -182,8 +182,24 @@ impl<'a> Walker<'a> {
 
     /// True when token `k` is a single letter joined to a single letter before it: the two
     /// belong to one run (`s·l·i·g·h·t`), which is matched only as a whole, since reading a
-    /// short entry out of a word spelt out is the Scunthorpe error again.
+    /// short entry out of a word spelt out is the Scunthorpe error again. A run keeps one kind
+    /// of gap: in `a z.o.r` the space after `a` ends a run and the dots make the next.
     fn joined_to_single(&self, k: usize) -> bool {
+        let tokens = &self.view.tokens;
+        let Some(t) = tokens.get(k).filter(|_| self.joined_pair(k)) else {
+            return false;
+        };
+        // The gap kind of each neighbouring joined pair: does it match this one?
+        let side = |j: usize| {
+            (j > 0 && self.joined_pair(j)).then(|| tokens.get(j).is_some_and(|u| u.gap == t.gap))
+        };
+        let (left, right) = (side(k.wrapping_sub(1)), side(k + 1));
+        // A gap unlike its neighbours' and like none of them separates two runs.
+        !(left != Some(true) && right != Some(true) && (left.is_some() || right.is_some()))
+    }
+
+    /// True when tokens `k - 1` and `k` are single letters with a joinable gap between them.
+    fn joined_pair(&self, k: usize) -> bool {
         let tokens = &self.view.tokens;
         let single = |t: &Token| {
             // Characters of unspaced scripts are tokens of their own but not letters spelt out.

@@ -15,7 +15,7 @@ mod confusables;
 pub mod fold;
 pub mod views;
 
-pub use views::{Boundary, Token, TokenView, Views};
+pub use views::{Boundary, Gap, Token, TokenView, Views};
 
 /// The canonical literal form of `text`: literal tokens joined by one space (glued tokens without).
 ///

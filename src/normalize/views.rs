@@ -20,6 +20,32 @@ pub enum Boundary {
     Glue,
 }
 
+/// What separates a token from the one before it, for telling runs of single letters apart
+/// (`a z.o.r`: the space ends one run, the dots make another).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Gap {
+    /// Nothing (the first token, or glued characters).
+    #[default]
+    None,
+    /// White space only.
+    Space,
+    /// Punctuation or symbols only.
+    Punct,
+    /// Both.
+    Mixed,
+}
+
+impl Gap {
+    fn of(space: bool, punct: bool) -> Self {
+        match (space, punct) {
+            (false, false) => Gap::None,
+            (true, false) => Gap::Space,
+            (false, true) => Gap::Punct,
+            (true, true) => Gap::Mixed,
+        }
+    }
+}
+
 /// One token of a view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
@@ -29,6 +55,8 @@ pub struct Token {
     pub end: u32,
     /// Its separation from the previous token (`Space` for the first).
     pub before: Boundary,
+    /// The characters between it and the previous token.
+    pub gap: Gap,
     alts: u32,
     n_alts: u32,
 }
@@ -86,7 +114,13 @@ impl TokenView {
         out
     }
 
-    fn push_token(&mut self, start: usize, end: usize, before: Boundary, readings: &[&str]) {
+    fn push_token(
+        &mut self,
+        start: usize,
+        end: usize,
+        (before, gap): (Boundary, Gap),
+        readings: &[&str],
+    ) {
         let alts = self.spans.len() as u32;
         let mut n = 0;
         for r in readings {
@@ -105,6 +139,7 @@ impl TokenView {
             start: start as u32,
             end: end as u32,
             before,
+            gap,
             alts,
             n_alts: n,
         });
@@ -208,10 +243,11 @@ fn tokenize(
     let in_token = |c: char| is_word(c) || (skeleton && is_leet_symbol(c));
     let mut i = 0;
     let mut prev: Option<(usize, usize)> = None; // (end, char count) of the previous token
-    let mut gap_space = false;
+    let (mut gap_space, mut gap_punct) = (false, false);
     while let Some(&c) = chars.get(i) {
         if !in_token(c) {
             gap_space |= c.is_whitespace();
+            gap_punct |= !c.is_whitespace();
             i += 1;
             continue;
         }
@@ -252,6 +288,7 @@ fn tokenize(
                     .find(|&&c| c.is_whitespace() || in_token(c))
                     .is_some_and(|&c| !c.is_whitespace());
                 if !(touches_left || touches_right) {
+                    gap_punct = true;
                     continue;
                 }
                 (s, e) = (whole_s, whole_e);
@@ -276,6 +313,7 @@ fn tokenize(
                 });
                 let single_before = prev.is_none_or(|(_, n)| n == 1);
                 if !(tight || (single_before && single_after)) {
+                    gap_punct = true;
                     continue;
                 }
             }
@@ -289,7 +327,8 @@ fn tokenize(
             Some(_) => Boundary::Space,
         };
         prev = Some((e, count));
-        gap_space = false;
+        let gap = Gap::of(gap_space, gap_punct);
+        (gap_space, gap_punct) = (false, false);
         // Leet symbols count as letters here, so `$3` reads `se` as its reading `se` does.
         let alpha = chars[s..e]
             .iter()
@@ -300,6 +339,7 @@ fn tokenize(
             whole_s,
             whole_e,
             before,
+            gap,
             alpha,
         });
     }
@@ -362,7 +402,7 @@ fn tokenize(
         for (slot, &(a, b)) in refs.iter_mut().zip(&cuts) {
             *slot = pool.get(a..b).unwrap_or("");
         }
-        out.push_token(t.s, t.e, t.before, &refs[..cuts.len().min(8)]);
+        out.push_token(t.s, t.e, (t.before, t.gap), &refs[..cuts.len().min(8)]);
     }
 }
 
@@ -375,6 +415,7 @@ struct RawToken {
     whole_s: usize,
     whole_e: usize,
     before: Boundary,
+    gap: Gap,
     /// Has a letter, or is joined to a token that has one.
     alpha: bool,
 }
