@@ -153,7 +153,7 @@ pub struct Views {
     /// Capitals read as their own lookalike (see [`fold_with_alts`]), and `chars` with them.
     alts: Vec<(u32, char)>,
     alt_chars: Vec<char>,
-    raw: Vec<RawToken>,
+    work: Work,
     /// Letters and digits only.
     pub literal: TokenView,
     /// Leet read as letters, repeats squeezed.
@@ -177,8 +177,8 @@ impl Views {
             }
         }
         let alt = (!self.alt_chars.is_empty()).then_some(self.alt_chars.as_slice());
-        tokenize(&self.chars, alt, false, &mut self.literal, &mut self.raw);
-        tokenize(&self.chars, alt, true, &mut self.skeleton, &mut self.raw);
+        tokenize(&self.chars, alt, false, &mut self.literal, &mut self.work);
+        tokenize(&self.chars, alt, true, &mut self.skeleton, &mut self.work);
     }
 
     /// The folded characters token positions refer to.
@@ -236,9 +236,10 @@ fn tokenize(
     alt: Option<&[char]>,
     skeleton: bool,
     out: &mut TokenView,
-    raw: &mut Vec<RawToken>,
+    work: &mut Work,
 ) {
     out.squeezed = skeleton;
+    let Work { raw, pool, cuts } = work;
     raw.clear();
     let in_token = |c: char| is_word(c) || (skeleton && is_leet_symbol(c));
     let mut i = 0;
@@ -360,8 +361,6 @@ fn tokenize(
     }
     // Readings of one token, cut from one buffer: the canonical one first, then the ones with
     // edge pipes and bangs as letters, then the ones with capitals read as their own lookalike.
-    let mut pool = String::new();
-    let mut cuts: Vec<(usize, usize)> = Vec::new();
     for t in raw.iter() {
         pool.clear();
         cuts.clear();
@@ -380,7 +379,7 @@ fn tokenize(
                 }
                 let from = pool.len();
                 if skeleton {
-                    skeleton_reading(word, t.alpha, &mut pool);
+                    skeleton_reading(word, t.alpha, pool);
                     cuts.push((from, pool.len()));
                     if !t.alpha
                         && word.len() >= 3
@@ -389,7 +388,7 @@ fn tokenize(
                         // A number of three or more digits may be a word written all in leet
                         // (`1170`): it gets its letter reading too.
                         let from = pool.len();
-                        skeleton_reading(word, true, &mut pool);
+                        skeleton_reading(word, true, pool);
                         cuts.push((from, pool.len()));
                     }
                 } else {
@@ -399,11 +398,20 @@ fn tokenize(
             }
         }
         let mut refs = [""; 8];
-        for (slot, &(a, b)) in refs.iter_mut().zip(&cuts) {
+        for (slot, &(a, b)) in refs.iter_mut().zip(cuts.iter()) {
             *slot = pool.get(a..b).unwrap_or("");
         }
         out.push_token(t.s, t.e, (t.before, t.gap), &refs[..cuts.len().min(8)]);
     }
+}
+
+/// Buffers the tokeniser reuses across texts.
+#[derive(Clone, Debug, Default)]
+struct Work {
+    raw: Vec<RawToken>,
+    /// Readings of one token, cut from one buffer by `cuts`.
+    pool: String,
+    cuts: Vec<(usize, usize)>,
 }
 
 /// A token found by the first pass, before its reading is made.
