@@ -1,5 +1,5 @@
 //! Character folding: the per-character half of the normaliser (invisible characters removed,
-//! NFKC, confusables folded to Latin prototypes, case folded, diacritics stripped).
+//! NFKC, case folded, diacritics stripped, confusables folded to Latin prototypes).
 
 use unicode_normalization::char::{decompose_canonical, decompose_compatible};
 
