@@ -40,7 +40,7 @@ impl TypoIndex {
             used[usize::from(t[1])] = true;
         }
         // One first byte at a time, so only a slice of the deletions is ever in memory.
-        let mut items: Vec<(u64, u32, u8)> = Vec::new();
+        let mut items: Vec<Item> = Vec::new();
         let mut key = Vec::with_capacity(MAX_TYPO_LEN);
         let mut next = Vec::with_capacity(MAX_TYPO_LEN);
         for first in (0..=255u8).filter(|&b| used[usize::from(b)]) {
@@ -59,7 +59,7 @@ impl TypoIndex {
                     items.push((prefix(t, 0), id, 0));
                 }
             }
-            let variant = |&(_, id, pos): &(u64, u32, u8), out: &mut Vec<u8>| {
+            let variant = |&(_, id, pos): &Item, out: &mut Vec<u8>| {
                 out.clear();
                 let t = &tokens[id as usize];
                 out.extend(
@@ -69,9 +69,18 @@ impl TypoIndex {
                         .map(|(_, &b)| b),
                 );
             };
+            // Variants of up to PREFIX bytes are wholly in their prefix: equal prefixes are
+            // equal variants, and only longer ones are rebuilt to compare.
+            let short = |&(_, id, pos): &Item| {
+                let len = tokens[id as usize].len() - usize::from(pos != NO_DELETION);
+                len <= PREFIX
+            };
             let (mut ka, mut kb) = (Vec::new(), Vec::new());
             items.sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0).then_with(|| {
+                    if short(a) && short(b) {
+                        return std::cmp::Ordering::Equal;
+                    }
                     variant(a, &mut ka);
                     variant(b, &mut kb);
                     ka.cmp(&kb)
@@ -82,13 +91,15 @@ impl TypoIndex {
                 variant(&items[i], &mut key);
                 let mut j = i + 1;
                 while j < items.len() && items[j].0 == items[i].0 {
-                    variant(&items[j], &mut next);
-                    if next != key {
-                        break;
+                    if !(short(&items[i]) && short(&items[j])) {
+                        variant(&items[j], &mut next);
+                        if next != key {
+                            break;
+                        }
                     }
                     j += 1;
                 }
-                let code = |it: &(u64, u32, u8)| {
+                let code = |it: &Item| {
                     if it.2 == NO_DELETION {
                         SELF
                     } else {
@@ -234,22 +245,28 @@ impl TypoIndex {
 
 /// Marks the token itself among the deletion positions.
 const NO_DELETION: u8 = u8::MAX;
+/// A deletion variant while the index is built: its sort prefix, token id and deleted position.
+type Item = ([u64; 2], u32, u8);
 
-/// The first eight bytes of `t` less the byte at `deleted`, big-endian, for fast sorting.
-fn prefix(t: &[u8], deleted: u8) -> u64 {
-    let mut p = 0u64;
+/// Bytes of a variant packed (big-endian, zero-padded) into its sort prefix.
+const PREFIX: usize = 16;
+
+/// The first [`PREFIX`] bytes of `t` less the byte at `deleted`, big-endian, for fast sorting.
+fn prefix(t: &[u8], deleted: u8) -> [u64; 2] {
+    let mut p = 0u128;
     let mut n = 0;
     for (i, &b) in t.iter().enumerate() {
         if i == usize::from(deleted) {
             continue;
         }
-        if n == 8 {
+        if n == PREFIX {
             break;
         }
-        p |= u64::from(b) << (56 - 8 * n);
+        p |= u128::from(b) << (8 * (PREFIX - 1 - n));
         n += 1;
     }
-    p
+    // Two words rather than one u128 keep an item at 24 bytes (u128 would align it to 32).
+    [(p >> 64) as u64, p as u64]
 }
 
 /// True when `a` and `b` differ by at most one insertion, deletion, substitution or
@@ -333,6 +350,47 @@ mod tests {
                 .collect();
             got.sort();
             assert_eq!(got, want, "{name}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// The index finds exactly the listed tokens one edit from the query, also for tokens
+        /// longer than the sort prefix and tokens sharing long prefixes.
+        #[test]
+        fn corrections_match_brute_force(
+            tokens in proptest::collection::vec("(zorvexilquandrith){0,1}[abc]{5,14}", 1..24),
+            pick in 0usize..24,
+            edit in "[abc]{0,2}",
+        ) {
+            let list: Vec<Vec<u8>> = tokens.iter().map(|t| t.as_bytes().to_vec()).collect();
+            let idx = TypoIndex::build(list.clone()).unwrap();
+            let base = &list[pick % list.len()];
+            let mut q = base.clone();
+            let at = edit.len() % (q.len() + 1);
+            match edit.len() {
+                0 => { q.remove(at.min(q.len() - 1)); }
+                1 => q.insert(at, edit.as_bytes()[0]),
+                _ => if let Some(c) = q.get_mut(at) { *c = edit.as_bytes()[1]; },
+            }
+            let (mut arena, mut out) = (Vec::new(), Vec::new());
+            idx.corrections(&q, &mut arena, &mut out);
+            let mut got: Vec<&[u8]> =
+                out.iter().map(|&(a, b)| &arena[a as usize..b as usize]).collect();
+            got.sort_unstable();
+            let mut want: Vec<&[u8]> = list
+                .iter()
+                .filter(|t| (MIN_TYPO_LEN..=MAX_TYPO_LEN).contains(&t.len()))
+                .filter(|t| t.as_slice() != q.as_slice() && within_one_edit(t, &q))
+                .map(Vec::as_slice)
+                .collect();
+            want.sort_unstable();
+            want.dedup();
+            if q.len() + 1 < MIN_TYPO_LEN || q.len() > MAX_TYPO_LEN {
+                want.clear();
+            }
+            proptest::prop_assert_eq!(got, want);
         }
     }
 }
