@@ -292,6 +292,22 @@ impl TermMatcher {
                     &mut scratch.typo_bytes,
                     &mut scratch.typo_spans,
                 );
+                // A typo can make a double letter (`sttagle` for `stotagle`) that squeezing
+                // turns into a second edit: the plain letters are looked up as well.
+                let plain = scratch
+                    .views
+                    .folded()
+                    .get(t.start as usize..t.end as usize)
+                    .unwrap_or(&[]);
+                if plain.len() > scratch.key.len() && plain.iter().all(char::is_ascii_lowercase) {
+                    scratch.key.clear();
+                    scratch.key.extend(plain.iter().map(|&c| c as u8));
+                    self.typos.corrections(
+                        &scratch.key,
+                        &mut scratch.typo_bytes,
+                        &mut scratch.typo_spans,
+                    );
+                }
             }
             scratch
                 .typo_ranges

@@ -34,14 +34,13 @@ impl TypoIndex {
         tokens.dedup();
         let mut builder = fst::MapBuilder::memory();
         let mut multi = Vec::new();
-        let mut group: Vec<u16> = Vec::new();
         let mut used = [false; 256];
         for t in &tokens {
             used[usize::from(t[0])] = true;
             used[usize::from(t[1])] = true;
         }
         // One first byte at a time, so only a slice of the deletions is ever in memory.
-        let mut items: Vec<(u128, u32, u8)> = Vec::new();
+        let mut items: Vec<Item> = Vec::new();
         let mut key = Vec::with_capacity(MAX_TYPO_LEN);
         let mut next = Vec::with_capacity(MAX_TYPO_LEN);
         for first in (0..=255u8).filter(|&b| used[usize::from(b)]) {
@@ -60,7 +59,7 @@ impl TypoIndex {
                     items.push((prefix(t, 0), id, 0));
                 }
             }
-            let variant = |&(_, id, pos): &(u128, u32, u8), out: &mut Vec<u8>| {
+            let variant = |&(_, id, pos): &Item, out: &mut Vec<u8>| {
                 out.clear();
                 let t = &tokens[id as usize];
                 out.extend(
@@ -70,9 +69,18 @@ impl TypoIndex {
                         .map(|(_, &b)| b),
                 );
             };
+            // Variants of up to PREFIX bytes are wholly in their prefix: equal prefixes are
+            // equal variants, and only longer ones are rebuilt to compare.
+            let short = |&(_, id, pos): &Item| {
+                let len = tokens[id as usize].len() - usize::from(pos != NO_DELETION);
+                len <= PREFIX
+            };
             let (mut ka, mut kb) = (Vec::new(), Vec::new());
             items.sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0).then_with(|| {
+                    if short(a) && short(b) {
+                        return std::cmp::Ordering::Equal;
+                    }
                     variant(a, &mut ka);
                     variant(b, &mut kb);
                     ka.cmp(&kb)
@@ -83,13 +91,15 @@ impl TypoIndex {
                 variant(&items[i], &mut key);
                 let mut j = i + 1;
                 while j < items.len() && items[j].0 == items[i].0 {
-                    variant(&items[j], &mut next);
-                    if next != key {
-                        break;
+                    if !(short(&items[i]) && short(&items[j])) {
+                        variant(&items[j], &mut next);
+                        if next != key {
+                            break;
+                        }
                     }
                     j += 1;
                 }
-                let code = |it: &(u128, u32, u8)| {
+                let code = |it: &Item| {
                     if it.2 == NO_DELETION {
                         SELF
                     } else {
@@ -100,16 +110,12 @@ impl TypoIndex {
                 let value = if j - i == 1 {
                     INLINE | u64::from(code(&items[i]))
                 } else {
-                    // Sort and deduplicate this group alone: deduplicating the whole table
-                    // was quadratic and merged a group's first code into the previous group's
-                    // last.
-                    group.clear();
-                    group.extend(items[i..j].iter().map(code));
+                    let start = multi.len();
+                    let mut group: Vec<u16> = items[i..j].iter().map(code).collect();
                     group.sort_unstable();
                     group.dedup();
-                    let start = multi.len() as u64;
                     multi.extend_from_slice(&group);
-                    (group.len() as u64) << 32 | start
+                    ((group.len() as u64) << 32) | start as u64
                 };
                 builder.insert(&key, value).map_err(MatcherError::Index)?;
                 i = j;
@@ -239,23 +245,28 @@ impl TypoIndex {
 
 /// Marks the token itself among the deletion positions.
 const NO_DELETION: u8 = u8::MAX;
+/// A deletion variant while the index is built: its sort prefix, token id and deleted position.
+type Item = ([u64; 2], u32, u8);
 
-/// The first sixteen bytes of `t` less the byte at `deleted`, big-endian, for fast sorting:
-/// most listed tokens differ within sixteen bytes, so few comparisons rebuild both keys.
-fn prefix(t: &[u8], deleted: u8) -> u128 {
+/// Bytes of a variant packed (big-endian, zero-padded) into its sort prefix.
+const PREFIX: usize = 16;
+
+/// The first [`PREFIX`] bytes of `t` less the byte at `deleted`, big-endian, for fast sorting.
+fn prefix(t: &[u8], deleted: u8) -> [u64; 2] {
     let mut p = 0u128;
     let mut n = 0;
     for (i, &b) in t.iter().enumerate() {
         if i == usize::from(deleted) {
             continue;
         }
-        if n == 16 {
+        if n == PREFIX {
             break;
         }
-        p |= u128::from(b) << (120 - 8 * n);
+        p |= u128::from(b) << (8 * (PREFIX - 1 - n));
         n += 1;
     }
-    p
+    // Two words rather than one u128 keep an item at 24 bytes (u128 would align it to 32).
+    [(p >> 64) as u64, p as u64]
 }
 
 /// True when `a` and `b` differ by at most one insertion, deletion, substitution or
@@ -310,85 +321,6 @@ mod tests {
         }
     }
 
-    /// Every key of the index must hold exactly the codes of the tokens it comes from. Keys
-    /// with several codes share one table; a group whose first code equalled the previous
-    /// group's last once lost it (and the build went quadratic deduplicating the whole table).
-    #[test]
-    fn every_key_holds_exactly_its_codes() {
-        use std::collections::{BTreeMap, BTreeSet};
-        let word = |n: u32, len: u32, one: u8, zero: u8| -> Vec<u8> {
-            (0..len)
-                .map(|bit| if n >> bit & 1 == 1 { one } else { zero })
-                .collect()
-        };
-        let dense: Vec<Vec<u8>> = (0u32..512)
-            .map(|n| word(n, 9, b'a', b'b'))
-            .chain((0u32..256).map(|n| word(n, 8, b'b', b'c')))
-            .collect();
-        // "qbcdefg" holds {(0,a),(7,z)} and the next shared key "qbcdefh" {(7,z),(7,~)}.
-        let adjacent: Vec<Vec<u8>> = ["qbcdefgz", "aqbcdefg", "qbcdefhz", "qbcdefh~"]
-            .iter()
-            .map(|t| t.as_bytes().to_vec())
-            .collect();
-        let cases = [
-            ("dense binary words", dense),
-            ("adjacent groups share a code", adjacent),
-        ];
-        for (name, tokens) in cases {
-            let mut want: BTreeMap<Vec<u8>, BTreeSet<u16>> = BTreeMap::new();
-            for t in &tokens {
-                want.entry(t.clone()).or_default().insert(SELF);
-                for i in 0..t.len() {
-                    if i == 0 || t[i] != t[i - 1] {
-                        let mut k = t.clone();
-                        let b = k.remove(i);
-                        want.entry(k)
-                            .or_default()
-                            .insert((i as u16) << 8 | u16::from(b));
-                    }
-                }
-            }
-            let idx = TypoIndex::build(tokens).unwrap();
-            let mut got: BTreeMap<Vec<u8>, BTreeSet<u16>> = BTreeMap::new();
-            let mut stream = idx.map.stream();
-            while let Some((k, v)) = fst::Streamer::next(&mut stream) {
-                let codes: Vec<u16> = if v & INLINE != 0 {
-                    vec![v as u16]
-                } else {
-                    let start = (v & 0xFFFF_FFFF) as usize;
-                    idx.multi[start..start + (v >> 32) as usize].to_vec()
-                };
-                got.insert(k.to_vec(), codes.into_iter().collect());
-            }
-            assert_eq!(got.len(), want.len(), "{name}");
-            for (k, codes) in &want {
-                assert_eq!(
-                    got.get(k),
-                    Some(codes),
-                    "{name}: {}",
-                    String::from_utf8_lossy(k)
-                );
-            }
-        }
-        let idx = TypoIndex::build(vec![
-            b"qbcdefgz".to_vec(),
-            b"aqbcdefg".to_vec(),
-            b"qbcdefhz".to_vec(),
-            b"qbcdefh~".to_vec(),
-        ])
-        .unwrap();
-        let (mut arena, mut out) = (Vec::new(), Vec::new());
-        idx.corrections(b"qbcdefhy", &mut arena, &mut out);
-        let got: Vec<&[u8]> = out
-            .iter()
-            .map(|&(a, b)| &arena[a as usize..b as usize])
-            .collect();
-        assert!(
-            got.contains(&&b"qbcdefhz"[..]),
-            "substitution lost: {got:?}"
-        );
-    }
-
     #[test]
     fn corrections_find_each_edit_kind() {
         let idx = TypoIndex::build(vec![
@@ -418,6 +350,47 @@ mod tests {
                 .collect();
             got.sort();
             assert_eq!(got, want, "{name}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// The index finds exactly the listed tokens one edit from the query, also for tokens
+        /// longer than the sort prefix and tokens sharing long prefixes.
+        #[test]
+        fn corrections_match_brute_force(
+            tokens in proptest::collection::vec("(zorvexilquandrith){0,1}[abc]{5,14}", 1..24),
+            pick in 0usize..24,
+            edit in "[abc]{0,2}",
+        ) {
+            let list: Vec<Vec<u8>> = tokens.iter().map(|t| t.as_bytes().to_vec()).collect();
+            let idx = TypoIndex::build(list.clone()).unwrap();
+            let base = &list[pick % list.len()];
+            let mut q = base.clone();
+            let at = edit.len() % (q.len() + 1);
+            match edit.len() {
+                0 => { q.remove(at.min(q.len() - 1)); }
+                1 => q.insert(at, edit.as_bytes()[0]),
+                _ => if let Some(c) = q.get_mut(at) { *c = edit.as_bytes()[1]; },
+            }
+            let (mut arena, mut out) = (Vec::new(), Vec::new());
+            idx.corrections(&q, &mut arena, &mut out);
+            let mut got: Vec<&[u8]> =
+                out.iter().map(|&(a, b)| &arena[a as usize..b as usize]).collect();
+            got.sort_unstable();
+            let mut want: Vec<&[u8]> = list
+                .iter()
+                .filter(|t| (MIN_TYPO_LEN..=MAX_TYPO_LEN).contains(&t.len()))
+                .filter(|t| t.as_slice() != q.as_slice() && within_one_edit(t, &q))
+                .map(Vec::as_slice)
+                .collect();
+            want.sort_unstable();
+            want.dedup();
+            if q.len() + 1 < MIN_TYPO_LEN || q.len() > MAX_TYPO_LEN {
+                want.clear();
+            }
+            proptest::prop_assert_eq!(got, want);
         }
     }
 }

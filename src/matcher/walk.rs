@@ -7,7 +7,8 @@ use fst::raw::{Fst, Node, Output};
 
 use super::index::{Posting, PostingMap};
 use super::keys::{AMBIGUOUS, squeezes};
-use crate::normalize::{Boundary, TokenView};
+use crate::normalize::views::is_unspaced;
+use crate::normalize::{Boundary, Token, TokenView};
 
 /// FST steps allowed from one start token: keeps hostile input (long runs of single letters that
 /// may each join or not) linear in its length.
@@ -53,6 +54,10 @@ impl<'a> Walker<'a> {
     /// Walks from every token start, reporting each key found.
     pub fn run(&mut self, report: &mut dyn FnMut(Found)) {
         for first in 0..self.view.tokens.len() {
+            if self.joined_to_single(first) {
+                // Inside a run of single letters: keys start only where the run starts.
+                continue;
+            }
             self.first = first;
             self.budget = BUDGET_PER_START;
             let root = self.fst.root();
@@ -157,7 +162,8 @@ impl<'a> Walker<'a> {
                 Step::Dead => return,
             }
         }
-        if node.is_final() {
+        if node.is_final() && !self.joined_to_single(k + 1) {
+            // Inside a run of single letters a key ends only where the run ends.
             self.emit(acc.cat(node.final_output()), k, true, fuzzy, report);
         }
         let Some(next) = self.view.tokens.get(k + 1) else {
@@ -171,6 +177,39 @@ impl<'a> Walker<'a> {
         }
         if next.before != Boundary::Space {
             self.token(k + 1, node, acc, fuzzy, last, idle, report);
+        }
+    }
+
+    /// True when token `k` is a single letter joined to a single letter before it: the two
+    /// belong to one run (`s·l·i·g·h·t`), which is matched only as a whole, since reading a
+    /// short entry out of a word spelt out is the Scunthorpe error again. A run keeps one kind
+    /// of gap: in `a z.o.r` the space after `a` ends a run and the dots make the next.
+    fn joined_to_single(&self, k: usize) -> bool {
+        let tokens = &self.view.tokens;
+        let Some(t) = tokens.get(k).filter(|_| self.joined_pair(k)) else {
+            return false;
+        };
+        // The gap kind of each neighbouring joined pair: does it match this one?
+        let side = |j: usize| {
+            (j > 0 && self.joined_pair(j)).then(|| tokens.get(j).is_some_and(|u| u.gap == t.gap))
+        };
+        let (left, right) = (side(k.wrapping_sub(1)), side(k + 1));
+        // A gap unlike its neighbours' and like none of them separates two runs.
+        !(left != Some(true) && right != Some(true) && (left.is_some() || right.is_some()))
+    }
+
+    /// True when tokens `k - 1` and `k` are single letters with a joinable gap between them.
+    fn joined_pair(&self, k: usize) -> bool {
+        let tokens = &self.view.tokens;
+        let single = |t: &Token| {
+            // Characters of unspaced scripts are tokens of their own but not letters spelt out.
+            let mut cs = self.view.first(t).chars();
+            cs.next()
+                .is_some_and(|c| !is_unspaced(c) && cs.all(|d| d == c))
+        };
+        match (k.checked_sub(1).and_then(|p| tokens.get(p)), tokens.get(k)) {
+            (Some(prev), Some(t)) => t.before == Boundary::Joinable && single(prev) && single(t),
+            _ => false,
         }
     }
 

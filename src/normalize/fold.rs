@@ -1,13 +1,23 @@
 //! Character folding: the per-character half of the normaliser (invisible characters removed,
-//! NFKC, confusables folded to Latin prototypes, case folded, diacritics stripped).
+//! NFKC, case folded, diacritics stripped, confusables folded to Latin prototypes).
 
 use unicode_normalization::char::{decompose_canonical, decompose_compatible};
+
+use super::confusables::CONFUSABLES;
 
 /// Appends the folded form of `text` to `out`, one `char` per folded character.
 ///
 /// The result is stable: folding the folded characters again yields them unchanged, which is
 /// what makes the whole normaliser idempotent.
 pub fn fold_into(text: &str, out: &mut Vec<char>) {
+    fold_with_alts(text, out, &mut Vec::new());
+}
+
+/// Like [`fold_into`], and also records in `alts` (cleared first) the positions of capitals
+/// whose own lookalike differs from their lower-case form's (Greek `Ν` looks like `N`, `ν` like
+/// `v`): the views read such a word both ways.
+pub fn fold_with_alts(text: &str, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
+    alts.clear();
     if text.is_ascii() {
         // ASCII is NFKC-stable and has no confusables or marks: the common case stays cheap.
         out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
@@ -17,13 +27,18 @@ pub fn fold_into(text: &str, out: &mut Vec<char>) {
         if is_invisible(c) {
             continue;
         }
+        // Lunate sigmas look like `c` but NFKC turns them into sigmas.
+        if let 'ϲ' | 'Ϲ' = c {
+            out.push('c');
+            continue;
+        }
         // Compatibility decomposition first (fullwidth, mathematical, enclosed, ligatures),
         // then every resulting character is folded on its own.
-        decompose_compatible(c, |d| fold_one(d, out));
+        decompose_compatible(c, |d| fold_one(d, out, alts));
     }
 }
 
-fn fold_one(c: char, out: &mut Vec<char>) {
+fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
     if is_invisible(c) || is_stripped_mark(c) {
         return;
     }
@@ -31,12 +46,9 @@ fn fold_one(c: char, out: &mut Vec<char>) {
         out.push(c.to_ascii_lowercase());
         return;
     }
-    // Confusables are looked up before lowercasing because several capitals (Greek Eta, Cyrillic
-    // En) look like a Latin capital but lowercase to something that does not.
-    if let Some(proto) = confusable(c) {
-        out.extend(proto.chars());
-        return;
-    }
+    // Case is folded before confusables, so a word and its capitals meet: `ДРАЗУНЕЛЬ` and
+    // `дразунель` fold alike because every lookalike reads the same in both cases.
+    let at = out.len();
     for lower in c.to_lowercase() {
         decompose_canonical(lower, |d| {
             if is_stripped_mark(d) || is_invisible(d) {
@@ -48,8 +60,13 @@ fn fold_one(c: char, out: &mut Vec<char>) {
             }
         });
     }
+    if out.len() == at + 1
+        && let Some(own) = lookalike(c)
+        && out.get(at) != Some(&own)
+    {
+        alts.push((at as u32, own));
+    }
 }
-
 /// Format and invisible characters that carry no letters: zero-width characters, bidi controls,
 /// soft hyphen, variation selectors, tag characters, fillers.
 pub fn is_invisible(c: char) -> bool {
@@ -82,81 +99,20 @@ fn is_stripped_mark(c: char) -> bool {
 /// The Latin prototype of a character that looks like Latin letters (UTS #39 style), for the
 /// scripts and letter forms NFKC leaves alone.
 pub fn confusable(c: char) -> Option<&'static str> {
+    if let Some(p) = lookalike(c) {
+        return Some(ascii_letter(p));
+    }
     Some(match c {
-        // Cyrillic
-        'а' | 'А' => "a",
-        'В' | 'Ь' => "b",
-        'с' | 'С' => "c",
-        'ԁ' => "d",
-        'е' | 'Е' | 'ё' | 'Ё' | 'є' => "e",
-        'һ' | 'Һ' | 'Н' => "h",
-        'і' | 'І' | 'ї' | 'Ї' => "i",
-        'ј' | 'Ј' => "j",
-        'к' | 'К' => "k",
-        'ӏ' | 'Ӏ' => "l",
-        'М' => "m",
-        'о' | 'О' => "o",
-        'р' | 'Р' => "p",
-        'ԛ' | 'Ԛ' => "q",
-        'ѕ' | 'Ѕ' => "s",
-        'Т' => "t",
-        'у' | 'У' | 'ү' | 'Ү' => "y",
-        'х' | 'Х' => "x",
-        'ԝ' | 'Ԝ' => "w",
-        // Greek
-        'α' | 'Α' => "a",
-        'β' | 'Β' => "b",
-        'ϲ' | 'Ϲ' => "c",
-        'ε' | 'Ε' => "e",
-        'Ζ' => "z",
-        'Η' => "h",
-        'ι' | 'Ι' => "i",
-        'ϳ' | 'Ϳ' => "j",
-        'κ' | 'Κ' => "k",
-        'Μ' => "m",
-        'ν' | 'Ν' => "n",
-        'ο' | 'Ο' | 'σ' | 'ς' => "o",
-        'ρ' | 'Ρ' => "p",
-        'τ' | 'Τ' => "t",
-        'υ' | 'Υ' | 'γ' => "y",
-        'χ' | 'Χ' => "x",
+        // Not in UTS #39 as single letters: strokes, small capitals, ligatures, symbols.
+        'ς' => "o",
         'ω' => "w",
-        // Armenian
-        'ա' => "w",
-        'զ' => "q",
-        'հ' => "h",
-        'ո' | 'ռ' => "n",
-        'ս' | 'Ս' => "u",
-        'ց' => "g",
-        'օ' | 'Օ' => "o",
         'Լ' => "l",
-        'Տ' => "s",
-        // Cherokee (capitals; their lowercase forms fold through to_lowercase first)
-        'Ꭺ' | 'ꭺ' => "a",
-        'Ᏼ' | 'ᏼ' => "b",
-        'Ꮯ' | 'ꮯ' => "c",
-        'Ꭼ' | 'ꭼ' => "e",
-        'Ꮐ' | 'ꮐ' => "g",
-        'Ꮋ' | 'ꮋ' => "h",
-        'Ꭻ' | 'ꭻ' => "j",
-        'Ꮶ' | 'ꮶ' => "k",
-        'Ꮮ' | 'ꮮ' => "l",
-        'Ꮇ' | 'ꮇ' => "m",
-        'Ꮲ' | 'ꮲ' => "p",
-        'Ꮪ' | 'ꮪ' => "s",
-        'Ꭲ' | 'ꭲ' => "t",
-        'Ꮩ' | 'ꮩ' => "v",
-        'Ꮃ' | 'ꮃ' => "w",
-        'Ꮓ' | 'ꮓ' => "z",
-        // Latin letter forms without a decomposition, small capitals, IPA
-        'ı' | 'ɩ' | 'ɪ' => "i",
         'ȷ' => "j",
-        'ɑ' | 'ᴀ' => "a",
+        'ᴀ' => "a",
         'ʙ' => "b",
-        'ᴄ' => "c",
         'ᴅ' | 'đ' | 'ð' => "d",
         'ᴇ' => "e",
-        'ɡ' | 'ɢ' => "g",
+        'ɢ' => "g",
         'ʜ' | 'ħ' => "h",
         'ᴊ' => "j",
         'ᴋ' => "k",
@@ -165,25 +121,33 @@ pub fn confusable(c: char) -> Option<&'static str> {
         'ɴ' => "n",
         'ᴏ' | 'ø' | 'Ø' => "o",
         'ᴘ' => "p",
-        'ʀ' => "r",
-        'ꜱ' => "s",
         'ᴛ' | 'ŧ' => "t",
-        'ᴜ' => "u",
-        'ᴠ' => "v",
-        'ᴡ' => "w",
-        'ʏ' => "y",
-        'ᴢ' => "z",
         'ß' | 'ẞ' => "ss",
         'æ' | 'Æ' => "ae",
         'œ' | 'Œ' => "oe",
         'þ' | 'Þ' => "th",
-        // Symbols used as letters
         '€' => "e",
         '©' => "c",
         '®' => "r",
         '¡' => "i",
         _ => return None,
     })
+}
+
+/// The one ASCII letter `c` looks like, from the generated UTS #39 table.
+fn lookalike(c: char) -> Option<char> {
+    CONFUSABLES
+        .binary_search_by_key(&c, |&(k, _)| k)
+        .ok()
+        .and_then(|i| CONFUSABLES.get(i))
+        .map(|&(_, p)| p)
+}
+
+/// `c` as a static one-letter string (the table holds lower-case ASCII letters only).
+fn ascii_letter(c: char) -> &'static str {
+    const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
+    let i = (c as usize).wrapping_sub('a' as usize);
+    LETTERS.get(i..i.saturating_add(1)).unwrap_or("")
 }
 
 #[cfg(test)]
@@ -208,12 +172,26 @@ mod tests {
             ("cyrillic homoglyphs", "zоrvеxіl", "zorvexil"),
             ("greek capitals", "ΖΟRVΕΧΙL", "zorvexil"),
             (
+                "greek capitals fold like lower case",
+                "ΖΟΡΒΕΞΊΛ",
+                "zopbeξiλ",
+            ),
+            ("greek lower case", "ζορβεξίλ", "zopbeξiλ"),
+            (
                 "zero width and bidi",
                 "zor\u{200b}ve\u{202e}x\u{ad}il\u{e0041}",
                 "zorvexil",
             ),
             ("variation selector", "zor\u{fe0f}vexil", "zorvexil"),
-            ("cyrillic word stays itself", "привет", "пpивeт"),
+            ("cyrillic word keeps its other letters", "привет", "пpиbet"),
+            (
+                "cyrillic capitals fold like lower case",
+                "ДРАЗУНЕЛЬ",
+                "дpaзyheлb",
+            ),
+            ("cyrillic lower case", "дразунель", "дpaзyheлb"),
+            ("added lookalikes", "гҽνѵѡυӏ", "revvwui"),
+            ("lunate sigma", "ϲϹ", "cc"),
             ("han untouched", "世界", "世界"),
             ("sharp s", "straße", "strasse"),
         ];

@@ -1,20 +1,25 @@
 //! Text normalisation shared by list entries and queries: one deterministic pipeline so that both
 //! sides meet in the same space.
 //!
-//! Pipeline: remove invisible characters → NFKC-style compatibility decomposition → fold
-//! confusables (Cyrillic, Greek, Armenian, Cherokee, small capitals) to Latin prototypes → case
-//! fold → strip diacritics ([`fold`]) → tokenise into two views ([`views`]):
+//! Pipeline: remove invisible characters → NFKC-style compatibility decomposition → case fold →
+//! strip diacritics → fold confusables (Cyrillic, Greek, Armenian, Cherokee, small capitals; a
+//! table generated from UTS #39 by `tools/gen_confusables.py`) to Latin prototypes ([`fold`]) →
+//! tokenise into two views ([`views`]). Case is folded first so a word and its capitals meet; a
+//! capital whose own lookalike differs from its lower case's (Greek `Ν` is `N`, `ν` is `v`) makes
+//! its token read both ways.
 //! - the **literal** view: runs of letters and digits;
 //! - the **skeleton** view: leet symbols inside words read as letters, digits in words read as
-//!   letters (ambiguous ones both ways: `1` and `|` as `i` or `l`), repeated letters squeezed.
+//!   letters (ambiguous ones both ways: `1` and `|` as `i` or `l`), repeated letters squeezed;
+//!   a `|` or `!` at a word's edge is read both as punctuation and as a letter.
 //!
 //! Characters of scripts written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar) each form
 //! their own token glued to their neighbours, so matching across them is substring matching.
 
+mod confusables;
 pub mod fold;
 pub mod views;
 
-pub use views::{Boundary, Token, TokenView, Views};
+pub use views::{Boundary, Gap, Token, TokenView, Views};
 
 /// The canonical literal form of `text`: literal tokens joined by one space (glued tokens without).
 ///

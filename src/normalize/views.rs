@@ -2,7 +2,7 @@
 
 use unicode_normalization::char::is_combining_mark;
 
-use super::fold::fold_into;
+use super::fold::fold_with_alts;
 
 /// Stands in the skeleton view for a character that reads as `i` or `l` (`1`, `|`); the matcher
 /// tries both readings, so no reading is lost however many of them a word has.
@@ -20,6 +20,32 @@ pub enum Boundary {
     Glue,
 }
 
+/// What separates a token from the one before it, for telling runs of single letters apart
+/// (`a z.o.r`: the space ends one run, the dots make another).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Gap {
+    /// Nothing (the first token, or glued characters).
+    #[default]
+    None,
+    /// White space only.
+    Space,
+    /// Punctuation or symbols only.
+    Punct,
+    /// Both.
+    Mixed,
+}
+
+impl Gap {
+    fn of(space: bool, punct: bool) -> Self {
+        match (space, punct) {
+            (false, false) => Gap::None,
+            (true, false) => Gap::Space,
+            (false, true) => Gap::Punct,
+            (true, true) => Gap::Mixed,
+        }
+    }
+}
+
 /// One token of a view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
@@ -29,6 +55,8 @@ pub struct Token {
     pub end: u32,
     /// Its separation from the previous token (`Space` for the first).
     pub before: Boundary,
+    /// The characters between it and the previous token.
+    pub gap: Gap,
     alts: u32,
     n_alts: u32,
 }
@@ -86,7 +114,13 @@ impl TokenView {
         out
     }
 
-    fn push_token(&mut self, start: usize, end: usize, before: Boundary, readings: &[&str]) {
+    fn push_token(
+        &mut self,
+        start: usize,
+        end: usize,
+        (before, gap): (Boundary, Gap),
+        readings: &[&str],
+    ) {
         let alts = self.spans.len() as u32;
         let mut n = 0;
         for r in readings {
@@ -105,6 +139,7 @@ impl TokenView {
             start: start as u32,
             end: end as u32,
             before,
+            gap,
             alts,
             n_alts: n,
         });
@@ -115,7 +150,10 @@ impl TokenView {
 #[derive(Clone, Debug, Default)]
 pub struct Views {
     chars: Vec<char>,
-    raw: Vec<RawToken>,
+    /// Capitals read as their own lookalike (see [`fold_with_alts`]), and `chars` with them.
+    alts: Vec<(u32, char)>,
+    alt_chars: Vec<char>,
+    work: Work,
     /// Letters and digits only.
     pub literal: TokenView,
     /// Leet read as letters, repeats squeezed.
@@ -128,9 +166,19 @@ impl Views {
         self.chars.clear();
         self.literal.clear();
         self.skeleton.clear();
-        fold_into(text, &mut self.chars);
-        tokenize(&self.chars, false, &mut self.literal, &mut self.raw);
-        tokenize(&self.chars, true, &mut self.skeleton, &mut self.raw);
+        self.alt_chars.clear();
+        fold_with_alts(text, &mut self.chars, &mut self.alts);
+        if !self.alts.is_empty() {
+            self.alt_chars.extend_from_slice(&self.chars);
+            for &(at, c) in &self.alts {
+                if let Some(slot) = self.alt_chars.get_mut(at as usize) {
+                    *slot = c;
+                }
+            }
+        }
+        let alt = (!self.alt_chars.is_empty()).then_some(self.alt_chars.as_slice());
+        tokenize(&self.chars, alt, false, &mut self.literal, &mut self.work);
+        tokenize(&self.chars, alt, true, &mut self.skeleton, &mut self.work);
     }
 
     /// The folded characters token positions refer to.
@@ -145,7 +193,7 @@ fn is_word(c: char) -> bool {
 }
 
 /// Characters of scripts written without spaces between words.
-fn is_unspaced(c: char) -> bool {
+pub fn is_unspaced(c: char) -> bool {
     matches!(c,
         '\u{0E00}'..='\u{0EFF}'       // Thai, Lao
         | '\u{1000}'..='\u{109F}'     // Myanmar
@@ -183,16 +231,24 @@ fn leet(c: char, in_word: bool) -> (char, Option<char>) {
     }
 }
 
-fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<RawToken>) {
+fn tokenize(
+    chars: &[char],
+    alt: Option<&[char]>,
+    skeleton: bool,
+    out: &mut TokenView,
+    work: &mut Work,
+) {
     out.squeezed = skeleton;
+    let Work { raw, pool, cuts } = work;
     raw.clear();
     let in_token = |c: char| is_word(c) || (skeleton && is_leet_symbol(c));
     let mut i = 0;
     let mut prev: Option<(usize, usize)> = None; // (end, char count) of the previous token
-    let mut gap_space = false;
+    let (mut gap_space, mut gap_punct) = (false, false);
     while let Some(&c) = chars.get(i) {
         if !in_token(c) {
             gap_space |= c.is_whitespace();
+            gap_punct |= !c.is_whitespace();
             i += 1;
             continue;
         }
@@ -211,21 +267,37 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
             }
         }
         let (mut s, mut e) = (start, i);
+        let (whole_s, whole_e) = (s, e);
         if skeleton {
-            // A leading pipe or bang, or a trailing one, is punctuation more often than a letter.
+            // A leading pipe or bang, or a trailing one, is punctuation more often than a letter
+            // (`hello!`), but may be one (`|ris`, `k3nj!`): the token is read both ways.
             while s < e && matches!(chars[s], '|' | '!') {
                 s += 1;
             }
             while e > s && matches!(chars[e - 1], '|' | '!') {
                 e -= 1;
             }
+            if s == e {
+                // Nothing but pipes and bangs: a letter only inside a word spelt out, touching
+                // a letter or digit through punctuation (`t*h*|*w`), and then only under the
+                // rule for symbols below; otherwise (`..!!`, `what ?!`) punctuation.
+                let touches_left = prev.is_some() && !gap_space;
+                let touches_right = chars
+                    .get(whole_e..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .find(|&&c| c.is_whitespace() || in_token(c))
+                    .is_some_and(|&c| !c.is_whitespace());
+                if !(touches_left || touches_right) {
+                    gap_punct = true;
+                    continue;
+                }
+                (s, e) = (whole_s, whole_e);
+            }
             // A run of symbols alone stands for letters only where it sits in a word spelt out:
             // punctuation, not white space, beside it (`z.$.n`), or single letters on both
             // sides (`z $ n`, or one side at the end of the text); otherwise (`at @ home`) it is
             // punctuation.
-            if s == e {
-                continue;
-            }
             if chars[s..e].iter().all(|&c| is_leet_symbol(c)) {
                 let spaced = |c: Option<&char>| c.is_none_or(|c| c.is_whitespace());
                 let tight =
@@ -242,6 +314,7 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
                 });
                 let single_before = prev.is_none_or(|(_, n)| n == 1);
                 if !(tight || (single_before && single_after)) {
+                    gap_punct = true;
                     continue;
                 }
             }
@@ -255,7 +328,8 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
             Some(_) => Boundary::Space,
         };
         prev = Some((e, count));
-        gap_space = false;
+        let gap = Gap::of(gap_space, gap_punct);
+        (gap_space, gap_punct) = (false, false);
         // Leet symbols count as letters here, so `$3` reads `se` as its reading `se` does.
         let alpha = chars[s..e]
             .iter()
@@ -263,7 +337,10 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
         raw.push(RawToken {
             s,
             e,
+            whole_s,
+            whole_e,
             before,
+            gap,
             alpha,
         });
     }
@@ -282,26 +359,59 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
         }
         group_alpha |= raw.get(k).is_some_and(|t| t.alpha);
     }
-    let mut text = String::new();
+    // Readings of one token, cut from one buffer: the canonical one first, then the ones with
+    // edge pipes and bangs as letters, then the ones with capitals read as their own lookalike.
     for t in raw.iter() {
-        let word = &chars[t.s..t.e];
-        text.clear();
-        if skeleton {
-            skeleton_reading(word, t.alpha, &mut text);
-            if !t.alpha && word.len() >= 3 && word.iter().all(|&c| leet(c, true).0.is_alphabetic())
-            {
-                // A number of three or more digits may be a word written all in leet (`1170`):
-                // it gets its letter reading too.
-                let mut letters = String::new();
-                skeleton_reading(word, true, &mut letters);
-                out.push_token(t.s, t.e, t.before, &[text.as_str(), letters.as_str()]);
-                continue;
-            }
+        pool.clear();
+        cuts.clear();
+        let spans = [(t.s, t.e), (t.whole_s, t.whole_e)];
+        let n_spans = if skeleton && spans[1] != spans[0] {
+            2
         } else {
-            text.extend(word);
+            1
+        };
+        for (k, src) in [Some(chars), alt].into_iter().enumerate() {
+            let Some(src) = src else { continue };
+            for &(s, e) in spans.iter().take(n_spans) {
+                let word = src.get(s..e).unwrap_or(&[]);
+                if k > 0 && chars.get(s..e) == Some(word) {
+                    continue;
+                }
+                let from = pool.len();
+                if skeleton {
+                    skeleton_reading(word, t.alpha, pool);
+                    cuts.push((from, pool.len()));
+                    if !t.alpha
+                        && word.len() >= 3
+                        && word.iter().all(|&c| leet(c, true).0.is_alphabetic())
+                    {
+                        // A number of three or more digits may be a word written all in leet
+                        // (`1170`): it gets its letter reading too.
+                        let from = pool.len();
+                        skeleton_reading(word, true, pool);
+                        cuts.push((from, pool.len()));
+                    }
+                } else {
+                    pool.extend(word);
+                    cuts.push((from, pool.len()));
+                }
+            }
         }
-        out.push_token(t.s, t.e, t.before, &[text.as_str()]);
+        let mut refs = [""; 8];
+        for (slot, &(a, b)) in refs.iter_mut().zip(cuts.iter()) {
+            *slot = pool.get(a..b).unwrap_or("");
+        }
+        out.push_token(t.s, t.e, (t.before, t.gap), &refs[..cuts.len().min(8)]);
     }
+}
+
+/// Buffers the tokeniser reuses across texts.
+#[derive(Clone, Debug, Default)]
+struct Work {
+    raw: Vec<RawToken>,
+    /// Readings of one token, cut from one buffer by `cuts`.
+    pool: String,
+    cuts: Vec<(usize, usize)>,
 }
 
 /// A token found by the first pass, before its reading is made.
@@ -309,7 +419,11 @@ fn tokenize(chars: &[char], skeleton: bool, out: &mut TokenView, raw: &mut Vec<R
 struct RawToken {
     s: usize,
     e: usize,
+    /// Bounds with the leading and trailing pipes and bangs the skeleton leaves out.
+    whole_s: usize,
+    whole_e: usize,
     before: Boundary,
+    gap: Gap,
     /// Has a letter, or is joined to a token that has one.
     alpha: bool,
 }
@@ -405,7 +519,19 @@ mod tests {
             ),
             ("lone symbol inside", "z.$.n", &[&["z"], &["s"], &["n"]]),
             ("squeezed", "velllvvet", &[&["velvet"]]),
-            ("trailing bang", "velvet!!", &[&["velvet"]]),
+            ("trailing bang", "velvet!!", &[&["velvet", "velveti"]]),
+            ("leading pipe", "|ris", &[&["ris", "\u{1}ris"]]),
+            (
+                "pipe spelt out",
+                "t*h*|*w",
+                &[&["t"], &["h"], &["\u{1}"], &["w"]],
+            ),
+            ("bangs alone are punctuation", "wow !! ..!!", &[&["wow"]]),
+            (
+                "capital nu read both ways",
+                "ΖΟRΝΕΧΙL",
+                &[&["zorvexil", "zornexil"]],
+            ),
             (
                 "numbers stay numbers",
                 "velvet 2024",
