@@ -355,7 +355,9 @@ fn demo_hints(proxy: std::net::SocketAddr, admin: std::net::SocketAddr) -> Vec<S
         ),
         format!("curl 'http://{proxy}/page?q=garden'              # HTML results page"),
         format!("curl 'http://{admin}/metrics'                    # Prometheus metrics"),
-        format!("curl -H 'Authorization: Bearer demo-only-admin-token' 'http://{admin}/admin/lists'   # list versions"),
+        format!(
+            "curl -H 'Authorization: Bearer demo-only-admin-token' 'http://{admin}/admin/lists'   # list versions"
+        ),
         "edit lists/terms.txt while the demo runs: a new entry blocks within a second".to_owned(),
     ]
 }
