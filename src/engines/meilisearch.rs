@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use super::query::{
-    dedup, has_body, last_segment, param_values, parse_json, push_str, segment_after, shape,
+    dedup, has_body, last_segment, param_values, parse_json, push_str, segment_after,
 };
-use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
+use super::rewrite::{Rewriter, json_response, object_mut, rewrite_results, with_notice};
 use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
 
@@ -147,21 +147,8 @@ impl Engine for Meilisearch {
         body: &[u8],
         filter: &mut dyn ResponseFilter,
     ) -> Result<Option<Vec<u8>>, EngineError> {
-        let mut root = parse_json(body)?;
-        let mut rw = Rewriter::new(filter);
         // Multi-search answers `results[]`; federated multi-search merges into one `hits`.
-        if let Some(results) = root.get_mut("results") {
-            let results = results
-                .as_array_mut()
-                .ok_or_else(|| shape("results is not an array"))?;
-            for r in results {
-                rewrite_result(&mut rw, r)?;
-            }
-        } else {
-            rewrite_result(&mut rw, &mut root)?;
-        }
-        rw.notice(&mut root);
-        rw.finish(&root)
+        rewrite_results(body, filter, rewrite_result)
     }
 }
 

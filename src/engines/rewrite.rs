@@ -164,6 +164,29 @@ impl<'f> Rewriter<'f> {
 }
 
 /// Adds the notice to a synthesized object response.
+/// Rewrites a response that is one result, or several under `results` (multi-search), with
+/// `each` applied to every result; then injects the notice and serialises when anything changed.
+pub(crate) fn rewrite_results(
+    body: &[u8],
+    filter: &mut dyn ResponseFilter,
+    each: fn(&mut Rewriter<'_>, &mut Value) -> Result<(), EngineError>,
+) -> Result<Option<Vec<u8>>, EngineError> {
+    let mut root = super::query::parse_json(body)?;
+    let mut rw = Rewriter::new(filter);
+    if let Some(results) = root.get_mut("results") {
+        let results = results
+            .as_array_mut()
+            .ok_or_else(|| EngineError::Shape("results is not an array".into()))?;
+        for r in results {
+            each(&mut rw, r)?;
+        }
+    } else {
+        each(&mut rw, &mut root)?;
+    }
+    rw.notice(&mut root);
+    rw.finish(&root)
+}
+
 pub(crate) fn with_notice(mut v: Value, notice: &Notice, key: &str) -> Value {
     if let Value::Object(map) = &mut v {
         map.insert(key.to_owned(), notice.to_json());
