@@ -216,6 +216,9 @@ async fn run(
     let debounce = std::time::Duration::from_millis(config.reload.debounce_ms);
     let recheck = std::time::Duration::from_secs(config.reload.recheck_secs);
     let state = Arc::new(State::new(config)?);
+    // Watch before the first load, so a change made while it runs is not missed.
+    let (stop_watch, watch_rx) = watch::channel(false);
+    let watcher = state.reloader.spawn_watcher(debounce, recheck, watch_rx)?;
     if state.reloader.loader().is_empty() {
         tracing::warn!(
             "no lists declared: not ready, inspected routes answer with their safe response"
@@ -262,8 +265,6 @@ async fn run(
     }
     let (stop_proxy, proxy_rx) = watch::channel(false);
     let (stop_admin, admin_rx) = watch::channel(false);
-    let (stop_watch, watch_rx) = watch::channel(false);
-    let watcher = state.reloader.spawn_watcher(debounce, recheck, watch_rx)?;
     let per_worker = max_connections.div_ceil(workers);
     let mut threads = Vec::with_capacity(workers);
     for (i, listener) in proxies.into_iter().enumerate() {
