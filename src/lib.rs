@@ -7,6 +7,8 @@
 //! - engine shapes and notices, pure: [`engines`], [`signpost`]
 //! - serving: [`config`], [`proxy`], [`admin`], [`metrics`], [`evidence`], [`demo`]
 #![forbid(unsafe_code)]
+// A panic in a safety proxy is an outage or a bypass: no unwrap or expect outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![warn(missing_docs)]
 
 pub mod admin;

@@ -106,6 +106,8 @@ fn default_true() -> bool {
 
 impl Default for SignpostConfig {
     /// The built-in English defaults.
+    // A compile-time constant, parsed by a unit test: this cannot fail at run time.
+    #[allow(clippy::expect_used)]
     fn default() -> Self {
         Self::from_toml_str(DEFAULTS_TOML)
             .expect("the embedded signpost defaults parse (unit-tested)")
