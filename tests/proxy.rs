@@ -228,3 +228,63 @@ fn sigterm_drains_in_flight_requests_then_exits_zero() {
     let (code, _stderr) = p.wait(Duration::from_secs(10));
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn slow_headers_are_cut_off_and_ambiguous_framing_is_refused() {
+    use std::io::{Read, Write};
+    let up = Upstream::start();
+    let p = Proxy::serve(&config(&up.url(), "header_read_timeout_ms = 500"), &[]);
+    // Slowloris: a request head that never finishes is closed after the header deadline.
+    let mut s = std::net::TcpStream::connect(p.proxy).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: 1")
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(1500),
+        "slow client held the connection for {took:?}"
+    );
+    // Meanwhile a normal client is served.
+    assert_eq!(get(p.proxy, "/echo", &[]).status, 200);
+    // Content-Length and Transfer-Encoding together: framed by Transfer-Encoding alone (RFC 9112
+    // 6.3) and re-framed by searchward upstream, so the upstream never sees both headers and the
+    // bytes after the chunked body never become part of this request.
+    let r = raw(
+        p.proxy,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert!(r.status == 400 || r.status == 200, "{}", r.status);
+    if r.status == 200 {
+        let v = r.json();
+        assert_eq!(
+            v["body"], "",
+            "bytes after the chunked body leaked into the request: {v}"
+        );
+        let h = &v["headers"];
+        assert!(
+            h.get("transfer-encoding").is_none() || h.get("content-length").is_none(),
+            "CL and TE both forwarded: {h}"
+        );
+        assert_ne!(
+            h.get("content-length").and_then(|c| c.as_str()),
+            Some("4"),
+            "client's Content-Length forwarded: {h}"
+        );
+    }
+    assert!(!r.text().contains("smuggled"));
+    let before = up.connections.load(std::sync::atomic::Ordering::SeqCst);
+    // Oversized head: 431, upstream untouched.
+    let big = format!(
+        "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let r = raw(p.proxy, big.as_bytes());
+    assert_eq!(r.status, 431);
+    assert_eq!(
+        up.connections.load(std::sync::atomic::Ordering::SeqCst),
+        before
+    );
+}

@@ -56,6 +56,12 @@ async fn dispatch(
     {
         return Err(ProxyError::BadTarget);
     }
+    // Content-Length with Transfer-Encoding is the classic request-smuggling shape: refuse it
+    // rather than pick one framing and forward the other header upstream.
+    let h = req.headers();
+    if h.contains_key(header::TRANSFER_ENCODING) && h.contains_key(header::CONTENT_LENGTH) {
+        return Err(ProxyError::BadRequest);
+    }
     let go = state.signposter.go_prefix();
     if req
         .uri()
