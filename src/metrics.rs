@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::verdict::Action;
@@ -51,20 +51,23 @@ impl Histogram {
             .fetch_add(d.as_micros().min(u64::MAX as u128) as u64, Relaxed);
     }
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
+    /// Renders the sum of several shards' histograms.
+    fn render_sum<'h>(
+        hs: impl Iterator<Item = &'h Histogram> + Clone,
+        out: &mut String,
+        name: &str,
+        labels: &str,
+    ) {
         let mut cumulative = 0;
         let sep = if labels.is_empty() { "" } else { "," };
         for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
-            cumulative += self.buckets[i].load(Relaxed);
+            cumulative += hs.clone().map(|h| h.buckets[i].load(Relaxed)).sum::<u64>();
             let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{b}\"}} {cumulative}");
         }
-        let count = self.count.load(Relaxed);
+        let count: u64 = hs.clone().map(|h| h.count.load(Relaxed)).sum();
+        let sum: u64 = hs.map(|h| h.sum_micros.load(Relaxed)).sum();
         let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {count}");
-        let _ = writeln!(
-            out,
-            "{name}_sum{{{labels}}} {}",
-            self.sum_micros.load(Relaxed) as f64 / 1e6
-        );
+        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", sum as f64 / 1e6);
         let _ = writeln!(out, "{name}_count{{{labels}}} {count}");
     }
 }
@@ -77,12 +80,26 @@ struct RouteMetrics {
     upstream_latency: Histogram,
 }
 
-/// All metrics of one proxy process.
+/// The per-request counters of one worker. Each worker counts into its own shard, so the hot
+/// path never contends on a cache line with another worker; rendering sums the shards.
 #[derive(Debug)]
-pub struct Metrics {
+struct Shard {
     routes: Vec<RouteMetrics>,
     in_flight: AtomicI64,
     connections: AtomicI64,
+}
+
+/// All metrics of one proxy process, seen through one worker's shard.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    shards: Arc<[Shard]>,
+    shard: usize,
+    shared: Arc<Shared>,
+}
+
+/// Rare-event counters shared by all workers.
+#[derive(Debug, Default)]
+struct Shared {
     hits: Mutex<BTreeMap<(String, &'static str), u64>>,
     fail_closed: Mutex<BTreeMap<(String, &'static str), u64>>,
     reloads: Mutex<BTreeMap<&'static str, u64>>,
@@ -103,31 +120,54 @@ impl std::fmt::Debug for Renderers {
 }
 
 impl Metrics {
-    /// Metrics for the given route names (in router order).
-    pub fn new<'a>(route_names: impl IntoIterator<Item = &'a str>) -> Self {
-        let routes = route_names
-            .into_iter()
-            .map(|name| RouteMetrics {
-                name: name.to_owned(),
-                statuses: (0..STATUS_SLOTS).map(|_| AtomicU64::new(0)).collect(),
-                actions: std::array::from_fn(|_| AtomicU64::new(0)),
-                upstream_latency: Histogram::default(),
-            })
-            .collect();
-        Self {
-            routes,
+    /// Metrics for the given route names (in router order), with one shard.
+    pub fn new<'a>(route_names: impl IntoIterator<Item = &'a str> + Clone) -> Self {
+        Self::with_shards(route_names, 1)
+    }
+
+    /// Metrics with `shards` shards (one per worker); this view counts into shard 0.
+    pub fn with_shards<'a>(
+        route_names: impl IntoIterator<Item = &'a str> + Clone,
+        shards: usize,
+    ) -> Self {
+        let shard = || Shard {
+            routes: route_names
+                .clone()
+                .into_iter()
+                .map(|name| RouteMetrics {
+                    name: name.to_owned(),
+                    statuses: (0..STATUS_SLOTS).map(|_| AtomicU64::new(0)).collect(),
+                    actions: std::array::from_fn(|_| AtomicU64::new(0)),
+                    upstream_latency: Histogram::default(),
+                })
+                .collect(),
             in_flight: AtomicI64::new(0),
             connections: AtomicI64::new(0),
-            hits: Mutex::default(),
-            fail_closed: Mutex::default(),
-            reloads: Mutex::default(),
-            extra: Mutex::default(),
+        };
+        Self {
+            shards: (0..shards.max(1)).map(|_| shard()).collect(),
+            shard: 0,
+            shared: Arc::default(),
         }
+    }
+
+    /// The same metrics, counting into shard `i` (wrapping).
+    pub fn for_shard(&self, i: usize) -> Metrics {
+        Metrics {
+            shards: self.shards.clone(),
+            shard: i % self.shards.len(),
+            shared: self.shared.clone(),
+        }
+    }
+
+    fn mine(&self) -> &Shard {
+        // `shard` is always reduced modulo the (non-empty) shard count.
+        &self.shards[self.shard % self.shards.len()]
     }
 
     /// Counts a finished request.
     pub fn request(&self, route: usize, status: u16) {
-        if let Some(r) = self.routes.get(route)
+        if let Some(r) = self.mine().routes.get(route)
             && let Some(slot) = r.statuses.get(usize::from(status).wrapping_sub(100))
         {
             slot.fetch_add(1, Relaxed);
@@ -136,7 +176,7 @@ impl Metrics {
 
     /// Counts the action taken for an inspected request.
     pub fn action(&self, route: usize, action: Action) {
-        if let Some(r) = self.routes.get(route)
+        if let Some(r) = self.mine().routes.get(route)
             && let Some(i) = ACTIONS.iter().position(|a| *a == action)
         {
             r.actions[i].fetch_add(1, Relaxed);
@@ -145,49 +185,51 @@ impl Metrics {
 
     /// Records upstream latency (time to response head).
     pub fn upstream_latency(&self, route: usize, d: Duration) {
-        if let Some(r) = self.routes.get(route) {
+        if let Some(r) = self.mine().routes.get(route) {
             r.upstream_latency.observe(d);
         }
     }
 
     /// Counts hits (or documents) delisted, demoted or refused because of `list`.
     pub fn hits(&self, list: &str, effect: &'static str, n: u64) {
-        if let Ok(mut m) = self.hits.lock() {
+        if let Ok(mut m) = self.shared.hits.lock() {
             *m.entry((list.to_owned(), effect)).or_default() += n;
         }
     }
 
     /// Counts a request answered with the safe response because it could not be evaluated.
     pub fn fail_closed(&self, route: &str, reason: &'static str) {
-        if let Ok(mut m) = self.fail_closed.lock() {
+        if let Ok(mut m) = self.shared.fail_closed.lock() {
             *m.entry((route.to_owned(), reason)).or_default() += 1;
         }
     }
 
     /// Counts a list reload attempt by result (`ok`, `error`, `refused`).
     pub fn reload(&self, result: &'static str) {
-        if let Ok(mut m) = self.reloads.lock() {
+        if let Ok(mut m) = self.shared.reloads.lock() {
             *m.entry(result).or_default() += 1;
         }
     }
 
     /// Adds a renderer for metrics owned elsewhere (lists, notices).
     pub fn add_renderer(&self, f: Renderer) {
-        if let Ok(mut v) = self.extra.lock() {
+        if let Ok(mut v) = self.shared.extra.lock() {
             v.0.push(f);
         }
     }
 
     /// A guard counting one in-flight request until dropped.
     pub fn in_flight(&self) -> Gauge<'_> {
-        self.in_flight.fetch_add(1, Relaxed);
-        Gauge(&self.in_flight)
+        let g = &self.mine().in_flight;
+        g.fetch_add(1, Relaxed);
+        Gauge(g)
     }
 
     /// A guard counting one open client connection until dropped.
     pub fn connection(&self) -> Gauge<'_> {
-        self.connections.fetch_add(1, Relaxed);
-        Gauge(&self.connections)
+        let g = &self.mine().connections;
+        g.fetch_add(1, Relaxed);
+        Gauge(g)
     }
 
     /// Renders everything in the Prometheus text format.
@@ -202,9 +244,14 @@ impl Metrics {
             env!("CARGO_PKG_VERSION")
         );
         out.push_str("# HELP searchward_requests_total Requests answered, by route and status.\n# TYPE searchward_requests_total counter\n");
-        for r in &self.routes {
-            for (i, c) in r.statuses.iter().enumerate() {
-                let n = c.load(Relaxed);
+        let routes = &self.shards[0].routes;
+        let shards = || self.shards.iter();
+        for (ri, r) in routes.iter().enumerate() {
+            for i in 0..STATUS_SLOTS {
+                let n: u64 = shards()
+                    .filter_map(|s| s.routes.get(ri)?.statuses.get(i))
+                    .map(|c| c.load(Relaxed))
+                    .sum();
                 if n > 0 {
                     let _ = writeln!(
                         out,
@@ -216,9 +263,12 @@ impl Metrics {
             }
         }
         out.push_str("# HELP searchward_actions_total Actions taken on inspected requests.\n# TYPE searchward_actions_total counter\n");
-        for r in &self.routes {
+        for (ri, r) in routes.iter().enumerate() {
             for (i, a) in ACTIONS.iter().enumerate() {
-                let n = r.actions[i].load(Relaxed);
+                let n: u64 = shards()
+                    .filter_map(|s| s.routes.get(ri))
+                    .map(|r| r.actions[i].load(Relaxed))
+                    .sum();
                 if n > 0 {
                     let _ = writeln!(
                         out,
@@ -230,8 +280,11 @@ impl Metrics {
             }
         }
         out.push_str("# HELP searchward_upstream_latency_seconds Time to the upstream's response head.\n# TYPE searchward_upstream_latency_seconds histogram\n");
-        for r in &self.routes {
-            r.upstream_latency.render(
+        for (ri, r) in routes.iter().enumerate() {
+            Histogram::render_sum(
+                shards()
+                    .filter_map(move |s| s.routes.get(ri))
+                    .map(|r| &r.upstream_latency),
                 &mut out,
                 "searchward_upstream_latency_seconds",
                 &format!("route=\"{}\"", r.name),
@@ -241,16 +294,16 @@ impl Metrics {
         let _ = writeln!(
             out,
             "searchward_in_flight_requests {}",
-            self.in_flight.load(Relaxed)
+            shards().map(|s| s.in_flight.load(Relaxed)).sum::<i64>()
         );
         out.push_str("# HELP searchward_open_connections Client connections open.\n# TYPE searchward_open_connections gauge\n");
         let _ = writeln!(
             out,
             "searchward_open_connections {}",
-            self.connections.load(Relaxed)
+            shards().map(|s| s.connections.load(Relaxed)).sum::<i64>()
         );
         out.push_str("# HELP searchward_hits_filtered_total Hits or documents delisted, demoted or refused, by list.\n# TYPE searchward_hits_filtered_total counter\n");
-        if let Ok(m) = self.hits.lock() {
+        if let Ok(m) = self.shared.hits.lock() {
             for ((list, effect), n) in m.iter() {
                 let _ = writeln!(
                     out,
@@ -259,7 +312,7 @@ impl Metrics {
             }
         }
         out.push_str("# HELP searchward_fail_closed_total Requests answered safely because they could not be evaluated.\n# TYPE searchward_fail_closed_total counter\n");
-        if let Ok(m) = self.fail_closed.lock() {
+        if let Ok(m) = self.shared.fail_closed.lock() {
             for ((route, reason), n) in m.iter() {
                 let _ = writeln!(
                     out,
@@ -268,7 +321,7 @@ impl Metrics {
             }
         }
         out.push_str("# HELP searchward_list_reloads_total List reload attempts by result.\n# TYPE searchward_list_reloads_total counter\n");
-        if let Ok(m) = self.reloads.lock() {
+        if let Ok(m) = self.shared.reloads.lock() {
             for result in ["ok", "error"] {
                 let _ = writeln!(
                     out,
@@ -277,7 +330,7 @@ impl Metrics {
                 );
             }
         }
-        if let Ok(v) = self.extra.lock() {
+        if let Ok(v) = self.shared.extra.lock() {
             for f in v.0.iter() {
                 f(&mut out);
             }

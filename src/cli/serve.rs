@@ -268,7 +268,7 @@ async fn run(
     let per_worker = max_connections.div_ceil(workers);
     let mut threads = Vec::with_capacity(workers);
     for (i, listener) in proxies.into_iter().enumerate() {
-        let worker = Arc::new(state.for_worker()?);
+        let worker = Arc::new(state.for_worker(i)?);
         let rx = proxy_rx.clone();
         let thread = std::thread::Builder::new()
             .name(format!("searchward-worker-{i}"))

@@ -212,12 +212,7 @@ impl Ctx<'_> {
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        let pq = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
-        parts.uri = state.upstream.target(&pq)?;
+        parts.uri = state.upstream.target_of(&parts.uri)?;
         parts.version = Version::HTTP_11;
         let sent = Instant::now();
         let resp = state

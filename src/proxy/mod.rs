@@ -85,7 +85,7 @@ impl State {
     ///
     /// # Errors
     /// [`StateError::Upstream`] when the upstream client cannot be built.
-    pub fn for_worker(&self) -> Result<State, StateError> {
+    pub fn for_worker(&self, worker: usize) -> Result<State, StateError> {
         let l = &self.config.limits;
         let upstream = upstream::Upstream::new(
             self.config.upstream.clone(),
@@ -99,7 +99,7 @@ impl State {
             config: self.config.clone(),
             router: self.router.clone(),
             snapshot: self.snapshot.clone(),
-            metrics: self.metrics.clone(),
+            metrics: Arc::new(self.metrics.for_shard(worker + 1)),
             upstream,
             signposter: self.signposter.clone(),
             draining: self.draining.clone(),
@@ -118,7 +118,12 @@ impl State {
     /// [`StateError`] when routes, upstream, notices, gate, token or audit log cannot be set up.
     pub fn new(config: Config) -> Result<State, StateError> {
         let router = router::Router::new(&config.routes)?;
-        let metrics = Arc::new(Metrics::new(router.all().map(|r| r.name.as_str())));
+        let names: Vec<&str> = router.all().map(|r| r.name.as_str()).collect();
+        // Shard 0 for the control plane, one more per worker.
+        let metrics = Arc::new(Metrics::with_shards(
+            names.iter().copied(),
+            config.workers + 1,
+        ));
         let gate = config
             .gate
             .as_ref()

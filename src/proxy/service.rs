@@ -104,18 +104,13 @@ async fn pass_through(
     client: SocketAddr,
 ) -> Result<Response<Body>, ProxyError> {
     let (mut parts, body) = req.into_parts();
-    let pq = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
     headers::to_upstream(
         &mut parts.headers,
         client.ip(),
         &state.config.forwarded_proto,
         &state.upstream.host,
     );
-    parts.uri = state.upstream.target(&pq)?;
+    parts.uri = state.upstream.target_of(&parts.uri)?;
     parts.version = Version::HTTP_11;
     let req = Request::from_parts(parts, body.map_err(Into::into).boxed());
     let sent = Instant::now();

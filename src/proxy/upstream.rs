@@ -69,6 +69,20 @@ impl Upstream {
         Uri::from_parts(parts).map_err(|_| ProxyError::BadTarget)
     }
 
+    /// The URI on the upstream for a client request's URI: only its path and query are kept.
+    /// Without a base path this reuses the parsed path and query (no formatting per request).
+    pub fn target_of(&self, client: &Uri) -> Result<Uri, ProxyError> {
+        if !self.base_path.is_empty() {
+            return self.target(client.path_and_query().map_or("/", |p| p.as_str()));
+        }
+        let mut parts = self.base.clone().into_parts();
+        parts.path_and_query = Some(match client.path_and_query() {
+            Some(pq) => pq.clone(),
+            None => http::uri::PathAndQuery::from_static("/"),
+        });
+        Uri::from_parts(parts).map_err(|_| ProxyError::BadTarget)
+    }
+
     /// Sends a request (its URI already set by [`Upstream::target`]) and waits for the response
     /// head, at most the response timeout.
     ///
@@ -130,5 +144,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(up.target("/a").unwrap().to_string(), "http://127.0.0.1:1/a");
+        let client: Uri = "/x/_search?q=a%20b".parse().unwrap();
+        assert_eq!(
+            up.target_of(&client).unwrap().to_string(),
+            "http://127.0.0.1:1/x/_search?q=a%20b"
+        );
+        let up = Upstream::new(
+            "http://e:1/pre".parse().unwrap(),
+            "e:1",
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            4,
+        )
+        .unwrap();
+        assert_eq!(
+            up.target_of(&client).unwrap().to_string(),
+            "http://e:1/pre/x/_search?q=a%20b"
+        );
     }
 }
