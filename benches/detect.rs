@@ -16,50 +16,13 @@ use searchward::lists::{Entry, ListKind, ListSpec};
 use searchward::matcher::{Scratch, TermMatcher, TextList};
 use searchward::verdict::Verdict;
 
+#[path = "common/synth.rs"]
+mod synth;
+use synth::{Rng, scale, word};
+
 const TERMS: usize = 1_000_000;
 const NAMES: usize = 100_000;
 const QUERIES: usize = 2_000;
-
-/// `cargo bench -- --test` (as CI runs it) checks the answers on lists a hundred times smaller.
-fn scale() -> usize {
-    if std::env::args().any(|a| a == "--test") {
-        100
-    } else {
-        1
-    }
-}
-
-/// xorshift64*: small, deterministic, good enough to spread synthetic words.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-const ONSETS: [&str; 24] = [
-    "b", "br", "d", "dr", "f", "g", "gl", "k", "kl", "l", "m", "n", "p", "pl", "qu", "r", "s",
-    "sn", "t", "tr", "v", "w", "y", "z",
-];
-const NUCLEI: [&str; 8] = ["a", "e", "i", "o", "u", "ai", "ou", "y"];
-const CODAS: [&str; 12] = ["", "", "", "n", "r", "x", "k", "l", "th", "sk", "m", "v"];
-
-fn word(rng: &mut Rng, syllables: usize) -> String {
-    let mut w = String::new();
-    for _ in 0..syllables {
-        w.push_str(ONSETS[rng.below(ONSETS.len())]);
-        w.push_str(NUCLEI[rng.below(NUCLEI.len())]);
-        w.push_str(CODAS[rng.below(CODAS.len())]);
-    }
-    w
-}
 
 fn capitalised(w: &str) -> String {
     let mut c = w.chars();
