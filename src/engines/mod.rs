@@ -190,18 +190,33 @@ pub trait Engine: Send + Sync {
     /// # Errors
     /// When the request cannot be parsed to shape the answer (the proxy then sends its generic
     /// safe response).
+    /// By default: [`Engine::empty_json`] with the notice under `key`.
     fn blocked(
         &self,
         req: &RequestView<'_>,
         notice: &Notice,
         key: &str,
-    ) -> Result<Synthesized, EngineError>;
+    ) -> Result<Synthesized, EngineError> {
+        rewrite::json_response(&rewrite::with_notice(self.empty_json(req)?, notice, key))
+    }
 
     /// The engine's empty suggestion response for a flagged prefix on a suggest route.
+    /// By default: [`Engine::empty_json`].
     ///
     /// # Errors
     /// As for [`Engine::blocked`].
-    fn empty_suggestions(&self, req: &RequestView<'_>) -> Result<Synthesized, EngineError>;
+    fn empty_suggestions(&self, req: &RequestView<'_>) -> Result<Synthesized, EngineError> {
+        rewrite::json_response(&self.empty_json(req)?)
+    }
+
+    /// The engine's own empty-result JSON for this request, when one shape serves both blocked
+    /// searches and flagged suggestion prefixes.
+    ///
+    /// # Errors
+    /// [`EngineError::Unsupported`] by default; request parse errors in implementations.
+    fn empty_json(&self, _req: &RequestView<'_>) -> Result<Value, EngineError> {
+        Err(EngineError::Unsupported("an empty JSON result"))
+    }
 
     /// Rewrites a response body through `filter`. `Ok(None)` means nothing changed and the
     /// upstream's bytes are forwarded as they are.

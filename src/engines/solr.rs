@@ -6,9 +6,8 @@ use serde_json::{Map, Value, json};
 use super::query::{
     MAX_DEPTH, dedup, has_body, is_form, last_segment, malformed, parse_json, request_params, shape,
 };
-use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
-use crate::signpost::Notice;
+use super::rewrite::{Rewriter, object_mut};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, indexing};
 
 /// The Solr adapter.
 #[derive(Clone, Copy, Debug)]
@@ -127,17 +126,8 @@ impl Engine for Solr {
         Ok(dedup(out))
     }
 
-    fn blocked(
-        &self,
-        req: &RequestView<'_>,
-        notice: &Notice,
-        key: &str,
-    ) -> Result<Synthesized, EngineError> {
-        json_response(&with_notice(empty(req)?, notice, key))
-    }
-
-    fn empty_suggestions(&self, req: &RequestView<'_>) -> Result<Synthesized, EngineError> {
-        json_response(&empty(req)?)
+    fn empty_json(&self, req: &RequestView<'_>) -> Result<Value, EngineError> {
+        empty(req)
     }
 
     fn rewrite(

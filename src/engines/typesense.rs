@@ -7,9 +7,8 @@ use super::query::{
     dedup, has_body, last_segment, malformed, param_values, parse_json, push_str, segment_after,
     shape,
 };
-use super::rewrite::{Rewriter, json_response, object_mut, rewrite_results, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
-use crate::signpost::Notice;
+use super::rewrite::{Rewriter, object_mut, rewrite_results};
+use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, indexing};
 
 /// The Typesense adapter.
 #[derive(Clone, Copy, Debug)]
@@ -132,17 +131,8 @@ impl Engine for Typesense {
         Ok(dedup(out))
     }
 
-    fn blocked(
-        &self,
-        req: &RequestView<'_>,
-        notice: &Notice,
-        key: &str,
-    ) -> Result<Synthesized, EngineError> {
-        json_response(&with_notice(empty(req)?, notice, key))
-    }
-
-    fn empty_suggestions(&self, req: &RequestView<'_>) -> Result<Synthesized, EngineError> {
-        json_response(&empty(req)?)
+    fn empty_json(&self, req: &RequestView<'_>) -> Result<Value, EngineError> {
+        empty(req)
     }
 
     fn rewrite(
