@@ -185,6 +185,18 @@ fn detect(c: &mut Criterion) {
         hwm0 / 1024,
         hwm1 / 1024
     );
+    let mut scratch = Scratch::default();
+    let mut samples = Vec::with_capacity(qs.len() * 5);
+    for _ in 0..5 {
+        for q in &qs {
+            let t = Instant::now();
+            let v = names_only.check_with(black_box(&q.text), &mut scratch);
+            samples.push(t.elapsed());
+            black_box(v);
+        }
+    }
+    let (p50, p99) = percentiles(samples);
+    println!("detect: typos on names only: p50 {p50:.2?} p99 {p99:.2?} per query");
     drop(names_only);
     let (rss0, hwm0) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
     let t = Instant::now();

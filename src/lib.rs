@@ -23,6 +23,7 @@ pub mod lists;
 pub mod matcher;
 pub mod metrics;
 pub mod normalize;
+pub mod pages;
 pub mod policy;
 pub mod proxy;
 pub mod reload;

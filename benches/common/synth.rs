@@ -6,7 +6,12 @@ pub fn scale() -> usize {
     if std::env::args().any(|a| a == "--test") {
         100
     } else {
-        1
+        // `SYNTH_SCALE=100` divides the list sizes (for profiling the in-cache cost).
+        std::env::var("SYNTH_SCALE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(1)
     }
 }
 

@@ -1,5 +1,6 @@
 //! An FST from normalised keys to postings, with single postings stored inline in the FST value.
 
+use crate::pages::Pages;
 use fst::raw::Output;
 
 use super::MatcherError;
@@ -77,7 +78,7 @@ impl KeyArena {
             i = j;
         }
         let bytes = builder.into_inner().map_err(MatcherError::Index)?;
-        let map = fst::Map::new(bytes).map_err(MatcherError::Index)?;
+        let map = fst::Map::new(Pages::new(bytes)).map_err(MatcherError::Index)?;
         Ok(PostingMap { map, postings })
     }
 }
@@ -87,9 +88,9 @@ fn start_overflows(n: usize) -> bool {
 }
 
 /// Compiled keys → postings.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct PostingMap {
-    pub map: fst::Map<Vec<u8>>,
+    pub map: fst::Map<Pages>,
     postings: Vec<Posting>,
 }
 

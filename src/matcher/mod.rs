@@ -79,7 +79,7 @@ struct ListInfo {
 }
 
 /// Compiled text lists. Immutable; cheap to share behind an `Arc`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TermMatcher {
     lists: Vec<ListInfo>,
     keys: PostingMap,

@@ -1,28 +1,106 @@
 //! One-edit typo tolerance for long tokens by symmetric deletion: every listed token of 7+ letters
 //! is indexed with its one-letter deletions at load; a query token looks up itself and its own
 //! deletions, and each candidate is verified (insertion, deletion, substitution, transposition).
-
-use fst::raw::{Node, Output};
+//!
+//! The deletions live in an open-addressing hash table rather than an FST: a lookup is one probe
+//! into (usually) one cache line, where walking a 9M-key FST touched a cold node per letter, and
+//! the table is filled in one pass instead of sorting every variant. Hashes are polynomial, so a
+//! query's deletion variants are hashed in O(1) each from its prefix and suffix hashes. A slot
+//! keeps 48 bits of the variant's hash and a code saying how to rebuild the listed token from the
+//! variant (the deleted position and letter); a fingerprint collision can only add a candidate,
+//! which must still be one edit from the query and is then looked up in the term FST like any
+//! other reading, so it never creates a match that is not listed.
 
 use super::MatcherError;
+use crate::pages::Pages;
 
 /// Tokens shorter than this are never corrected: short words collide too easily.
 pub const MIN_TYPO_LEN: usize = 7;
 /// Query tokens longer than this are not corrected (bounds per-query work).
 const MAX_TYPO_LEN: usize = 40;
-const INLINE: u64 = 1 << 63;
 
-/// Value code of a key that is a listed token itself (not one of its deletions).
+/// Code of a key that is a listed token itself (not one of its deletions).
 const SELF: u16 = 0xFFFF;
+/// The low bits of a slot hold the code; the rest is the hash fingerprint. A code is never 0
+/// (letters are not NUL), so 0 marks an empty slot.
+const CODE_MASK: u64 = 0xFFFF;
+/// Base of the polynomial hash (odd, so every power is invertible mod 2^64).
+const BASE: u64 = 0x9E37_79B9_7F4A_7C15;
+/// `BASE^k` for every exponent a token within [`MAX_TYPO_LEN`] needs.
+const POW: [u64; MAX_TYPO_LEN + 2] = powers();
 
-/// The deletion index of the listed long tokens: keys are the tokens and their one-letter
-/// deletions; a key's value says how to rebuild the token from it (the deleted position and
-/// letter), which keeps the values few and the FST small.
-#[derive(Debug, Default)]
+const fn powers() -> [u64; MAX_TYPO_LEN + 2] {
+    let mut p = [1u64; MAX_TYPO_LEN + 2];
+    let mut i = 1;
+    while i < p.len() {
+        p[i] = p[i - 1].wrapping_mul(BASE);
+        i += 1;
+    }
+    p
+}
+
+/// The deletion index of the listed long tokens: slots of `fingerprint | code`, found by linear
+/// probing from the hash's home slot until an empty slot.
+#[derive(Debug)]
 pub(super) struct TypoIndex {
-    map: fst::Map<Vec<u8>>,
-    multi: Vec<u16>,
+    slots: Pages,
+    /// Number of slots (the table is `len * 8` bytes).
+    len: usize,
     tokens: usize,
+}
+
+/// Prefix and suffix hashes of one token, from which the hash of the token and of each of its
+/// one-letter deletions follows in O(1).
+struct Hashes {
+    /// `prefix[i]` hashes `t[..i]`.
+    prefix: [u64; MAX_TYPO_LEN + 1],
+    /// `suffix[i]` hashes `t[i..]` (as the tail of a string: powers count from its end).
+    suffix: [u64; MAX_TYPO_LEN + 2],
+    n: usize,
+}
+
+impl Hashes {
+    /// `t` must be at most [`MAX_TYPO_LEN`] bytes.
+    fn new(t: &[u8]) -> Self {
+        let n = t.len().min(MAX_TYPO_LEN);
+        let mut h = Hashes {
+            prefix: [0; MAX_TYPO_LEN + 1],
+            suffix: [0; MAX_TYPO_LEN + 2],
+            n,
+        };
+        for (i, &b) in t.iter().take(n).enumerate() {
+            h.prefix[i + 1] = h.prefix[i].wrapping_mul(BASE).wrapping_add(u64::from(b));
+        }
+        for i in (0..n).rev() {
+            h.suffix[i] = u64::from(t[i])
+                .wrapping_mul(POW[n - 1 - i])
+                .wrapping_add(h.suffix[i + 1]);
+        }
+        h
+    }
+
+    /// The hash of the whole token.
+    fn whole(&self) -> u64 {
+        mix(self.suffix[0], self.n)
+    }
+
+    /// The hash of the token less the byte at `i`.
+    fn without(&self, i: usize) -> u64 {
+        let raw = self.prefix[i]
+            .wrapping_mul(POW[self.n - 1 - i])
+            .wrapping_add(self.suffix[i + 1]);
+        mix(raw, self.n - 1)
+    }
+}
+
+/// Spreads a polynomial hash (and its length) over all 64 bits (murmur3's finaliser).
+fn mix(raw: u64, len: usize) -> u64 {
+    let mut h = raw ^ (len as u64).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    h ^ (h >> 33)
 }
 
 impl TypoIndex {
@@ -32,100 +110,28 @@ impl TypoIndex {
         tokens.retain(|t| t.len() >= MIN_TYPO_LEN && t.len() <= MAX_TYPO_LEN);
         tokens.sort_unstable();
         tokens.dedup();
-        let mut builder = fst::MapBuilder::memory();
-        let mut multi = Vec::new();
-        let mut used = [false; 256];
+        let entries: usize = tokens.iter().map(|t| distinct_deletions(t) + 1).sum();
+        // Load factor at most 0.7: a miss (the common case) then scans a few slots of one or two
+        // cache lines.
+        let len = (entries + entries * 3 / 7 + 8).next_multiple_of(8);
+        let bytes = len.checked_mul(8).ok_or(MatcherError::TooLarge)?;
+        let mut pages = Pages::zeroed(bytes);
+        let slots = pages.as_mut();
         for t in &tokens {
-            used[usize::from(t[0])] = true;
-            used[usize::from(t[1])] = true;
-        }
-        // One first byte at a time, so only a slice of the deletions is ever in memory.
-        let mut items: Vec<Item> = Vec::new();
-        let mut key = Vec::with_capacity(MAX_TYPO_LEN);
-        let mut next = Vec::with_capacity(MAX_TYPO_LEN);
-        for first in (0..=255u8).filter(|&b| used[usize::from(b)]) {
-            items.clear();
-            for (id, t) in tokens.iter().enumerate() {
-                let id = u32::try_from(id).map_err(|_| MatcherError::TooLarge)?;
-                if t[0] == first {
-                    items.push((prefix(t, NO_DELETION), id, NO_DELETION));
-                    for i in 1..t.len() {
-                        if t[i] != t[i - 1] {
-                            items.push((prefix(t, i as u8), id, i as u8));
-                        }
-                    }
-                }
-                if t[1] == first {
-                    items.push((prefix(t, 0), id, 0));
+            let h = Hashes::new(t);
+            insert(slots, h.whole(), SELF);
+            for i in 0..t.len() {
+                if i == 0 || t[i] != t[i - 1] {
+                    // Deleting any letter of a run gives the same variant: keep the first.
+                    let code = (u16::try_from(i).map_err(|_| MatcherError::TooLarge)? << 8)
+                        | u16::from(t[i]);
+                    insert(slots, h.without(i), code);
                 }
             }
-            let variant = |&(_, id, pos): &Item, out: &mut Vec<u8>| {
-                out.clear();
-                let t = &tokens[id as usize];
-                out.extend(
-                    t.iter()
-                        .enumerate()
-                        .filter(|&(i, _)| i != usize::from(pos))
-                        .map(|(_, &b)| b),
-                );
-            };
-            // Variants of up to PREFIX bytes are wholly in their prefix: equal prefixes are
-            // equal variants, and only longer ones are rebuilt to compare.
-            let short = |&(_, id, pos): &Item| {
-                let len = tokens[id as usize].len() - usize::from(pos != NO_DELETION);
-                len <= PREFIX
-            };
-            let (mut ka, mut kb) = (Vec::new(), Vec::new());
-            items.sort_unstable_by(|a, b| {
-                a.0.cmp(&b.0).then_with(|| {
-                    if short(a) && short(b) {
-                        return std::cmp::Ordering::Equal;
-                    }
-                    variant(a, &mut ka);
-                    variant(b, &mut kb);
-                    ka.cmp(&kb)
-                })
-            });
-            let mut i = 0;
-            while i < items.len() {
-                variant(&items[i], &mut key);
-                let mut j = i + 1;
-                while j < items.len() && items[j].0 == items[i].0 {
-                    if !(short(&items[i]) && short(&items[j])) {
-                        variant(&items[j], &mut next);
-                        if next != key {
-                            break;
-                        }
-                    }
-                    j += 1;
-                }
-                let code = |it: &Item| {
-                    if it.2 == NO_DELETION {
-                        SELF
-                    } else {
-                        let t = &tokens[it.1 as usize];
-                        (u16::from(it.2) << 8) | u16::from(t[usize::from(it.2)])
-                    }
-                };
-                let value = if j - i == 1 {
-                    INLINE | u64::from(code(&items[i]))
-                } else {
-                    let start = multi.len();
-                    let mut group: Vec<u16> = items[i..j].iter().map(code).collect();
-                    group.sort_unstable();
-                    group.dedup();
-                    multi.extend_from_slice(&group);
-                    ((group.len() as u64) << 32) | start as u64
-                };
-                builder.insert(&key, value).map_err(MatcherError::Index)?;
-                i = j;
-            }
         }
-        let map = fst::Map::new(builder.into_inner().map_err(MatcherError::Index)?)
-            .map_err(MatcherError::Index)?;
         Ok(TypoIndex {
-            map,
-            multi,
+            slots: pages,
+            len,
             tokens: tokens.len(),
         })
     }
@@ -137,7 +143,28 @@ impl TypoIndex {
 
     /// Bytes used by the index.
     pub fn heap_bytes(&self) -> usize {
-        self.map.as_fst().size() + self.multi.len() * 2
+        self.slots.as_ref().len()
+    }
+
+    fn slot(&self, i: usize) -> u64 {
+        read(self.slots.as_ref(), i)
+    }
+
+    /// Calls `each` with the code of every slot whose fingerprint is `hash`'s.
+    fn probe(&self, hash: u64, mut each: impl FnMut(u16)) {
+        let mut i = home(hash, self.len);
+        let want = hash & !CODE_MASK;
+        // A full table cannot happen (load ≤ 0.6), but the loop is bounded all the same.
+        for _ in 0..self.len {
+            let s = self.slot(i);
+            if s == 0 {
+                return;
+            }
+            if s & !CODE_MASK == want {
+                each((s & CODE_MASK) as u16);
+            }
+            i = if i + 1 == self.len { 0 } else { i + 1 };
+        }
     }
 
     /// Appends the listed tokens one edit away from `q` (never `q` itself) to `out`, each as a
@@ -147,126 +174,88 @@ impl TypoIndex {
             return;
         }
         let first = out.len();
-        let fst = self.map.as_fst();
-        // Walk q's own path once; deleting q[i] continues from the node reached after q[..i].
-        let mut node = fst.root();
-        let mut acc = Output::zero();
-        for i in 0..=q.len() {
-            if i < q.len() && (i == 0 || q[i] != q[i - 1]) {
-                self.finish(fst, node, acc, i, q, arena, out, first);
-            }
-            if i == q.len() {
-                if node.is_final() {
-                    self.candidates(acc.cat(node.final_output()), None, q, arena, out, first);
-                }
-                break;
-            }
-            let Some(t) = node.find_input(q[i]).map(|k| node.transition(k)) else {
-                break;
-            };
-            acc = acc.cat(t.out);
-            node = fst.node(t.addr);
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn finish<'f>(
-        &self,
-        fst: &'f fst::raw::Fst<Vec<u8>>,
-        mut node: Node<'f>,
-        mut acc: Output,
-        deleted: usize,
-        q: &[u8],
-        arena: &mut Vec<u8>,
-        out: &mut Vec<(u32, u32)>,
-        first: usize,
-    ) {
-        for &b in q.get(deleted + 1..).unwrap_or(&[]) {
-            let Some(t) = node.find_input(b).map(|k| node.transition(k)) else {
-                return;
-            };
-            acc = acc.cat(t.out);
-            node = fst.node(t.addr);
-        }
-        if node.is_final() {
-            let v = acc.cat(node.final_output());
-            self.candidates(v, Some(deleted), q, arena, out, first);
-        }
-    }
-
-    /// Rebuilds the listed tokens behind a found key (`q`, or `q` less the byte at `deleted`),
-    /// keeping those one edit from `q` and not yet found.
-    fn candidates(
-        &self,
-        value: Output,
-        deleted: Option<usize>,
-        q: &[u8],
-        arena: &mut Vec<u8>,
-        out: &mut Vec<(u32, u32)>,
-        first: usize,
-    ) {
-        let v = value.value();
-        let codes: &[u16] = if v & INLINE != 0 {
-            &[v as u16]
-        } else {
-            let start = (v & 0xFFFF_FFFF) as usize;
-            let len = (v >> 32) as usize;
-            self.multi.get(start..start + len).unwrap_or(&[])
-        };
-        let key = |k: usize| match deleted {
-            Some(d) if k >= d => q.get(k + 1).copied(),
-            _ => q.get(k).copied(),
-        };
-        let key_len = q.len() - usize::from(deleted.is_some());
-        for &code in codes {
-            let s = arena.len();
-            if code == SELF {
-                arena.extend((0..key_len).filter_map(key));
-            } else {
-                let (pos, byte) = (usize::from(code >> 8), code as u8);
-                arena.extend((0..pos.min(key_len)).filter_map(key));
-                arena.push(byte);
-                arena.extend((pos.min(key_len)..key_len).filter_map(key));
-            }
-            let cand = arena.get(s..).unwrap_or(&[]);
-            let known = out
-                .get(first..)
-                .unwrap_or(&[])
-                .iter()
-                .any(|&(a, b)| arena.get(a as usize..b as usize) == Some(cand));
-            if cand == q || known || !within_one_edit(q, cand) {
-                arena.truncate(s);
-            } else {
-                out.push((s as u32, arena.len() as u32));
+        let h = Hashes::new(q);
+        self.probe(h.whole(), |code| {
+            candidate(code, None, q, arena, out, first);
+        });
+        for i in 0..q.len() {
+            if i == 0 || q[i] != q[i - 1] {
+                self.probe(h.without(i), |code| {
+                    candidate(code, Some(i), q, arena, out, first);
+                });
             }
         }
     }
 }
 
-/// Marks the token itself among the deletion positions.
-const NO_DELETION: u8 = u8::MAX;
-/// A deletion variant while the index is built: its sort prefix, token id and deleted position.
-type Item = ([u64; 2], u32, u8);
+/// Number of distinct one-letter deletions of `t` (a run of one letter gives one).
+fn distinct_deletions(t: &[u8]) -> usize {
+    (0..t.len()).filter(|&i| i == 0 || t[i] != t[i - 1]).count()
+}
 
-/// Bytes of a variant packed (big-endian, zero-padded) into its sort prefix.
-const PREFIX: usize = 16;
+/// The home slot of `hash` in a table of `len` slots (multiply-shift: no power-of-two size).
+fn home(hash: u64, len: usize) -> usize {
+    ((u128::from(hash) * len as u128) >> 64) as usize
+}
 
-/// The first [`PREFIX`] bytes of `t` less the byte at `deleted`, big-endian, for fast sorting.
-fn prefix(t: &[u8], deleted: u8) -> [u64; 2] {
-    let mut p = 0u128;
-    let mut n = 0;
-    for (i, &b) in t.iter().enumerate() {
-        if i == usize::from(deleted) {
-            continue;
+/// Slot `i` of a table of little-endian u64 slots (0, empty, when out of range).
+fn read(slots: &[u8], i: usize) -> u64 {
+    slots
+        .get(i * 8..i * 8 + 8)
+        .and_then(|s| <[u8; 8]>::try_from(s).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+fn insert(slots: &mut [u8], hash: u64, code: u16) {
+    let len = slots.len() / 8;
+    let mut i = home(hash, len);
+    let value = (hash & !CODE_MASK) | u64::from(code);
+    for _ in 0..len {
+        if read(slots, i) == 0 {
+            if let Some(s) = slots.get_mut(i * 8..i * 8 + 8) {
+                s.copy_from_slice(&value.to_le_bytes());
+            }
+            return;
         }
-        if n == PREFIX {
-            break;
-        }
-        p |= u128::from(b) << (8 * (PREFIX - 1 - n));
-        n += 1;
+        i = if i + 1 == len { 0 } else { i + 1 };
     }
-    // Two words rather than one u128 keep an item at 24 bytes (u128 would align it to 32).
-    [(p >> 64) as u64, p as u64]
+}
+
+/// Rebuilds the listed token behind a found code from the key (`q`, or `q` less the byte at
+/// `deleted`), keeping it when it is one edit from `q`, not `q` itself and not yet found.
+fn candidate(
+    code: u16,
+    deleted: Option<usize>,
+    q: &[u8],
+    arena: &mut Vec<u8>,
+    out: &mut Vec<(u32, u32)>,
+    first: usize,
+) {
+    let key = |k: usize| match deleted {
+        Some(d) if k >= d => q.get(k + 1).copied(),
+        _ => q.get(k).copied(),
+    };
+    let key_len = q.len() - usize::from(deleted.is_some());
+    let s = arena.len();
+    if code == SELF {
+        arena.extend((0..key_len).filter_map(key));
+    } else {
+        let (pos, byte) = (usize::from(code >> 8), code as u8);
+        arena.extend((0..pos.min(key_len)).filter_map(key));
+        arena.push(byte);
+        arena.extend((pos.min(key_len)..key_len).filter_map(key));
+    }
+    let cand = arena.get(s..).unwrap_or(&[]);
+    let known = out
+        .get(first..)
+        .unwrap_or(&[])
+        .iter()
+        .any(|&(a, b)| arena.get(a as usize..b as usize) == Some(cand));
+    if cand == q || known || !within_one_edit(q, cand) {
+        arena.truncate(s);
+    } else {
+        out.push((s as u32, arena.len() as u32));
+    }
 }
 
 /// True when `a` and `b` differ by at most one insertion, deletion, substitution or

@@ -3,6 +3,7 @@
 //! end on a token boundary, or inside a token for prefix lists. Cost grows with the query, not
 //! with the lists.
 
+use crate::pages::Pages;
 use fst::raw::{Fst, Node, Output};
 
 use super::index::{Posting, PostingMap};
@@ -34,7 +35,7 @@ pub(super) struct Found {
 }
 
 pub(super) struct Walker<'a> {
-    pub fst: &'a Fst<Vec<u8>>,
+    pub fst: &'a Fst<Pages>,
     pub map: &'a PostingMap,
     pub view: &'a TokenView,
     pub skeleton: bool,
