@@ -126,6 +126,7 @@ mod tests {
             bytes: terms.as_bytes().to_vec(),
             version: None,
             stale_after: None,
+            compiled: None,
         }])
         .unwrap()
     }

@@ -221,6 +221,7 @@ mod tests {
             bytes: text.as_bytes().to_vec(),
             version: None,
             stale_after: None,
+            compiled: None,
         };
         Snapshot::build(vec![
             src(

@@ -152,6 +152,7 @@ impl Loader {
                 bytes,
                 version: None,
                 stale_after,
+                compiled: None,
             });
         }
         for (dir, policy) in &self.bundles {

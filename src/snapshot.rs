@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::hashes::{HashIndex, HashList, HashListError};
 use crate::lists::{Entry, ListKind, ListSpec, ParseError, parse_reader};
-use crate::matcher::{MatcherError, TermMatcher, TextList};
+use crate::matcher::{MatcherError, PersistError, TermMatcher, TextList};
 use crate::sealed::{SealKey, SealedError, SealedIndex, SealedList, is_sealed};
 use crate::urlindex::{UrlIndex, UrlList, UrlListError};
 use crate::verdict::{ListId, Verdict};
@@ -44,6 +44,10 @@ pub struct ListSource {
     pub version: Option<String>,
     /// When this content goes stale (a file's mtime plus its `max_age`, or a bundle's expiry).
     pub stale_after: Option<SystemTime>,
+    /// The precompiled index of the text lists of the bundle this list came from (shared by
+    /// all of them), if the bundle carries one. Used only when it covers exactly the
+    /// snapshot's text lists, as they are.
+    pub compiled: Option<Arc<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for ListSource {
@@ -53,6 +57,7 @@ impl std::fmt::Debug for ListSource {
             .field("bytes", &self.bytes.len())
             .field("version", &self.version)
             .field("stale_after", &self.stale_after)
+            .field("compiled", &self.compiled.as_ref().map(|c| c.len()))
             .finish()
     }
 }
@@ -107,6 +112,9 @@ pub struct Snapshot {
     pub hashes: HashIndex,
     /// Sealed terms and victims lists (keyed hashes; whole-token matching only).
     pub sealed: SealedIndex,
+    /// True when the text lists came from a bundle's precompiled index rather than being
+    /// compiled at load.
+    pub precompiled: bool,
 }
 
 impl Snapshot {
@@ -129,6 +137,7 @@ impl Snapshot {
                 bytes,
                 version: None,
                 stale_after: modified.and_then(|m| spec.stale_after(m)),
+                compiled: None,
             });
         }
         Self::build(sources)
@@ -145,7 +154,9 @@ impl Snapshot {
         let mut entries: Vec<Vec<Entry>> = Vec::with_capacity(sources.len());
         let mut sealed_bytes: Vec<(usize, Vec<u8>, SealKey)> = Vec::new();
         let mut sealed_key = None;
+        let mut compiled = Vec::with_capacity(sources.len());
         for source in sources {
+            compiled.push(source.compiled.clone());
             let parsed = parse_reader(source.bytes.as_slice(), &source.spec.path)?;
             // A sealed file never reaches the plain matcher: its lines are hashes, not terms.
             let parsed = match (&source.spec.sealed_key, is_sealed(&source.bytes)) {
@@ -185,7 +196,7 @@ impl Snapshot {
         let ids = || (0..lists.len()).map(|i| i as ListId);
         let text: Vec<TextList<'_>> = ids()
             .zip(lists.iter().zip(&entries))
-            .filter(|(_, (l, _))| l.spec.kind.is_text() && l.spec.sealed_key.is_none())
+            .filter(|(_, (l, _))| in_term_matcher(&l.spec))
             .map(|(id, (l, e))| TextList {
                 id,
                 spec: &l.spec,
@@ -210,7 +221,7 @@ impl Snapshot {
                 entries: e,
             })
             .collect();
-        let terms = TermMatcher::build(&text)?;
+        let (terms, precompiled) = text_matcher(&text, &lists, &compiled)?;
         let urls = UrlIndex::build(&urls)?;
         let hashes = HashIndex::build(&hashes)?;
         let sealed: Vec<SealedList<'_>> = sealed_bytes
@@ -231,7 +242,23 @@ impl Snapshot {
             urls,
             hashes,
             sealed,
+            precompiled,
         })
+    }
+
+    /// The snapshot's text lists as a precompiled index file (`searchward lists compile`).
+    ///
+    /// # Errors
+    /// Only if the matcher and the list table disagree, which a built snapshot does not.
+    pub fn compiled_text_index(&self) -> Result<Vec<u8>, PersistError> {
+        let text: Vec<&LoadedList> = self
+            .lists
+            .iter()
+            .filter(|l| in_term_matcher(&l.spec))
+            .collect();
+        let names: Vec<&str> = text.iter().map(|l| l.spec.name.as_str()).collect();
+        let sums: Vec<&str> = text.iter().map(|l| l.sha256.as_str()).collect();
+        self.terms.to_compiled(&names, &sums)
     }
 
     /// Checks a query text against the text lists. Allow lists do not override matches of
@@ -298,6 +325,45 @@ fn check_specs<'a>(specs: impl Iterator<Item = &'a ListSpec> + Clone) -> Result<
     Ok(())
 }
 
+/// True for the lists compiled into the [`TermMatcher`] (text lists that are not sealed).
+pub fn in_term_matcher(spec: &ListSpec) -> bool {
+    spec.kind.is_text() && spec.sealed_key.is_none()
+}
+
+/// The text lists' matcher: read from the bundle's precompiled index when one covers exactly
+/// these lists as they are (same names, declarations and content, same searchward version);
+/// compiled from the entries otherwise. A precompiled index that does not fit is logged (with
+/// its reason, never entries) and ignored, never an error: the lists themselves are verified.
+fn text_matcher(
+    text: &[TextList<'_>],
+    lists: &[LoadedList],
+    compiled: &[Option<Arc<Vec<u8>>>],
+) -> Result<(TermMatcher, bool), LoadError> {
+    let of = |t: &TextList<'_>| compiled.get(t.id as usize).cloned().flatten();
+    let index = text.first().and_then(of);
+    let covers = index.as_ref().is_some_and(|index| {
+        text.iter()
+            .all(|t| of(t).is_some_and(|c| Arc::ptr_eq(&c, index)))
+    });
+    if let (Some(index), true) = (&index, covers) {
+        let sums: Vec<&str> = text
+            .iter()
+            .filter_map(|t| lists.get(t.id as usize).map(|l| l.sha256.as_str()))
+            .collect();
+        match TermMatcher::from_compiled(index, text, &sums) {
+            Ok(m) => return Ok((m, true)),
+            Err(error) => {
+                tracing::warn!(%error, "precompiled index not used; compiling the lists at load");
+            }
+        }
+    } else if compiled.iter().any(Option::is_some) {
+        tracing::info!(
+            "a precompiled index covers only some of the text lists; compiling them at load"
+        );
+    }
+    Ok((TermMatcher::build(text)?, false))
+}
+
 /// The holder requests load the current snapshot from: `None` until a valid one is loaded.
 #[derive(Debug, Default)]
 pub struct SnapshotHolder {
@@ -343,6 +409,7 @@ mod tests {
             bytes: bytes.to_vec(),
             version: None,
             stale_after: None,
+            compiled: None,
         }
     }
 

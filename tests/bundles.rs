@@ -382,3 +382,48 @@ fn regenerate_signed_fixture() {
     }
     sign(&fixtures().join("good"));
 }
+
+#[test]
+fn compile_writes_an_index_that_is_used_only_while_it_matches() {
+    let (_tmp, dir) = good_copy();
+    let out = lists(&[&"compile", &dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("4 text lists"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("sign it again"), "{}", stderr(&out));
+    let manifest = std::fs::read_to_string(dir.join("manifest.toml")).unwrap();
+    assert!(
+        manifest.contains("[compiled]") && manifest.contains("file = \"compiled.idx\""),
+        "{manifest}"
+    );
+    let out = lists(&[&"verify", &dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("compiled index compiled.idx: OK, used"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A list changed after compiling: the index is still intact but no longer used.
+    edit(&dir.join("terms.txt"), |t| format!("{t}nelquarin\n"));
+    let out = lists(&[&"manifest", &dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = lists(&[&"verify", &dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("NOT used"), "{}", stdout(&out));
+    // Compiling again makes it current (and keeps the serial).
+    let out = lists(&[&"compile", &dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = lists(&[&"verify", &dir]);
+    assert!(stdout(&out).contains("OK, used"), "{}", stdout(&out));
+
+    // A damaged index fails its checksum: the whole bundle is refused.
+    let mut bytes = std::fs::read(dir.join("compiled.idx")).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(dir.join("compiled.idx"), bytes).unwrap();
+    assert_rejected(&lists(&[&"verify", &dir]), "sha256 mismatch");
+    // Compile replaces it without reading the damaged one.
+    let out = lists(&[&"compile", &dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(lists(&[&"verify", &dir]).status.success());
+}

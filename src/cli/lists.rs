@@ -82,6 +82,13 @@ pub enum Command {
         /// The key file to create.
         output: PathBuf,
     },
+    /// Precompile the bundle's text lists into DIR/compiled.idx and name it in the manifest, so
+    /// proxies load a large bundle without indexing every entry. Used only while it matches
+    /// the lists exactly; re-run after changing them, then sign again.
+    Compile {
+        /// The bundle directory.
+        dir: PathBuf,
+    },
     /// Count entries added and removed per list between two bundles or two list files.
     Diff {
         /// The old bundle directory or list file.
@@ -136,6 +143,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<ExitCode> {
             serial,
         } => manifest(&dir, version.as_deref(), serial),
         Command::Diff { old, new, show } => diff(&old, &new, show),
+        Command::Compile { dir } => super::compile::run_compile(&dir),
         Command::Sign { dir, secret_key } => sign(&dir, &secret_key),
         Command::Seal {
             key_file,
@@ -187,6 +195,14 @@ fn verify(dir: &Path, policy: &TrustPolicy) -> anyhow::Result<ExitCode> {
             list.entries,
             list.sha256.get(..12).unwrap_or(&list.sha256),
         )?;
+    }
+    if let Some(c) = &bundle.manifest.compiled {
+        let state = if snapshot.precompiled {
+            "OK, used"
+        } else {
+            "checksum OK but NOT used (compiled from other lists or by another searchward version; run `searchward lists compile`)"
+        };
+        writeln!(out, "  compiled index {}: {state}", c.file.display())?;
     }
     let total: usize = snapshot.lists.iter().map(|l| l.entries).sum();
     writeln!(out, "OK: {} lists, {total} entries", snapshot.lists.len())?;
@@ -329,7 +345,7 @@ fn sign(dir: &Path, secret_key: &Path) -> anyhow::Result<ExitCode> {
 }
 
 /// Writes through a temp file and a rename so a watcher never sees half a manifest.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);

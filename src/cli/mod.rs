@@ -2,6 +2,7 @@
 
 pub mod canonicalize;
 pub mod check;
+pub mod compile;
 pub mod config;
 pub mod evidence;
 pub mod healthcheck;

@@ -7,6 +7,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -150,6 +151,24 @@ pub fn load_bundle_at(
     policy: &TrustPolicy,
     now: SystemTime,
 ) -> Result<Bundle, BundleError> {
+    load(dir, policy, now, true)
+}
+
+/// [`load_bundle`] without reading the precompiled index the manifest may name (for
+/// `searchward lists compile`, which replaces it).
+///
+/// # Errors
+/// As [`load_bundle`].
+pub fn load_bundle_lists(dir: &Path, policy: &TrustPolicy) -> Result<Bundle, BundleError> {
+    load(dir, policy, SystemTime::now(), false)
+}
+
+fn load(
+    dir: &Path,
+    policy: &TrustPolicy,
+    now: SystemTime,
+    with_index: bool,
+) -> Result<Bundle, BundleError> {
     let root = dir.canonicalize().map_err(|source| BundleError::Read {
         path: dir.to_path_buf(),
         source,
@@ -231,7 +250,25 @@ pub fn load_bundle_at(
             bytes,
             version: Some(manifest.version.clone()),
             stale_after: manifest.expires.as_ref().map(|t| t.0),
+            compiled: None,
         });
+    }
+    if let (Some(c), true) = (&manifest.compiled, with_index) {
+        let path = dir.join(&c.file);
+        let bytes = read_capped(&root, &path, u64::MAX, &mut budget)?;
+        let actual = hex::encode(Sha256::digest(&bytes));
+        if actual != c.sha256 {
+            return Err(BundleError::Checksum {
+                list: "(compiled index)".into(),
+                path,
+                expected: c.sha256.clone(),
+                actual,
+            });
+        }
+        let shared = Arc::new(bytes);
+        for s in &mut sources {
+            s.compiled = Some(shared.clone());
+        }
     }
     Ok(Bundle {
         dir: dir.to_path_buf(),

@@ -69,6 +69,21 @@ pub struct Manifest {
     /// The lists, in order.
     #[serde(default)]
     pub lists: Vec<ManifestList>,
+    /// The bundle's text lists precompiled by `searchward lists compile` (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compiled: Option<ManifestCompiled>,
+}
+
+/// A precompiled index of the bundle's text lists. It is checked like a list (its checksum, under
+/// the manifest signature) and used only when it was compiled from exactly these lists by this
+/// searchward version; otherwise the lists are compiled at load as usual.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestCompiled {
+    /// Path of the compiled file relative to the bundle directory.
+    pub file: PathBuf,
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub sha256: String,
 }
 
 /// One list in a manifest: a [`ListSpec`] whose `path` is `file` (relative to the bundle), plus
@@ -287,6 +302,14 @@ impl Manifest {
         {
             push("expires".into(), "must be later than `created`".into());
         }
+        if let Some(c) = &self.compiled {
+            if let Some(reason) = file_problem(&c.file) {
+                push("compiled.file".into(), reason);
+            }
+            if !is_sha256_hex(&c.sha256) {
+                push("compiled.sha256".into(), "must be 64 lowercase hex digits".into());
+            }
+        }
         let mut names = std::collections::HashSet::new();
         for (i, list) in self.lists.iter().enumerate() {
             let key = |k: &str| format!("lists[{i}].{k}");
@@ -296,12 +319,7 @@ impl Manifest {
             if let Some(reason) = file_problem(&list.file) {
                 push(key("file"), reason);
             }
-            let hex_ok = list.sha256.len() == 64
-                && list
-                    .sha256
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-            if !hex_ok {
+            if !is_sha256_hex(&list.sha256) {
                 push(key("sha256"), "must be 64 lowercase hex digits".into());
             }
             for reason in list.spec_in(Path::new("")).problems() {
@@ -310,6 +328,12 @@ impl Manifest {
         }
         out
     }
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl ManifestList {

@@ -95,6 +95,16 @@ pub(super) struct PostingMap {
 }
 
 impl PostingMap {
+    /// A map read back from a compiled file.
+    pub fn from_parts(map: fst::Map<Pages>, postings: Vec<Posting>) -> Self {
+        PostingMap { map, postings }
+    }
+
+    /// The postings table (keys with more than one posting point into it).
+    pub fn postings_slice(&self) -> &[Posting] {
+        &self.postings
+    }
+
     /// The postings an FST output (accumulated to a final state) stands for.
     pub fn postings(&self, out: Output) -> PostingIter<'_> {
         let v = out.value();

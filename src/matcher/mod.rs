@@ -8,6 +8,7 @@
 
 mod index;
 mod keys;
+mod persist;
 mod substring;
 mod typo;
 mod walk;
@@ -23,6 +24,7 @@ use substring::SubstringIndex;
 use typo::{MIN_TYPO_LEN, TypoIndex};
 use walk::{Found, Walker};
 
+pub use persist::{CompiledList, PersistError};
 pub use typo::within_one_edit;
 
 /// One text list (terms, victims, context or allow) handed to [`TermMatcher::build`].
@@ -129,29 +131,7 @@ impl TermMatcher {
     /// [`MatcherError::UnknownContext`] for a victims list naming a missing context list, and
     /// index errors for lists beyond 32-bit offsets.
     pub fn build(lists: &[TextList<'_>]) -> Result<Self, MatcherError> {
-        let mut infos = Vec::with_capacity(lists.len());
-        for l in lists {
-            let context = match &l.spec.context {
-                None => None,
-                Some(name) => Some(
-                    lists
-                        .iter()
-                        .position(|c| &c.spec.name == name && c.spec.kind == ListKind::Context)
-                        .ok_or_else(|| MatcherError::UnknownContext {
-                            list: l.spec.name.clone(),
-                            context: name.clone(),
-                        })?,
-                ),
-            };
-            infos.push(ListInfo {
-                id: l.id,
-                kind: l.spec.kind,
-                action: l.spec.action,
-                mode: l.spec.mode,
-                typos: l.spec.typos,
-                context,
-            });
-        }
+        let infos = list_infos(lists)?;
         let mut arena = KeyArena::default();
         let mut substring = Vec::new();
         let mut vocab = Vec::new();
@@ -369,6 +349,34 @@ impl TermMatcher {
         verdict.finish();
         verdict
     }
+}
+
+/// What the matcher keeps of each list's declaration, with context lists resolved.
+fn list_infos(lists: &[TextList<'_>]) -> Result<Vec<ListInfo>, MatcherError> {
+    let mut infos = Vec::with_capacity(lists.len());
+    for l in lists {
+        let context = match &l.spec.context {
+            None => None,
+            Some(name) => Some(
+                lists
+                    .iter()
+                    .position(|c| &c.spec.name == name && c.spec.kind == ListKind::Context)
+                    .ok_or_else(|| MatcherError::UnknownContext {
+                        list: l.spec.name.clone(),
+                        context: name.clone(),
+                    })?,
+            ),
+        };
+        infos.push(ListInfo {
+            id: l.id,
+            kind: l.spec.kind,
+            action: l.spec.action,
+            mode: l.spec.mode,
+            typos: l.spec.typos,
+            context,
+        });
+    }
+    Ok(infos)
 }
 
 /// True when two views have the same tokens with the same readings.

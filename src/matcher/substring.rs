@@ -10,6 +10,8 @@ use crate::normalize::{Boundary, TokenView};
 #[derive(Debug, Default)]
 pub(super) struct SubstringIndex {
     ac: Option<AhoCorasick>,
+    /// The patterns, kept to write a compiled file.
+    patterns: Vec<Vec<u8>>,
     postings: Vec<Vec<Posting>>,
 }
 
@@ -35,8 +37,17 @@ impl SubstringIndex {
         let ac = AhoCorasick::new(&patterns).map_err(MatcherError::Substring)?;
         Ok(SubstringIndex {
             ac: Some(ac),
+            patterns,
             postings,
         })
+    }
+
+    /// Every pattern with the entries it stands for.
+    pub fn pairs(&self) -> impl Iterator<Item = (&[u8], &[Posting])> {
+        self.patterns
+            .iter()
+            .zip(&self.postings)
+            .map(|(p, ps)| (p.as_slice(), ps.as_slice()))
     }
 
     /// Reports (posting, first token, last token) for every pattern inside the view's text.

@@ -59,8 +59,8 @@ fn specs(decls: &[ListDecl]) -> Vec<(ListSpec, Vec<Entry>)> {
         .collect()
 }
 
-fn build(lists: &[(ListSpec, Vec<Entry>)]) -> Result<TermMatcher, MatcherError> {
-    let text: Vec<TextList<'_>> = lists
+fn text_lists(lists: &[(ListSpec, Vec<Entry>)]) -> Vec<TextList<'_>> {
+    lists
         .iter()
         .enumerate()
         .map(|(i, (spec, entries))| TextList {
@@ -68,17 +68,73 @@ fn build(lists: &[(ListSpec, Vec<Entry>)]) -> Result<TermMatcher, MatcherError> 
             spec,
             entries,
         })
-        .collect();
-    TermMatcher::build(&text)
+        .collect()
 }
 
-#[test]
-fn table_cases() {
+fn build(lists: &[(ListSpec, Vec<Entry>)]) -> Result<TermMatcher, MatcherError> {
+    TermMatcher::build(&text_lists(lists))
+}
+
+fn table() -> Table {
     let raw = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/detect/cases.toml"),
     )
     .unwrap();
-    let table: Table = toml::from_str(&raw).unwrap();
+    toml::from_str(&raw).unwrap()
+}
+
+/// A compiled file read back answers every table case as the lists compiled directly do, and
+/// is refused when anything it was made from differs or the file is damaged.
+#[test]
+fn compiled_file_round_trip_and_refusals() {
+    let table = table();
+    let lists = specs(&table.list);
+    let m = build(&lists).unwrap();
+    let text = text_lists(&lists);
+    let names: Vec<&str> = lists.iter().map(|(s, _)| s.name.as_str()).collect();
+    let sums: Vec<String> = (0..lists.len()).map(|i| format!("{i:064x}")).collect();
+    let sums: Vec<&str> = sums.iter().map(String::as_str).collect();
+    let bytes = m.to_compiled(&names, &sums).unwrap();
+    let back = TermMatcher::from_compiled(&bytes, &text, &sums).unwrap();
+    assert_eq!(back.stats(), m.stats());
+    for case in &table.case {
+        assert_eq!(back.check(&case.query), m.check(&case.query), "{}", case.name);
+    }
+
+    let refused = |bytes: &[u8], text: &[TextList<'_>], sums: &[&str]| {
+        TermMatcher::from_compiled(bytes, text, sums).unwrap_err()
+    };
+    let mut other_sums = sums.clone();
+    other_sums[0] = "ff";
+    assert!(matches!(refused(&bytes, &text, &other_sums), PersistError::Mismatch(_)));
+    let mut changed = lists.clone();
+    changed[0].0.action = Action::Monitor;
+    assert!(matches!(
+        refused(&bytes, &text_lists(&changed), &sums),
+        PersistError::Mismatch(_)
+    ));
+    assert!(matches!(
+        refused(&bytes, &text[1..], &sums[1..]),
+        PersistError::Mismatch(_)
+    ));
+    assert!(matches!(refused(b"SWIDX", &text, &sums), PersistError::Magic));
+    for cut in [9, 20, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            TermMatcher::from_compiled(&bytes[..cut], &text, &sums).is_err(),
+            "cut at {cut}"
+        );
+    }
+    // A flipped byte inside the FST section fails its checksum.
+    let header_len = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
+    let fst_at = 16 + header_len + 8;
+    let mut damaged = bytes.clone();
+    damaged[fst_at + 10] ^= 0x55;
+    assert!(matches!(refused(&damaged, &text, &sums), PersistError::Fst(_)));
+}
+
+#[test]
+fn table_cases() {
+    let table = table();
     let lists = specs(&table.list);
     let m = build(&lists).unwrap();
     let mut scratch = Scratch::default();

@@ -136,6 +136,32 @@ impl TypoIndex {
         })
     }
 
+    /// A table read back from a compiled file (`slots` holds `len` little-endian slots).
+    pub fn from_parts(slots: &[u8], len: usize, tokens: usize) -> Self {
+        let mut pages = Pages::zeroed(slots.len());
+        pages.as_mut().copy_from_slice(slots);
+        TypoIndex {
+            slots: pages,
+            len,
+            tokens,
+        }
+    }
+
+    /// Number of slots.
+    pub fn slot_count(&self) -> usize {
+        self.len
+    }
+
+    /// Number of distinct listed tokens indexed.
+    pub fn token_count(&self) -> usize {
+        self.tokens
+    }
+
+    /// The slots, as stored.
+    pub fn slot_bytes(&self) -> &[u8] {
+        self.slots.as_ref()
+    }
+
     /// True when no list asked for typo tolerance.
     pub fn is_empty(&self) -> bool {
         self.tokens == 0

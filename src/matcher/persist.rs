@@ -1,0 +1,242 @@
+//! Compiled text lists on disk (`searchward lists compile`): a [`TermMatcher`] written out as its
+//! term FST, postings, typo table and substring patterns, so that a proxy loading a bundle of a
+//! million entries skips normalising and indexing every entry (seconds) and only reads and
+//! checks the file (a fraction of a second).
+//!
+//! The file names the lists it was compiled from (name, declaration and the SHA-256 of each
+//! source file) and the searchward version that compiled it, since keys depend on the
+//! normaliser. A loader uses it only when all of that matches exactly what it is loading;
+//! otherwise it compiles from the lists as before. Integrity comes from the bundle manifest
+//! (the file's SHA-256, under the manifest signature); the FST's own checksum is checked too,
+//! and every offset read from the file is bounds-checked, so a damaged file is refused or at
+//! worst matches less, never panics.
+
+use serde::{Deserialize, Serialize};
+
+use super::index::{Posting, PostingMap};
+use super::substring::SubstringIndex;
+use super::typo::TypoIndex;
+use super::{ListInfo, TermMatcher, TextList};
+use crate::lists::{ListKind, MatchMode};
+use crate::pages::Pages;
+use crate::verdict::Action;
+
+/// First bytes of a compiled file; the last byte is the format version.
+const MAGIC: &[u8; 8] = b"SWIDX\0\0\x01";
+
+/// Why a compiled file cannot be used. The loader then compiles from the lists themselves.
+#[derive(Debug, thiserror::Error)]
+pub enum PersistError {
+    /// Not a compiled index of this format.
+    #[error("not a searchward compiled index (or of another format version)")]
+    Magic,
+    /// The file ends inside a section.
+    #[error("compiled index is truncated ({0})")]
+    Truncated(&'static str),
+    /// The header is not valid.
+    #[error("compiled index header: {0}")]
+    Header(#[source] serde_json::Error),
+    /// Compiled by another searchward version (whose normaliser may differ).
+    #[error("compiled by searchward {found}, this is {}", env!("CARGO_PKG_VERSION"))]
+    Version {
+        /// The version that compiled the file.
+        found: String,
+    },
+    /// The file was compiled from other lists or declarations than those being loaded.
+    #[error("compiled index does not match the lists: {0}")]
+    Mismatch(String),
+    /// The FST is damaged.
+    #[error("compiled index: term FST is invalid")]
+    Fst(#[source] fst::Error),
+    /// The substring automaton could not be rebuilt.
+    #[error("compiled index: substring patterns")]
+    Substring(#[source] super::MatcherError),
+}
+
+/// One list as the compiled file records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompiledList {
+    /// List name.
+    pub name: String,
+    /// Kind.
+    pub kind: ListKind,
+    /// Declared action.
+    pub action: Action,
+    /// Match mode.
+    pub mode: MatchMode,
+    /// Typo tolerance.
+    pub typos: bool,
+    /// Position (among these lists) of the context list a victims list requires.
+    pub context: Option<usize>,
+    /// SHA-256 (hex) of the list file it was compiled from.
+    pub sha256: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    searchward: String,
+    lists: Vec<CompiledList>,
+    prefix_lists: bool,
+    typo_slots: usize,
+    typo_tokens: usize,
+}
+
+impl TermMatcher {
+    /// The compiled file for this matcher. `sums[i]` is the SHA-256 of the file of the `i`th
+    /// list given to [`TermMatcher::build`], `names[i]` its name.
+    pub fn to_compiled(&self, names: &[&str], sums: &[&str]) -> Result<Vec<u8>, PersistError> {
+        if names.len() != self.lists.len() || sums.len() != self.lists.len() {
+            return Err(PersistError::Mismatch("one name and checksum per list".into()));
+        }
+        let header = Header {
+            searchward: env!("CARGO_PKG_VERSION").to_owned(),
+            lists: self
+                .lists
+                .iter()
+                .zip(names.iter().zip(sums))
+                .map(|(l, (name, sum))| describe(l, name, sum))
+                .collect(),
+            prefix_lists: self.prefix_lists,
+            typo_slots: self.typos.slot_count(),
+            typo_tokens: self.typos.token_count(),
+        };
+        let header = serde_json::to_vec(&header).map_err(PersistError::Header)?;
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        put(&mut out, &header);
+        put(&mut out, self.keys.map.as_fst().as_bytes());
+        let mut postings = Vec::with_capacity(self.keys.postings_slice().len() * 8);
+        for p in self.keys.postings_slice() {
+            postings.extend_from_slice(&p.list.to_le_bytes());
+            postings.extend_from_slice(&p.line.to_le_bytes());
+        }
+        put(&mut out, &postings);
+        put(&mut out, self.typos.slot_bytes());
+        let mut subs = Vec::new();
+        for (pattern, ps) in self.substring.pairs() {
+            put(&mut subs, pattern);
+            subs.extend_from_slice(&(ps.len() as u64).to_le_bytes());
+            for p in ps {
+                subs.extend_from_slice(&p.list.to_le_bytes());
+                subs.extend_from_slice(&p.line.to_le_bytes());
+            }
+        }
+        put(&mut out, &subs);
+        Ok(out)
+    }
+
+    /// Reads a compiled file made from exactly `lists`, whose files have the SHA-256 `sums`.
+    ///
+    /// # Errors
+    /// [`PersistError`] when the file is damaged, of another version, or made from other lists
+    /// or declarations.
+    pub fn from_compiled(
+        bytes: &[u8],
+        lists: &[TextList<'_>],
+        sums: &[&str],
+    ) -> Result<TermMatcher, PersistError> {
+        let mut rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or(PersistError::Magic)?;
+        let header: Header =
+            serde_json::from_slice(take(&mut rest, "header")?).map_err(PersistError::Header)?;
+        if header.searchward != env!("CARGO_PKG_VERSION") {
+            return Err(PersistError::Version {
+                found: header.searchward,
+            });
+        }
+        let infos = super::list_infos(lists).map_err(|e| PersistError::Mismatch(e.to_string()))?;
+        if header.lists.len() != lists.len() || sums.len() != lists.len() {
+            return Err(PersistError::Mismatch(format!(
+                "compiled from {} text lists, loading {}",
+                header.lists.len(),
+                lists.len()
+            )));
+        }
+        for ((have, (info, l)), sum) in header.lists.iter().zip(infos.iter().zip(lists)).zip(sums)
+        {
+            let want = describe(info, &l.spec.name, sum);
+            if *have != want {
+                return Err(PersistError::Mismatch(format!(
+                    "list {} differs (declaration or content)",
+                    l.spec.name
+                )));
+            }
+        }
+        let fst = take(&mut rest, "term FST")?.to_vec();
+        let map = fst::Map::new(Pages::new(fst)).map_err(PersistError::Fst)?;
+        map.as_fst().verify().map_err(PersistError::Fst)?;
+        let postings = take(&mut rest, "postings")?
+            .chunks_exact(8)
+            .map(|c| Posting {
+                list: u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+                line: u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
+            })
+            .collect();
+        let slots = take(&mut rest, "typo table")?;
+        if slots.len() != header.typo_slots.saturating_mul(8) {
+            return Err(PersistError::Truncated("typo table"));
+        }
+        let typos = TypoIndex::from_parts(slots, header.typo_slots, header.typo_tokens);
+        let mut subs = take(&mut rest, "substring patterns")?;
+        let mut pairs = Vec::new();
+        while !subs.is_empty() {
+            let pattern = take(&mut subs, "substring pattern")?.to_vec();
+            let n = take_u64(&mut subs)?;
+            for _ in 0..n {
+                let list = take_u32(&mut subs)?;
+                let line = take_u32(&mut subs)?;
+                pairs.push((pattern.clone(), Posting { list, line }));
+            }
+        }
+        Ok(TermMatcher {
+            prefix_lists: header.prefix_lists,
+            lists: infos,
+            keys: PostingMap::from_parts(map, postings),
+            typos,
+            substring: SubstringIndex::build(pairs).map_err(PersistError::Substring)?,
+        })
+    }
+}
+
+fn describe(l: &ListInfo, name: &str, sum: &str) -> CompiledList {
+    CompiledList {
+        name: name.to_owned(),
+        kind: l.kind,
+        action: l.action,
+        mode: l.mode,
+        typos: l.typos,
+        context: l.context,
+        sha256: sum.to_owned(),
+    }
+}
+
+fn put(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn take<'a>(rest: &mut &'a [u8], what: &'static str) -> Result<&'a [u8], PersistError> {
+    let len = usize::try_from(take_u64(rest)?).map_err(|_| PersistError::Truncated(what))?;
+    let (head, tail) = rest
+        .split_at_checked(len)
+        .ok_or(PersistError::Truncated(what))?;
+    *rest = tail;
+    Ok(head)
+}
+
+fn take_u64(rest: &mut &[u8]) -> Result<u64, PersistError> {
+    let (head, tail) = rest
+        .split_first_chunk::<8>()
+        .ok_or(PersistError::Truncated("length"))?;
+    *rest = tail;
+    Ok(u64::from_le_bytes(*head))
+}
+
+fn take_u32(rest: &mut &[u8]) -> Result<u32, PersistError> {
+    let (head, tail) = rest
+        .split_first_chunk::<4>()
+        .ok_or(PersistError::Truncated("posting"))?;
+    *rest = tail;
+    Ok(u32::from_le_bytes(*head))
+}
