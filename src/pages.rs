@@ -8,6 +8,8 @@
 //! buffers), so behaviour never depends on it; only speed does.
 
 use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
 
 use memmap2::{Advice, MmapMut};
 
@@ -102,6 +104,42 @@ impl fmt::Debug for Pages {
     }
 }
 
+/// A read-only range of a shared [`Pages`] buffer: an index read from a compiled file stays
+/// where the file was read to, instead of being copied out.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pages: Arc<Pages>,
+    range: Range<usize>,
+}
+
+impl Region {
+    /// All of `pages`.
+    pub fn whole(pages: Pages) -> Self {
+        let range = 0..AsRef::<[u8]>::as_ref(&pages).len();
+        Region {
+            pages: Arc::new(pages),
+            range,
+        }
+    }
+
+    /// `range` of `pages`, or `None` when it is out of bounds.
+    pub fn of(pages: &Arc<Pages>, range: Range<usize>) -> Option<Self> {
+        <Pages as AsRef<[u8]>>::as_ref(pages).get(range.clone())?;
+        Some(Region {
+            pages: pages.clone(),
+            range,
+        })
+    }
+}
+
+impl AsRef<[u8]> for Region {
+    fn as_ref(&self) -> &[u8] {
+        <Pages as AsRef<[u8]>>::as_ref(&self.pages)
+            .get(self.range.clone())
+            .unwrap_or(&[])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +157,14 @@ mod tests {
             assert!(zeroed.as_ref().iter().all(|&b| b == 0), "len {len}");
             assert_eq!(zeroed.as_mut().len(), len);
         }
+    }
+
+    #[test]
+    fn regions_are_bounded_views() {
+        let pages = Arc::new(Pages::new((0..100u8).collect()));
+        let r = Region::of(&pages, 10..20).unwrap();
+        assert_eq!(r.as_ref(), &(10..20u8).collect::<Vec<_>>()[..]);
+        assert!(Region::of(&pages, 90..101).is_none());
+        assert_eq!(Region::whole(Pages::new(vec![1, 2])).as_ref(), &[1, 2]);
     }
 }

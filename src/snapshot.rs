@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::hashes::{HashIndex, HashList, HashListError};
 use crate::lists::{Entry, ListKind, ListSpec, ParseError, parse_reader};
 use crate::matcher::{MatcherError, PersistError, TermMatcher, TextList};
+use crate::pages::Pages;
 use crate::sealed::{SealKey, SealedError, SealedIndex, SealedList, is_sealed};
 use crate::urlindex::{UrlIndex, UrlList, UrlListError};
 use crate::verdict::{ListId, Verdict};
@@ -47,7 +48,7 @@ pub struct ListSource {
     /// The precompiled index of the text lists of the bundle this list came from (shared by
     /// all of them), if the bundle carries one. Used only when it covers exactly the
     /// snapshot's text lists, as they are.
-    pub compiled: Option<Arc<Vec<u8>>>,
+    pub compiled: Option<Arc<Pages>>,
 }
 
 impl std::fmt::Debug for ListSource {
@@ -57,7 +58,10 @@ impl std::fmt::Debug for ListSource {
             .field("bytes", &self.bytes.len())
             .field("version", &self.version)
             .field("stale_after", &self.stale_after)
-            .field("compiled", &self.compiled.as_ref().map(|c| c.len()))
+            .field(
+                "compiled",
+                &self.compiled.as_ref().map(|c| c.as_ref().as_ref().len()),
+            )
             .finish()
     }
 }
@@ -337,7 +341,7 @@ pub fn in_term_matcher(spec: &ListSpec) -> bool {
 fn text_matcher(
     text: &[TextList<'_>],
     lists: &[LoadedList],
-    compiled: &[Option<Arc<Vec<u8>>>],
+    compiled: &[Option<Arc<Pages>>],
 ) -> Result<(TermMatcher, bool), LoadError> {
     let of = |t: &TextList<'_>| compiled.get(t.id as usize).cloned().flatten();
     let index = text.first().and_then(of);

@@ -25,8 +25,12 @@ pub fn run_compile(dir: &Path) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let started = Instant::now();
     // The lists are verified (checksums, counts) as a proxy would; an old index is not read.
-    let mut bundle = load_bundle_lists(dir, &TrustPolicy::default())
-        .with_context(|| format!("{}: not compiling a bundle that does not verify", dir.display()))?;
+    let mut bundle = load_bundle_lists(dir, &TrustPolicy::default()).with_context(|| {
+        format!(
+            "{}: not compiling a bundle that does not verify",
+            dir.display()
+        )
+    })?;
     let snapshot = Snapshot::build(std::mem::take(&mut bundle.sources))?;
     let bytes = snapshot.compiled_text_index()?;
     let compiled_in = started.elapsed();

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::lists::manifest::{MANIFEST_FILE, Manifest, ManifestError, Timestamp};
 use crate::lists::signature::{self, SIGNATURE_FILE, SignatureError, TrustPolicy};
 use crate::lists::{ParseError, parse_reader};
+use crate::pages::Pages;
 use crate::snapshot::{ListSource, LoadError, Snapshot};
 
 /// Largest manifest accepted; a real one is a few KiB.
@@ -255,8 +256,9 @@ fn load(
     }
     if let (Some(c), true) = (&manifest.compiled, with_index) {
         let path = dir.join(&c.file);
-        let bytes = read_capped(&root, &path, u64::MAX, &mut budget)?;
-        let actual = hex::encode(Sha256::digest(&bytes));
+        // Read straight into huge-page memory: the typo table is used where it lands.
+        let bytes = read_capped_pages(&root, &path, &mut budget)?;
+        let actual = hex::encode(Sha256::digest(bytes.as_ref()));
         if actual != c.sha256 {
             return Err(BundleError::Checksum {
                 list: "(compiled index)".into(),
@@ -292,6 +294,27 @@ fn read_capped(
     cap: u64,
     budget: &mut Budget,
 ) -> Result<Vec<u8>, BundleError> {
+    match read_into(root, path, cap, budget, Into::Heap)? {
+        Loaded::Heap(v) => Ok(v),
+        Loaded::Pages(p) => Ok(p.as_ref().to_vec()),
+    }
+}
+
+/// As [`read_capped`], into huge-page memory (for a precompiled index, used where it lands).
+fn read_capped_pages(root: &Path, path: &Path, budget: &mut Budget) -> Result<Pages, BundleError> {
+    match read_into(root, path, u64::MAX, budget, Into::Pages)? {
+        Loaded::Pages(p) => Ok(p),
+        Loaded::Heap(v) => Ok(Pages::new(v)),
+    }
+}
+
+fn read_into(
+    root: &Path,
+    path: &Path,
+    cap: u64,
+    budget: &mut Budget,
+    into: Into,
+) -> Result<Loaded, BundleError> {
     let read_err = |source| BundleError::Read {
         path: path.to_path_buf(),
         source,
@@ -305,19 +328,58 @@ fn read_capped(
     }
     let limit = cap.min(budget.left);
     let file = std::fs::File::open(&real).map_err(read_err)?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
+    let too_large = || BundleError::TooLarge {
+        path: path.to_path_buf(),
+        limit: if cap < budget.left { cap } else { budget.limit },
+    };
+    let size = file.metadata().map_err(read_err)?.len();
+    if size > limit {
+        return Err(too_large());
+    }
+    let mut reader = file.take(limit.saturating_add(1));
+    let bytes = match into {
+        Into::Heap => {
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            reader.read_to_end(&mut bytes).map_err(read_err)?;
+            Loaded::Heap(bytes)
+        }
+        Into::Pages => {
+            let mut pages = Pages::zeroed(usize::try_from(size).map_err(|_| too_large())?);
+            reader.read_exact(pages.as_mut()).map_err(read_err)?;
+            // A file still growing is refused rather than read in part.
+            if reader.read(&mut [0u8]).map_err(read_err)? != 0 {
+                return Err(too_large());
+            }
+            Loaded::Pages(pages)
+        }
+    };
     let n = bytes.len() as u64;
     if n > limit {
-        return Err(BundleError::TooLarge {
-            path: path.to_path_buf(),
-            limit: if cap < budget.left { cap } else { budget.limit },
-        });
+        return Err(too_large());
     }
     budget.left -= n;
     Ok(bytes)
+}
+
+/// Where [`read_into`] puts a file.
+enum Into {
+    Heap,
+    Pages,
+}
+
+/// A file read by [`read_into`].
+enum Loaded {
+    Heap(Vec<u8>),
+    Pages(Pages),
+}
+
+impl Loaded {
+    fn len(&self) -> usize {
+        match self {
+            Loaded::Heap(v) => v.len(),
+            Loaded::Pages(p) => p.as_ref().len(),
+        }
+    }
 }
 
 #[cfg(test)]

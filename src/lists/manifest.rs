@@ -307,7 +307,10 @@ impl Manifest {
                 push("compiled.file".into(), reason);
             }
             if !is_sha256_hex(&c.sha256) {
-                push("compiled.sha256".into(), "must be 64 lowercase hex digits".into());
+                push(
+                    "compiled.sha256".into(),
+                    "must be 64 lowercase hex digits".into(),
+                );
             }
         }
         let mut names = std::collections::HashSet::new();
@@ -638,7 +641,7 @@ mod tests {
                 }
                 let expires = expires.filter(|e| *e > created);
                 prop_assume!(!version.trim().is_empty());
-                let m = Manifest { version, serial, created, expires, lists };
+                let m = Manifest { version, serial, created, expires, lists, compiled: None };
                 let text = m.to_toml().unwrap();
                 let back = Manifest::parse(&text, Path::new("m.toml")).unwrap();
                 prop_assert_eq!(back, m);

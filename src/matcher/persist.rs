@@ -11,6 +11,8 @@
 //! and every offset read from the file is bounds-checked, so a damaged file is refused or at
 //! worst matches less, never panics.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::index::{Posting, PostingMap};
@@ -18,7 +20,7 @@ use super::substring::SubstringIndex;
 use super::typo::TypoIndex;
 use super::{ListInfo, TermMatcher, TextList};
 use crate::lists::{ListKind, MatchMode};
-use crate::pages::Pages;
+use crate::pages::{Pages, Region};
 use crate::verdict::Action;
 
 /// First bytes of a compiled file; the last byte is the format version.
@@ -86,7 +88,9 @@ impl TermMatcher {
     /// list given to [`TermMatcher::build`], `names[i]` its name.
     pub fn to_compiled(&self, names: &[&str], sums: &[&str]) -> Result<Vec<u8>, PersistError> {
         if names.len() != self.lists.len() || sums.len() != self.lists.len() {
-            return Err(PersistError::Mismatch("one name and checksum per list".into()));
+            return Err(PersistError::Mismatch(
+                "one name and checksum per list".into(),
+            ));
         }
         let header = Header {
             searchward: env!("CARGO_PKG_VERSION").to_owned(),
@@ -126,20 +130,26 @@ impl TermMatcher {
     }
 
     /// Reads a compiled file made from exactly `lists`, whose files have the SHA-256 `sums`.
+    /// The typo table is used where the file was read to, not copied.
     ///
     /// # Errors
     /// [`PersistError`] when the file is damaged, of another version, or made from other lists
     /// or declarations.
     pub fn from_compiled(
-        bytes: &[u8],
+        file: &Arc<Pages>,
         lists: &[TextList<'_>],
         sums: &[&str],
     ) -> Result<TermMatcher, PersistError> {
-        let mut rest = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or(PersistError::Magic)?;
+        let bytes = file.as_ref().as_ref();
+        if !bytes.starts_with(MAGIC) {
+            return Err(PersistError::Magic);
+        }
+        let mut at = Cursor {
+            bytes,
+            pos: MAGIC.len(),
+        };
         let header: Header =
-            serde_json::from_slice(take(&mut rest, "header")?).map_err(PersistError::Header)?;
+            serde_json::from_slice(at.section("header")?).map_err(PersistError::Header)?;
         if header.searchward != env!("CARGO_PKG_VERSION") {
             return Err(PersistError::Version {
                 found: header.searchward,
@@ -153,39 +163,43 @@ impl TermMatcher {
                 lists.len()
             )));
         }
-        for ((have, (info, l)), sum) in header.lists.iter().zip(infos.iter().zip(lists)).zip(sums)
-        {
-            let want = describe(info, &l.spec.name, sum);
-            if *have != want {
+        for ((have, (info, l)), sum) in header.lists.iter().zip(infos.iter().zip(lists)).zip(sums) {
+            if *have != describe(info, &l.spec.name, sum) {
                 return Err(PersistError::Mismatch(format!(
                     "list {} differs (declaration or content)",
                     l.spec.name
                 )));
             }
         }
-        let fst = take(&mut rest, "term FST")?.to_vec();
+        // The term FST is walked at every step of every query: it gets its own buffer.
+        let fst = at.section("term FST")?.to_vec();
         let map = fst::Map::new(Pages::new(fst)).map_err(PersistError::Fst)?;
         map.as_fst().verify().map_err(PersistError::Fst)?;
-        let postings = take(&mut rest, "postings")?
+        let postings = at
+            .section("postings")?
             .chunks_exact(8)
             .map(|c| Posting {
                 list: u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
                 line: u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
             })
             .collect();
-        let slots = take(&mut rest, "typo table")?;
+        let slots = at.range("typo table")?;
         if slots.len() != header.typo_slots.saturating_mul(8) {
             return Err(PersistError::Truncated("typo table"));
         }
+        let slots = Region::of(file, slots).ok_or(PersistError::Truncated("typo table"))?;
         let typos = TypoIndex::from_parts(slots, header.typo_slots, header.typo_tokens);
-        let mut subs = take(&mut rest, "substring patterns")?;
+        let mut subs = Cursor {
+            bytes: at.section("substring patterns")?,
+            pos: 0,
+        };
         let mut pairs = Vec::new();
-        while !subs.is_empty() {
-            let pattern = take(&mut subs, "substring pattern")?.to_vec();
-            let n = take_u64(&mut subs)?;
+        while !subs.done() {
+            let pattern = subs.section("substring pattern")?.to_vec();
+            let n = subs.u64()?;
             for _ in 0..n {
-                let list = take_u32(&mut subs)?;
-                let line = take_u32(&mut subs)?;
+                let list = subs.u32()?;
+                let line = subs.u32()?;
                 pairs.push((pattern.clone(), Posting { list, line }));
             }
         }
@@ -196,6 +210,54 @@ impl TermMatcher {
             typos,
             substring: SubstringIndex::build(pairs).map_err(PersistError::Substring)?,
         })
+    }
+}
+
+/// Reads length-prefixed sections, every length checked against what is left.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn done(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    fn take<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], PersistError> {
+        let chunk = self
+            .bytes
+            .get(self.pos..self.pos + N)
+            .and_then(|c| <[u8; N]>::try_from(c).ok())
+            .ok_or(PersistError::Truncated(what))?;
+        self.pos += N;
+        Ok(chunk)
+    }
+
+    fn u64(&mut self) -> Result<u64, PersistError> {
+        self.take::<8>("length").map(u64::from_le_bytes)
+    }
+
+    fn u32(&mut self) -> Result<u32, PersistError> {
+        self.take::<4>("posting").map(u32::from_le_bytes)
+    }
+
+    /// The byte range of the next section.
+    fn range(&mut self, what: &'static str) -> Result<std::ops::Range<usize>, PersistError> {
+        let len = usize::try_from(self.u64()?).map_err(|_| PersistError::Truncated(what))?;
+        let end = self
+            .pos
+            .checked_add(len)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or(PersistError::Truncated(what))?;
+        let range = self.pos..end;
+        self.pos = end;
+        Ok(range)
+    }
+
+    fn section(&mut self, what: &'static str) -> Result<&'a [u8], PersistError> {
+        let range = self.range(what)?;
+        self.bytes.get(range).ok_or(PersistError::Truncated(what))
     }
 }
 
@@ -214,29 +276,4 @@ fn describe(l: &ListInfo, name: &str, sum: &str) -> CompiledList {
 fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
     out.extend_from_slice(bytes);
-}
-
-fn take<'a>(rest: &mut &'a [u8], what: &'static str) -> Result<&'a [u8], PersistError> {
-    let len = usize::try_from(take_u64(rest)?).map_err(|_| PersistError::Truncated(what))?;
-    let (head, tail) = rest
-        .split_at_checked(len)
-        .ok_or(PersistError::Truncated(what))?;
-    *rest = tail;
-    Ok(head)
-}
-
-fn take_u64(rest: &mut &[u8]) -> Result<u64, PersistError> {
-    let (head, tail) = rest
-        .split_first_chunk::<8>()
-        .ok_or(PersistError::Truncated("length"))?;
-    *rest = tail;
-    Ok(u64::from_le_bytes(*head))
-}
-
-fn take_u32(rest: &mut &[u8]) -> Result<u32, PersistError> {
-    let (head, tail) = rest
-        .split_first_chunk::<4>()
-        .ok_or(PersistError::Truncated("posting"))?;
-    *rest = tail;
-    Ok(u32::from_le_bytes(*head))
 }

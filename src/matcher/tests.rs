@@ -95,18 +95,27 @@ fn compiled_file_round_trip_and_refusals() {
     let sums: Vec<String> = (0..lists.len()).map(|i| format!("{i:064x}")).collect();
     let sums: Vec<&str> = sums.iter().map(String::as_str).collect();
     let bytes = m.to_compiled(&names, &sums).unwrap();
-    let back = TermMatcher::from_compiled(&bytes, &text, &sums).unwrap();
+    let file = |b: &[u8]| std::sync::Arc::new(crate::pages::Pages::new(b.to_vec()));
+    let back = TermMatcher::from_compiled(&file(&bytes), &text, &sums).unwrap();
     assert_eq!(back.stats(), m.stats());
     for case in &table.case {
-        assert_eq!(back.check(&case.query), m.check(&case.query), "{}", case.name);
+        assert_eq!(
+            back.check(&case.query),
+            m.check(&case.query),
+            "{}",
+            case.name
+        );
     }
 
     let refused = |bytes: &[u8], text: &[TextList<'_>], sums: &[&str]| {
-        TermMatcher::from_compiled(bytes, text, sums).unwrap_err()
+        TermMatcher::from_compiled(&file(bytes), text, sums).unwrap_err()
     };
     let mut other_sums = sums.clone();
     other_sums[0] = "ff";
-    assert!(matches!(refused(&bytes, &text, &other_sums), PersistError::Mismatch(_)));
+    assert!(matches!(
+        refused(&bytes, &text, &other_sums),
+        PersistError::Mismatch(_)
+    ));
     let mut changed = lists.clone();
     changed[0].0.action = Action::Monitor;
     assert!(matches!(
@@ -117,10 +126,13 @@ fn compiled_file_round_trip_and_refusals() {
         refused(&bytes, &text[1..], &sums[1..]),
         PersistError::Mismatch(_)
     ));
-    assert!(matches!(refused(b"SWIDX", &text, &sums), PersistError::Magic));
+    assert!(matches!(
+        refused(b"SWIDX", &text, &sums),
+        PersistError::Magic
+    ));
     for cut in [9, 20, bytes.len() / 2, bytes.len() - 1] {
         assert!(
-            TermMatcher::from_compiled(&bytes[..cut], &text, &sums).is_err(),
+            TermMatcher::from_compiled(&file(&bytes[..cut]), &text, &sums).is_err(),
             "cut at {cut}"
         );
     }
@@ -129,7 +141,10 @@ fn compiled_file_round_trip_and_refusals() {
     let fst_at = 16 + header_len + 8;
     let mut damaged = bytes.clone();
     damaged[fst_at + 10] ^= 0x55;
-    assert!(matches!(refused(&damaged, &text, &sums), PersistError::Fst(_)));
+    assert!(matches!(
+        refused(&damaged, &text, &sums),
+        PersistError::Fst(_)
+    ));
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! other reading, so it never creates a match that is not listed.
 
 use super::MatcherError;
-use crate::pages::Pages;
+use crate::pages::{Pages, Region};
 
 /// Tokens shorter than this are never corrected: short words collide too easily.
 pub const MIN_TYPO_LEN: usize = 7;
@@ -43,7 +43,7 @@ const fn powers() -> [u64; MAX_TYPO_LEN + 2] {
 /// probing from the hash's home slot until an empty slot.
 #[derive(Debug)]
 pub(super) struct TypoIndex {
-    slots: Pages,
+    slots: Region,
     /// Number of slots (the table is `len * 8` bytes).
     len: usize,
     tokens: usize,
@@ -130,21 +130,15 @@ impl TypoIndex {
             }
         }
         Ok(TypoIndex {
-            slots: pages,
+            slots: Region::whole(pages),
             len,
             tokens: tokens.len(),
         })
     }
 
-    /// A table read back from a compiled file (`slots` holds `len` little-endian slots).
-    pub fn from_parts(slots: &[u8], len: usize, tokens: usize) -> Self {
-        let mut pages = Pages::zeroed(slots.len());
-        pages.as_mut().copy_from_slice(slots);
-        TypoIndex {
-            slots: pages,
-            len,
-            tokens,
-        }
+    /// A table read back from a compiled file: `slots` holds `len` little-endian slots.
+    pub fn from_parts(slots: Region, len: usize, tokens: usize) -> Self {
+        TypoIndex { slots, len, tokens }
     }
 
     /// Number of slots.
