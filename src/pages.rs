@@ -1,11 +1,11 @@
-//! Memory for the large read-only indexes (term FST, typo index): copied once into an anonymous
-//! mapping advised for transparent huge pages, so a lookup that misses the cache does not also
-//! miss the TLB. On a VM with nested paging a TLB miss costs several memory reads, and the walk
-//! over a 1M-entry index touches a new page at almost every step; 2 MiB pages cover the index
-//! with a few hundred TLB entries instead of tens of thousands.
+//! Memory for the large read-only indexes (term FST, typo table, a compiled index file), and
+//! shared views into it, so that an index read from a compiled file is used where it was read.
 //!
-//! Falls back to the heap when the mapping or the advice is refused (THP off, not Linux, small
-//! buffers), so behaviour never depends on it; only speed does.
+//! With `SEARCHWARD_HUGE_PAGES=1` the buffers are anonymous mappings advised for transparent
+//! huge pages, so a lookup that misses the cache does not also miss the TLB (on a VM with
+//! nested paging a TLB miss costs several memory reads). Off by default: see [`wanted`]. The
+//! heap is used whenever the mapping or the advice is refused, so behaviour never depends on
+//! it; only speed does.
 
 use std::fmt;
 use std::ops::Range;
@@ -62,8 +62,25 @@ fn mapped(bytes: &[u8]) -> Option<MmapMut> {
     Some(map)
 }
 
+/// True when `SEARCHWARD_HUGE_PAGES=1` (or `on`) asks for huge pages. Off by default: with the
+/// kernel's usual `defrag=madvise`, faulting in advised memory compacts synchronously, and in
+/// the list-swap soak that stalled request threads for over a second while a new snapshot was
+/// being read (p99 1.4 s against 43 ms without); the lookup gain is ~10 % at best.
+fn wanted() -> bool {
+    static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WANTED.get_or_init(|| {
+        matches!(
+            std::env::var("SEARCHWARD_HUGE_PAGES").as_deref(),
+            Ok("1" | "on" | "true")
+        )
+    })
+}
+
 /// A zeroed anonymous mapping of at least `len` bytes, advised for huge pages.
 fn anon(len: usize) -> Option<MmapMut> {
+    if !wanted() {
+        return None;
+    }
     // Whole huge pages, so the tail is not left in small pages.
     let len = len.div_ceil(HUGE_MIN) * HUGE_MIN;
     let map = MmapMut::map_anon(len).ok()?;

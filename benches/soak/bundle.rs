@@ -72,6 +72,9 @@ pub struct Generator {
     urls: Vec<u8>,
     url_entries: u64,
     published: Vec<PathBuf>,
+    /// Per valid kind (even, odd): the precompiled index (`searchward lists compile`) and its
+    /// SHA-256, linked into every version of that kind. `None`: versions ship lists only.
+    compiled: Option<[(PathBuf, String); 2]>,
 }
 
 impl Generator {
@@ -79,7 +82,7 @@ impl Generator {
     /// lays out the symlink farm in `root`.
     pub fn new(root: &Path, terms: u64, urls: u64) -> io::Result<Generator> {
         std::fs::create_dir_all(root)?;
-        for name in ["manifest.toml", "terms.txt", "urls.txt"] {
+        for name in ["manifest.toml", "terms.txt", "urls.txt", "compiled.idx"] {
             symlink(format!("..data/{name}"), root.join(name))?;
         }
         Ok(Generator {
@@ -89,7 +92,37 @@ impl Generator {
             urls: nonsense_urls(urls.saturating_sub(1)),
             url_entries: urls,
             published: Vec::new(),
+            compiled: None,
         })
+    }
+
+    /// Precompiles the even and odd content once with `searchward lists compile` (as a list
+    /// maintainer would before pushing), so every later version ships its index.
+    pub fn precompile(&mut self, searchward: &Path) -> io::Result<()> {
+        let mut out = Vec::new();
+        for (i, kind) in [Kind::Even, Kind::Odd].into_iter().enumerate() {
+            let stage = self.root.join(format!("..stage-{i}"));
+            std::fs::create_dir_all(&stage)?;
+            let (terms, urls, manifest) = self.content(kind, "stage", 0);
+            std::fs::write(stage.join("terms.txt"), terms)?;
+            std::fs::write(stage.join("urls.txt"), urls)?;
+            std::fs::write(stage.join("manifest.toml"), manifest)?;
+            let status = std::process::Command::new(searchward)
+                .args(["lists", "compile"])
+                .arg(&stage)
+                .stdout(std::process::Stdio::null())
+                .status()?;
+            if !status.success() {
+                return Err(io::Error::other("lists compile failed"));
+            }
+            let index = stage.join("compiled.idx");
+            let sum = sha(&std::fs::read(&index)?);
+            out.push((index, sum));
+        }
+        let odd = out.pop().ok_or_else(|| io::Error::other("no odd index"))?;
+        let even = out.pop().ok_or_else(|| io::Error::other("no even index"))?;
+        self.compiled = Some([even, odd]);
+        Ok(())
     }
 
     /// Writes version `v` into a fresh directory and points `..data` at it by rename; keeps the
@@ -101,8 +134,36 @@ impl Generator {
         let dir = self.root.join(&dir_name);
         std::fs::create_dir(&dir)?;
 
-        let mut terms =
-            format!("# synthetic soak list {name}: nonsense placeholders\n").into_bytes();
+        let (terms, urls, mut manifest) = self.content(kind, &name, v);
+        if let Some(compiled) = &self.compiled {
+            // Broken versions carry the even index: they must be refused before it matters.
+            let (index, sum) = &compiled[usize::from(kind == Kind::Odd)];
+            std::fs::hard_link(index, dir.join("compiled.idx"))?;
+            manifest.push_str(&format!(
+                "\n[compiled]\nfile = \"compiled.idx\"\nsha256 = \"{sum}\"\n"
+            ));
+        }
+        std::fs::write(dir.join("terms.txt"), &terms)?;
+        std::fs::write(dir.join("urls.txt"), &urls)?;
+        std::fs::write(dir.join("manifest.toml"), manifest)?;
+
+        let tmp = self.root.join("..data_tmp");
+        let _ = std::fs::remove_file(&tmp);
+        symlink(&dir_name, &tmp)?;
+        std::fs::rename(&tmp, self.root.join("..data"))?;
+
+        self.published.push(dir);
+        while self.published.len() > 3 {
+            let old = self.published.remove(0);
+            std::fs::remove_dir_all(old)?;
+        }
+        Ok(kind)
+    }
+
+    /// The terms list, URL list and manifest of version `v` of `kind`, named `name`.
+    fn content(&self, kind: Kind, name: &str, v: u64) -> (Vec<u8>, Vec<u8>, String) {
+        // The same content for every version of a kind, so its precompiled index fits them all.
+        let mut terms = b"# synthetic soak list: nonsense placeholders\n".to_vec();
         let mut urls = terms.clone();
         let (action, marker, listed): (&str, &str, &[&str]) = match kind {
             Kind::Even => ("signpost", EVEN_TERM, &[EVEN_URL]),
@@ -136,21 +197,7 @@ impl Generator {
             te = self.term_entries,
             us = sha(&urls),
         );
-        std::fs::write(dir.join("terms.txt"), &terms)?;
-        std::fs::write(dir.join("urls.txt"), &urls)?;
-        std::fs::write(dir.join("manifest.toml"), manifest)?;
-
-        let tmp = self.root.join("..data_tmp");
-        let _ = std::fs::remove_file(&tmp);
-        symlink(&dir_name, &tmp)?;
-        std::fs::rename(&tmp, self.root.join("..data"))?;
-
-        self.published.push(dir);
-        while self.published.len() > 3 {
-            let old = self.published.remove(0);
-            std::fs::remove_dir_all(old)?;
-        }
-        Ok(kind)
+        (terms, urls, manifest)
     }
 }
 

@@ -7,7 +7,9 @@
 //! Reported: swaps applied, p50/p99 in steady state vs during swaps (goal: ≤ 2×), peak RSS.
 //!
 //! Run: `cargo bench --bench soak` (about 2 minutes). Knobs: `SOAK_TERMS`, `SOAK_URLS`,
-//! `SOAK_RATE` (req/s), `SOAK_STEADY_SECS`, `SOAK_SWAP_SECS`. A quick debug smoke run:
+//! `SOAK_RATE` (req/s), `SOAK_STEADY_SECS`, `SOAK_SWAP_SECS`, `SOAK_PRECOMPILED` (1, the
+//! default: every version ships the index `searchward lists compile` made; 0: lists only, so
+//! each swap compiles 1M terms at load). A quick debug smoke run:
 //! `SOAK_TERMS=20000 SOAK_SWAP_SECS=8 SOAK_STEADY_SECS=3 cargo test --bench soak`.
 
 mod bundle;
@@ -55,6 +57,15 @@ fn soak() -> Result<bool, Box<dyn std::error::Error>> {
     let root = tmp.path().join("bundle");
     let t = Instant::now();
     let mut generator = Generator::new(&root, terms, urls)?;
+    let precompiled = knob("SOAK_PRECOMPILED", 1) != 0;
+    if precompiled {
+        let t = Instant::now();
+        generator.precompile(std::path::Path::new(env!("CARGO_BIN_EXE_searchward")))?;
+        println!(
+            "soak: even and odd indexes precompiled (`searchward lists compile`) in {:.1?}",
+            t.elapsed()
+        );
+    }
     generator.publish(0)?;
     println!(
         "soak: {terms} terms + {urls} URLs per version, generated in {:.1?}",
