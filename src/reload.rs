@@ -22,6 +22,8 @@ use crate::lists::signature::TrustPolicy;
 use crate::metrics::Metrics;
 use crate::snapshot::{ListSource, LoadError, LoadedList, Snapshot, SnapshotHolder};
 
+mod fingerprint;
+
 /// Why lists could not be (re)loaded. The previous snapshot stays in force.
 #[derive(Debug, thiserror::Error)]
 pub enum ReloadError {
@@ -98,6 +100,14 @@ impl Loader {
     /// True when nothing at all is declared.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty() && self.bundles.is_empty()
+    }
+
+    /// A fingerprint of every input's identity, size and modification time (see
+    /// `reload/fingerprint.rs`).
+    pub fn fingerprint(&self) -> u64 {
+        let files: Vec<PathBuf> = self.files.iter().map(|s| s.path.clone()).collect();
+        let dirs: Vec<PathBuf> = self.bundles.iter().map(|(d, _)| d.clone()).collect();
+        fingerprint::of(&files, &dirs)
     }
 
     /// The directories to watch: each list file's directory and each bundle directory.
@@ -286,6 +296,8 @@ pub struct Reloader {
     holder: Arc<SnapshotHolder>,
     metrics: Arc<Metrics>,
     lock: tokio::sync::Mutex<()>,
+    /// Fingerprint of the inputs at the last reload the watcher started (applied or refused).
+    last_seen: Mutex<Option<u64>>,
 }
 
 impl Reloader {
@@ -296,6 +308,7 @@ impl Reloader {
             holder,
             metrics,
             lock: tokio::sync::Mutex::new(()),
+            last_seen: Mutex::new(None),
         }
     }
 
@@ -330,6 +343,25 @@ impl Reloader {
             .map_err(|_| ReloadError::Watch("reload task failed".into()))
             .and_then(|r| r);
         self.publish(result)
+    }
+
+    /// As [`Reloader::reload`], but only when a list file or bundle file changed identity,
+    /// size or modification time since the last reload this started: watcher events that
+    /// changed nothing do not re-read a large bundle, and a refused push is refused once, not
+    /// once per event. (The periodic re-check and `POST /admin/reload` always reload.)
+    ///
+    /// # Errors
+    /// As [`Reloader::reload`].
+    pub async fn reload_if_changed(self: &Arc<Self>) -> Result<Reloaded, ReloadError> {
+        let seen = self.loader.fingerprint();
+        if self.last_seen.lock().ok().and_then(|g| *g) == Some(seen) {
+            return Ok(Reloaded::Unchanged);
+        }
+        let result = self.reload().await;
+        if let Ok(mut last) = self.last_seen.lock() {
+            *last = Some(seen);
+        }
+        result
     }
 
     fn publish(
@@ -501,9 +533,9 @@ impl Reloader {
             let mut tick = tokio::time::interval(recheck);
             tick.tick().await;
             loop {
-                tokio::select! {
+                let event = tokio::select! {
                     _ = shutdown.changed() => return,
-                    _ = tick.tick() => {}
+                    _ = tick.tick() => false,
                     got = rx.recv() => {
                         if got.is_none() { return; }
                         // Debounce: wait for a quiet period so a file being written is read whole.
@@ -514,9 +546,16 @@ impl Reloader {
                                 Err(_) => break,
                             }
                         }
+                        true
                     }
-                }
-                let _ = this.reload().await;
+                };
+                // The periodic re-check reads everything: it is the backstop for lost events
+                // and for changes a fingerprint could miss.
+                let _ = if event {
+                    this.reload_if_changed().await
+                } else {
+                    this.reload().await
+                };
                 this.warn_stale();
                 // Directories replaced by rename (bundle pushes, symlink swaps) lose their watch:
                 // add them again; re-adding a live watch is harmless.
