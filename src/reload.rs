@@ -22,6 +22,7 @@ use crate::lists::signature::TrustPolicy;
 use crate::metrics::Metrics;
 use crate::snapshot::{ListSource, LoadError, LoadedList, Snapshot, SnapshotHolder};
 
+mod background;
 mod fingerprint;
 
 /// Why lists could not be (re)loaded. The previous snapshot stays in force.
@@ -329,19 +330,18 @@ impl Reloader {
     pub async fn reload(self: &Arc<Self>) -> Result<Reloaded, ReloadError> {
         let _one_at_a_time = self.lock.lock().await;
         let this = self.clone();
-        let result =
-            tokio::task::spawn_blocking(move || -> Result<Option<Snapshot>, ReloadError> {
-                let sources = this.loader.sources(None)?;
-                if let Some(current) = this.holder.load()
-                    && same_content(&current, &sources)
-                {
-                    return Ok(None);
-                }
-                this.loader.build(sources).map(Some)
-            })
-            .await
-            .map_err(|_| ReloadError::Watch("reload task failed".into()))
-            .and_then(|r| r);
+        let result = background::run(move || -> Result<Option<Snapshot>, ReloadError> {
+            let sources = this.loader.sources(None)?;
+            if let Some(current) = this.holder.load()
+                && same_content(&current, &sources)
+            {
+                return Ok(None);
+            }
+            this.loader.build(sources).map(Some)
+        })
+        .await
+        .ok_or_else(|| ReloadError::Watch("reload task failed".into()))
+        .and_then(|r| r);
         self.publish(result)
     }
 
@@ -376,7 +376,12 @@ impl Reloader {
                 self.loader.applied();
                 // The old snapshot may be large: free it off the request path.
                 if let Some(old) = old {
-                    std::thread::spawn(move || drop(old));
+                    std::thread::spawn(move || {
+                        let _ = thread_priority::set_current_thread_priority(
+                            thread_priority::ThreadPriority::Min,
+                        );
+                        drop(old)
+                    });
                 }
                 self.metrics.reload("ok");
                 tracing::info!(lists, "lists reloaded");
@@ -418,16 +423,15 @@ impl Reloader {
         };
         let this = self.clone();
         let owned = name.to_owned();
-        let result =
-            tokio::task::spawn_blocking(move || -> Result<Option<Snapshot>, ReloadError> {
-                let sources = this.loader.sources(Some((&owned, &bytes)))?;
-                let snapshot = this.loader.build(sources)?;
-                write_atomically(&spec.path, &bytes)?;
-                Ok(Some(snapshot))
-            })
-            .await
-            .map_err(|_| ReloadError::Watch("push task failed".into()))
-            .and_then(|r| r);
+        let result = background::run(move || -> Result<Option<Snapshot>, ReloadError> {
+            let sources = this.loader.sources(Some((&owned, &bytes)))?;
+            let snapshot = this.loader.build(sources)?;
+            write_atomically(&spec.path, &bytes)?;
+            Ok(Some(snapshot))
+        })
+        .await
+        .ok_or_else(|| ReloadError::Watch("push task failed".into()))
+        .and_then(|r| r);
         self.publish(result)?;
         self.holder
             .load()
@@ -458,37 +462,36 @@ impl Reloader {
         };
         let dir = dir.clone();
         let this = self.clone();
-        let result =
-            tokio::task::spawn_blocking(move || -> Result<Option<Snapshot>, ReloadError> {
-                let incoming = sibling(&dir, "incoming");
-                std::fs::create_dir(&incoming).map_err(|source| ReloadError::Write {
-                    path: incoming.clone(),
-                    source,
+        let result = background::run(move || -> Result<Option<Snapshot>, ReloadError> {
+            let incoming = sibling(&dir, "incoming");
+            std::fs::create_dir(&incoming).map_err(|source| ReloadError::Write {
+                path: incoming.clone(),
+                source,
+            })?;
+            let outcome = (|| {
+                crate::lists::unpack::unpack(&archive, &incoming, max_bytes).map_err(|e| {
+                    ReloadError::Bundle {
+                        dir: dir.clone(),
+                        source: BundleError::Read {
+                            path: incoming.clone(),
+                            source: std::io::Error::other(e.to_string()),
+                        },
+                    }
                 })?;
-                let outcome = (|| {
-                    crate::lists::unpack::unpack(&archive, &incoming, max_bytes).map_err(|e| {
-                        ReloadError::Bundle {
-                            dir: dir.clone(),
-                            source: BundleError::Read {
-                                path: incoming.clone(),
-                                source: std::io::Error::other(e.to_string()),
-                            },
-                        }
-                    })?;
-                    let mut sources = this.loader.sources_except_bundles()?;
-                    sources.extend(this.loader.load_one_bundle(&dir, &incoming)?);
-                    let snapshot = this.loader.build(sources)?;
-                    install_dir(&incoming, &dir)?;
-                    Ok(Some(snapshot))
-                })();
-                if outcome.is_err() {
-                    let _ = std::fs::remove_dir_all(&incoming);
-                }
-                outcome
-            })
-            .await
-            .map_err(|_| ReloadError::Watch("push task failed".into()))
-            .and_then(|r| r);
+                let mut sources = this.loader.sources_except_bundles()?;
+                sources.extend(this.loader.load_one_bundle(&dir, &incoming)?);
+                let snapshot = this.loader.build(sources)?;
+                install_dir(&incoming, &dir)?;
+                Ok(Some(snapshot))
+            })();
+            if outcome.is_err() {
+                let _ = std::fs::remove_dir_all(&incoming);
+            }
+            outcome
+        })
+        .await
+        .ok_or_else(|| ReloadError::Watch("push task failed".into()))
+        .and_then(|r| r);
         self.publish(result).map(|_| ())
     }
 
