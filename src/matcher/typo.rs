@@ -195,15 +195,36 @@ impl TypoIndex {
         }
         let first = out.len();
         let h = Hashes::new(q);
-        self.probe(h.whole(), |code| {
-            candidate(code, None, q, arena, out, first);
-        });
-        for i in 0..q.len() {
-            if i == 0 || q[i] != q[i - 1] {
-                self.probe(h.without(i), |code| {
-                    candidate(code, Some(i), q, arena, out, first);
-                });
+        // Every key first (the token, then each distinct deletion), and the home slot of each
+        // read in one tight loop: the reads are independent, so their cache misses overlap
+        // instead of following one another. Most keys are absent and end at that slot or in
+        // its cache line.
+        let mut keys = [(0u64, None::<usize>); MAX_TYPO_LEN + 1];
+        let mut n = 0;
+        for (i, key) in std::iter::once((h.whole(), None))
+            .chain(
+                (0..q.len())
+                    .filter(|&i| i == 0 || q[i] != q[i - 1])
+                    .map(|i| (h.without(i), Some(i))),
+            )
+            .enumerate()
+        {
+            if let Some(k) = keys.get_mut(i) {
+                *k = key;
+                n = i + 1;
             }
+        }
+        let mut homes = [0u64; MAX_TYPO_LEN + 1];
+        for (home_slot, &(hash, _)) in homes.iter_mut().zip(&keys[..n]) {
+            *home_slot = self.slot(home(hash, self.len));
+        }
+        for (&(hash, deleted), &at_home) in keys[..n].iter().zip(&homes) {
+            if at_home == 0 {
+                continue;
+            }
+            self.probe(hash, |code| {
+                candidate(code, deleted, q, arena, out, first);
+            });
         }
     }
 }
