@@ -1,0 +1,400 @@
+//! Elasticsearch's fast response path: the body is scanned once for what filtering needs (hits
+//! arrays, totals, suggestion options and, per hit, the filter's pointers), the filter judges
+//! in exactly the order the `Value` path would, and then either nothing changed (the upstream
+//! bytes are forwarded) or the upstream bytes are spliced. A body the scanner cannot vouch for
+//! goes to the `Value` path before anything has been judged.
+
+use std::ops::Range;
+
+use super::MAX_INNER_HITS;
+use crate::engines::hit::{Captured, Hit};
+use crate::engines::query::shape;
+use crate::engines::scan::{self, Bail, Cursor, Edit, Pointers, Replacement, Scan};
+use crate::engines::{EngineError, HitDecision, ResponseFilter};
+
+/// A total that can be reduced: its count and the bytes of the number.
+type Total = Option<(u64, Range<usize>)>;
+
+/// A `hits` object: the bytes of its `hits` array, the hits in it, its total.
+struct HitsObj {
+    array: Range<usize>,
+    hits: Vec<usize>,
+    total: Total,
+}
+
+/// One hit (or suggestion option): its bytes, where its captures start, its `inner_hits`
+/// entries (hits objects) and, for options, whether it carries a `_source`.
+struct Rec {
+    range: Range<usize>,
+    base: usize,
+    inner: Vec<usize>,
+    source: bool,
+}
+
+/// One search response: its hits object and its suggestion option arrays (in document order,
+/// as (array bytes, options)).
+struct Resp {
+    hits: Option<usize>,
+    options: Vec<(Range<usize>, Vec<usize>)>,
+}
+
+/// What the scan of one body found.
+struct Parsed<'a> {
+    hit_ptrs: Pointers,
+    /// The filter's pointers and then `/text` (for suggestion options).
+    option_ptrs: Pointers,
+    captured: Vec<Captured<'a>>,
+    objs: Vec<HitsObj>,
+    recs: Vec<Rec>,
+    responses: Vec<Resp>,
+}
+
+/// Rewrites `body` without building a `Value` tree. `Err(Bail)` means nothing was judged and
+/// the `Value` path must run.
+pub(super) fn rewrite(
+    body: &[u8],
+    msearch: bool,
+    filter: &mut dyn ResponseFilter,
+) -> Scan<Result<Option<Vec<u8>>, EngineError>> {
+    let pointers = filter.hit_pointers().to_vec();
+    let parsed = Parsed::scan(body, msearch, &pointers)?;
+    let mut edits = Vec::new();
+    for r in &parsed.responses {
+        if let Some(h) = r.hits {
+            parsed.judge_hits(h, filter, &pointers, &mut edits);
+        }
+        for (array, options) in &r.options {
+            parsed.judge_options(array, options, filter, &pointers, &mut edits);
+        }
+    }
+    if edits.is_empty() {
+        return Ok(Ok(None));
+    }
+    Ok(scan::splice(body, edits)
+        .map(Some)
+        .ok_or_else(|| shape("the response could not be rebuilt")))
+}
+
+impl<'a> Parsed<'a> {
+    fn scan(body: &'a [u8], msearch: bool, pointers: &[String]) -> Scan<Self> {
+        let mut with_text = pointers.to_vec();
+        with_text.push("/text".into());
+        let mut p = Self {
+            hit_ptrs: Pointers::new(pointers),
+            option_ptrs: Pointers::new(&with_text),
+            captured: Vec::new(),
+            objs: Vec::new(),
+            recs: Vec::new(),
+            responses: Vec::new(),
+        };
+        let mut c = Cursor::new(body)?;
+        if msearch {
+            let mut seen = false;
+            c.object(|c, key| {
+                if key != "responses" {
+                    return c.skip();
+                }
+                if std::mem::replace(&mut seen, true) {
+                    return Err(Bail);
+                }
+                c.array(|c, _| p.search(c))
+            })?;
+            if !seen {
+                return Err(Bail);
+            }
+        } else {
+            p.search(&mut c)?;
+        }
+        c.end()?;
+        Ok(p)
+    }
+
+    fn search(&mut self, c: &mut Cursor<'a>) -> Scan<()> {
+        let mut resp = Resp {
+            hits: None,
+            options: Vec::new(),
+        };
+        let (mut suggest, mut error) = (false, false);
+        c.object(|c, key| match &*key {
+            "hits" if resp.hits.is_none() => {
+                resp.hits = Some(self.hits_obj(c, 0)?);
+                Ok(())
+            }
+            "suggest" if !suggest => {
+                suggest = true;
+                self.suggest(c, &mut resp.options)
+            }
+            "hits" | "suggest" => Err(Bail),
+            "error" => {
+                error = true;
+                c.skip()
+            }
+            _ => c.skip(),
+        })?;
+        if resp.hits.is_none() && !error && !suggest {
+            return Err(Bail);
+        }
+        self.responses.push(resp);
+        Ok(())
+    }
+
+    fn hits_obj(&mut self, c: &mut Cursor<'a>, depth: usize) -> Scan<usize> {
+        if depth > MAX_INNER_HITS {
+            return Err(Bail);
+        }
+        let (mut array, mut hits, mut total) = (None, Vec::new(), None);
+        c.object(|c, key| match &*key {
+            "hits" if array.is_none() => {
+                let start = c.pos_after_ws();
+                c.array(|c, _| {
+                    hits.push(self.hit(c, depth)?);
+                    Ok(())
+                })?;
+                array = Some(start..c.pos());
+                Ok(())
+            }
+            "total" if total.is_none() => {
+                total = Some(Self::total(c)?);
+                Ok(())
+            }
+            "hits" | "total" => Err(Bail),
+            _ => c.skip(),
+        })?;
+        self.objs.push(HitsObj {
+            array: array.ok_or(Bail)?,
+            hits,
+            total: total.flatten(),
+        });
+        Ok(self.objs.len() - 1)
+    }
+
+    /// A count, or an object whose `value` is a count (anything else: the `Value` path).
+    fn total(c: &mut Cursor<'a>) -> Scan<Total> {
+        if c.peek()? != b'{' {
+            return c.u64().map(Some);
+        }
+        let mut value = None;
+        c.object(|c, key| match &*key {
+            "value" if value.is_none() => {
+                value = Some(c.u64()?);
+                Ok(())
+            }
+            "value" => Err(Bail),
+            _ => c.skip(),
+        })?;
+        value.map(Some).ok_or(Bail)
+    }
+
+    /// Reserves capture slots for one hit or option.
+    fn reserve(&mut self, slots: usize) -> usize {
+        let base = self.captured.len();
+        self.captured.resize(base + slots, Captured::Absent);
+        base
+    }
+
+    fn hit(&mut self, c: &mut Cursor<'a>, depth: usize) -> Scan<usize> {
+        let base = self.reserve(self.hit_ptrs.count());
+        let start = c.pos_after_ws();
+        let mut inner = Vec::new();
+        if c.peek()? == b'{' {
+            let (mut seen, mut inner_seen) = (0u64, false);
+            c.object(|c, key| {
+                if key != "inner_hits" {
+                    return scan::top_key(
+                        c,
+                        &self.hit_ptrs,
+                        &key,
+                        &mut seen,
+                        &mut self.captured,
+                        base,
+                    );
+                }
+                if std::mem::replace(&mut inner_seen, true) || self.hit_ptrs.reads_top_key(&key) {
+                    return Err(Bail);
+                }
+                c.object(|c, _name| {
+                    let mut nested = None;
+                    c.object(|c, k| match &*k {
+                        "hits" if nested.is_none() => {
+                            nested = Some(self.hits_obj(c, depth + 1)?);
+                            Ok(())
+                        }
+                        "hits" => Err(Bail),
+                        _ => c.skip(),
+                    })?;
+                    inner.push(nested.ok_or(Bail)?);
+                    Ok(())
+                })
+            })?;
+        } else {
+            scan::whole(c, &self.hit_ptrs, &mut self.captured, base)?;
+        }
+        self.recs.push(Rec {
+            range: start..c.pos(),
+            base,
+            inner,
+            source: false,
+        });
+        Ok(self.recs.len() - 1)
+    }
+
+    /// `suggest`: suggester name → entries, each with `options` (texts, maybe documents).
+    fn suggest(
+        &mut self,
+        c: &mut Cursor<'a>,
+        out: &mut Vec<(Range<usize>, Vec<usize>)>,
+    ) -> Scan<()> {
+        let mut names = Vec::new();
+        c.object(|c, name| {
+            if names.contains(&name) {
+                return Err(Bail);
+            }
+            names.push(name);
+            c.array(|c, _| {
+                let mut options = None;
+                c.object(|c, key| match &*key {
+                    "options" if options.is_none() => {
+                        let start = c.pos_after_ws();
+                        let mut list = Vec::new();
+                        c.array(|c, _| {
+                            list.push(self.option(c)?);
+                            Ok(())
+                        })?;
+                        options = Some((start..c.pos(), list));
+                        Ok(())
+                    }
+                    "options" => Err(Bail),
+                    _ => c.skip(),
+                })?;
+                out.push(options.ok_or(Bail)?);
+                Ok(())
+            })
+        })
+    }
+
+    /// One suggestion option: an object with a string `text`, maybe with a `_source`.
+    fn option(&mut self, c: &mut Cursor<'a>) -> Scan<usize> {
+        let base = self.reserve(self.option_ptrs.count());
+        let start = c.pos_after_ws();
+        let (mut seen, mut source) = (0u64, false);
+        c.object(|c, key| {
+            source |= key == "_source";
+            scan::top_key(
+                c,
+                &self.option_ptrs,
+                &key,
+                &mut seen,
+                &mut self.captured,
+                base,
+            )
+        })?;
+        if !matches!(self.text(base), Some(Captured::Str(_))) {
+            return Err(Bail);
+        }
+        self.recs.push(Rec {
+            range: start..c.pos(),
+            base,
+            inner: Vec::new(),
+            source,
+        });
+        Ok(self.recs.len() - 1)
+    }
+
+    fn text(&self, base: usize) -> Option<&Captured<'a>> {
+        let slot = (*self.option_ptrs.slots().last()?)?;
+        self.captured.get(base + slot)
+    }
+
+    fn view<'s>(&'s self, rec: usize, ptrs: &'s Pointers, pointers: &'s [String]) -> Hit<'s> {
+        let base = self.recs.get(rec).map_or(usize::MAX, |r| r.base);
+        let captured = self
+            .captured
+            .get(base..base.saturating_add(ptrs.count()))
+            .unwrap_or_default();
+        let slots = ptrs.slots().get(..pointers.len()).unwrap_or_default();
+        Hit::scanned(pointers, slots, captured)
+    }
+
+    /// Judges a hits array as `Rewriter::hits` does, then the `inner_hits` of the hits kept.
+    fn judge_hits(
+        &self,
+        obj: usize,
+        filter: &mut dyn ResponseFilter,
+        pointers: &[String],
+        edits: &mut Vec<Edit>,
+    ) {
+        let Some(o) = self.objs.get(obj) else { return };
+        let mut kept = Vec::with_capacity(o.hits.len());
+        let (mut demoted, mut removed) = (Vec::new(), 0u64);
+        for &h in &o.hits {
+            match filter.judge_hit(&self.view(h, &self.hit_ptrs, pointers)) {
+                HitDecision::Keep => kept.push(h),
+                HitDecision::Demote => demoted.push(h),
+                HitDecision::Delist => removed += 1,
+            }
+        }
+        if removed > 0 || !demoted.is_empty() {
+            kept.append(&mut demoted);
+            edits.push(Edit {
+                range: o.array.clone(),
+                with: Replacement::Array(self.ranges(&kept)),
+            });
+        }
+        if let (true, Some((count, range))) = (removed > 0, &o.total) {
+            edits.push(Edit {
+                range: range.clone(),
+                with: Replacement::Bytes(count.saturating_sub(removed).to_string().into_bytes()),
+            });
+        }
+        for &h in &kept {
+            for &inner in self
+                .recs
+                .get(h)
+                .map(|r| r.inner.as_slice())
+                .unwrap_or_default()
+            {
+                self.judge_hits(inner, filter, pointers, edits);
+            }
+        }
+    }
+
+    /// Judges suggestion options as the `Value` path does: texts first, then the documents
+    /// among the options kept.
+    fn judge_options(
+        &self,
+        array: &Range<usize>,
+        options: &[usize],
+        filter: &mut dyn ResponseFilter,
+        pointers: &[String],
+        edits: &mut Vec<Edit>,
+    ) {
+        let mut kept = Vec::with_capacity(options.len());
+        for &o in options {
+            let text = self.recs.get(o).and_then(|r| match self.text(r.base) {
+                Some(Captured::Str(s)) => Some(s.as_ref()),
+                _ => None,
+            });
+            if text.is_some_and(|t| filter.keep_suggestion(t)) {
+                kept.push(o);
+            }
+        }
+        let texts_kept = kept.len();
+        kept.retain(|&o| {
+            !self.recs.get(o).is_some_and(|r| r.source)
+                || filter.judge_hit(&self.view(o, &self.option_ptrs, pointers))
+                    != HitDecision::Delist
+        });
+        if kept.len() != options.len() || texts_kept != options.len() {
+            edits.push(Edit {
+                range: array.clone(),
+                with: Replacement::Array(self.ranges(&kept)),
+            });
+        }
+    }
+
+    fn ranges(&self, recs: &[usize]) -> Vec<Range<usize>> {
+        recs.iter()
+            .filter_map(|&r| self.recs.get(r).map(|r| r.range.clone()))
+            .collect()
+    }
+}
