@@ -306,6 +306,82 @@ mod tests {
         assert_eq!(f.suggestions_removed, 1);
     }
 
+    /// The Elasticsearch fast path (no notice) and its `Value` path (a notice to inject) ask
+    /// this filter about the same hits and get the same answers: every pointer it reads is
+    /// declared.
+    #[test]
+    fn fast_and_tree_paths_judge_alike() {
+        let snap = snapshot();
+        let route: RouteSpec = toml::from_str(concat!(
+            "name = \"s\"\npath = \"/s\"\nkind = \"search\"\nengine = \"elasticsearch\"\n",
+            "demote_matching_hits = true\nurl_fields = [\"/_source/link\", \"/fields/url/0\"]\n",
+            "hash_fields = [{ pointer = \"/_source/md5\", algorithm = \"md5\" }]",
+        ))
+        .unwrap();
+        let body = serde_json::json!({"hits": {"total": {"value": 8, "relation": "eq"}, "hits": [
+            {"_id": "listed", "_source": {"link": "https://www.listed.example/a", "title": "ok"}},
+            {"_id": "soft", "fields": {"url": ["https://soft.example/p"]}, "_source": {}},
+            {"_id": "hash", "_source": {"link": "https://ok.example/", "md5": "3DBCFD15B317557B3D3F9B5C78D7CC18"}},
+            {"_id": "title", "_source": {"link": "https://ok.example/", "title": ["Z0RVEXIL photos"]}},
+            {"_id": "snippet", "_source": {"link": "https://ok.example/", "description": "zorvexil"}},
+            {"_id": "not a url field", "_source": {"url": "https://www.listed.example/b"}},
+            {"_id": "second element", "fields": {"url": ["https://ok.example/", "https://listed.example/"]}},
+            {"_id": "clean", "_source": {"link": "https://ok.example/", "title": "garden"}}
+        ]}});
+        let body = serde_json::to_vec(&body).unwrap();
+        let es = crate::engines::build("elasticsearch", None).unwrap();
+        let method = http::Method::GET;
+        let req = crate::engines::RequestView {
+            method: &method,
+            path: "/p/_search",
+            query: None,
+            content_type: None,
+            body: b"",
+        };
+        let notice = Notice {
+            kind: crate::signpost::NoticeKind::Support,
+            title: "t".into(),
+            message: "m".into(),
+            links: Vec::new(),
+            locale: "en-GB".into(),
+            variant: "v".into(),
+        };
+        let run = |notice: Option<Notice>| {
+            let mut f = PolicyFilter::new(&snap, &route, es.hit_fields(), notice, "k");
+            let out = es.rewrite(&req, &body, &mut f).unwrap().unwrap();
+            let out: Value = serde_json::from_slice(&out).unwrap();
+            let ids: Vec<String> = out["hits"]["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["_id"].as_str().unwrap().to_owned())
+                .collect();
+            (
+                ids,
+                out["hits"]["total"].clone(),
+                f.listed,
+                f.demoted_by_text,
+            )
+        };
+        let fast = run(None);
+        assert_eq!(fast, run(Some(notice)));
+        let (ids, total, listed, by_text) = fast;
+        assert_eq!(
+            ids,
+            [
+                "not a url field",
+                "second element",
+                "clean",
+                "soft",
+                "title",
+                "snippet"
+            ],
+            "delisted: listed, hash (`/fields/url/0` reads one element); demoted after the rest"
+        );
+        assert_eq!(total["value"], 6);
+        assert_eq!((listed.len(), by_text), (3, 2));
+    }
+
     #[test]
     fn route_categories_filter_matches() {
         let snap = snapshot();

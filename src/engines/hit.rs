@@ -106,8 +106,12 @@ impl<'h> Hit<'h> {
         else {
             return None;
         };
-        let i = pointers.iter().position(|p| p == pointer)?;
-        captured.get((*slots.get(i)?)?)
+        let found = pointers.iter().position(|p| p == pointer);
+        debug_assert!(
+            found.is_some(),
+            "{pointer} is read but not declared in hit_pointers"
+        );
+        captured.get((*slots.get(found?)?)?)
     }
 }
 
