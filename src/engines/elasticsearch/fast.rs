@@ -49,6 +49,16 @@ struct Parsed<'a> {
     responses: Vec<Resp>,
 }
 
+/// Where the notice goes: the bytes of an existing value under its key at the top level (the
+/// `Value` path replaces it in place), else just before the closing brace (it appends).
+struct NoticeSlot {
+    existing: Option<Range<usize>>,
+    close: usize,
+}
+
+/// Keys the fast path reads at the top level; a notice key equal to one takes the `Value` path.
+const TOP_KEYS: &[&str] = &["hits", "suggest", "error", "responses"];
+
 /// Rewrites `body` without building a `Value` tree. `Err(Bail)` means nothing was judged and
 /// the `Value` path must run.
 pub(super) fn rewrite(
@@ -56,8 +66,18 @@ pub(super) fn rewrite(
     msearch: bool,
     filter: &mut dyn ResponseFilter,
 ) -> Scan<Result<Option<Vec<u8>>, EngineError>> {
+    let notice = match filter.notice() {
+        None => None,
+        Some(_) if TOP_KEYS.contains(&filter.notice_key()) => return Err(Bail),
+        Some(n) => Some((filter.notice_key().to_owned(), n.to_json())),
+    };
     let pointers = filter.hit_pointers().to_vec();
-    let parsed = Parsed::scan(body, msearch, &pointers)?;
+    let (parsed, slot) = Parsed::scan(
+        body,
+        msearch,
+        &pointers,
+        notice.as_ref().map(|(k, _)| k.as_str()),
+    )?;
     let mut edits = Vec::new();
     for r in &parsed.responses {
         if let Some(h) = r.hits {
@@ -66,6 +86,29 @@ pub(super) fn rewrite(
         for (array, options) in &r.options {
             parsed.judge_options(array, options, filter, &pointers, &mut edits);
         }
+    }
+    if let Some((key, json)) = notice {
+        let Ok(json) = serde_json::to_vec(&json) else {
+            return Ok(Err(shape("cannot serialise the notice")));
+        };
+        edits.push(match slot.existing {
+            Some(range) => Edit {
+                range,
+                with: Replacement::Bytes(json),
+            },
+            None => {
+                let Ok(mut bytes) = serde_json::to_vec(&key) else {
+                    return Ok(Err(shape("cannot serialise the notice key")));
+                };
+                bytes.insert(0, b',');
+                bytes.push(b':');
+                bytes.extend_from_slice(&json);
+                Edit {
+                    range: slot.close..slot.close,
+                    with: Replacement::Bytes(bytes),
+                }
+            }
+        });
     }
     if edits.is_empty() {
         return Ok(Ok(None));
@@ -76,7 +119,13 @@ pub(super) fn rewrite(
 }
 
 impl<'a> Parsed<'a> {
-    fn scan(body: &'a [u8], msearch: bool, pointers: &[String]) -> Scan<Self> {
+    /// Scans the whole body; also finds where a notice under `notice_key` would go.
+    fn scan(
+        body: &'a [u8],
+        msearch: bool,
+        pointers: &[String],
+        notice_key: Option<&str>,
+    ) -> Scan<(Self, NoticeSlot)> {
         let mut with_text = pointers.to_vec();
         with_text.push("/text".into());
         let mut p = Self {
@@ -88,34 +137,60 @@ impl<'a> Parsed<'a> {
             responses: Vec::new(),
         };
         let mut c = Cursor::new(body)?;
+        let mut existing = None;
+        // A value under the notice key at the top level: where it is (once only).
+        let mut notice = |c: &mut Cursor<'a>, key: &str| -> Scan<bool> {
+            if notice_key != Some(key) {
+                return Ok(false);
+            }
+            if existing.is_some() {
+                return Err(Bail);
+            }
+            let start = c.pos_after_ws();
+            c.skip()?;
+            existing = Some(start..c.pos());
+            Ok(true)
+        };
         if msearch {
             let mut seen = false;
             c.object(|c, key| {
+                if notice(c, &key)? {
+                    return Ok(());
+                }
                 if key != "responses" {
                     return c.skip();
                 }
                 if std::mem::replace(&mut seen, true) {
                     return Err(Bail);
                 }
-                c.array(|c, _| p.search(c))
+                c.array(|c, _| p.search(c, &mut |_, _| Ok(false)))
             })?;
             if !seen {
                 return Err(Bail);
             }
         } else {
-            p.search(&mut c)?;
+            p.search(&mut c, &mut notice)?;
         }
+        // The object just read ended with its closing brace.
+        let close = c.pos().checked_sub(1).ok_or(Bail)?;
         c.end()?;
-        Ok(p)
+        Ok((p, NoticeSlot { existing, close }))
     }
 
-    fn search(&mut self, c: &mut Cursor<'a>) -> Scan<()> {
+    /// One search response; `top` is offered each key first and returns true when it consumed
+    /// the value (the notice key, at the top level).
+    fn search(
+        &mut self,
+        c: &mut Cursor<'a>,
+        top: &mut dyn FnMut(&mut Cursor<'a>, &str) -> Scan<bool>,
+    ) -> Scan<()> {
         let mut resp = Resp {
             hits: None,
             options: Vec::new(),
         };
         let (mut suggest, mut error) = (false, false);
         c.object(|c, key| match &*key {
+            _ if top(c, &key)? => Ok(()),
             "hits" if resp.hits.is_none() => {
                 resp.hits = Some(self.hits_obj(c, 0)?);
                 Ok(())

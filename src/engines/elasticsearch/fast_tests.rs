@@ -12,12 +12,19 @@ fn fields() -> HitFields {
     Elasticsearch::new("elasticsearch").hit_fields()
 }
 
-/// Runs both paths; returns whether the fast path decided (did not hand over).
+/// Runs both paths, without and with a notice; returns whether the fast path decided both
+/// times (did not hand over).
 fn same_as_tree(path: &str, body: &[u8]) -> bool {
+    let plain = same_as_tree_with(path, body, false);
+    let with_notice = same_as_tree_with(path, body, true);
+    plain && with_notice
+}
+
+fn same_as_tree_with(path: &str, body: &[u8], notice: bool) -> bool {
     let req = Req::get(path, "");
-    let mut tree_filter = FakeFilter::new(fields(), false);
+    let mut tree_filter = FakeFilter::new(fields(), notice);
     let tree = rewrite_tree(&req.view(), body, &mut tree_filter);
-    let mut fast_filter = FakeFilter::new(fields(), false);
+    let mut fast_filter = FakeFilter::new(fields(), notice);
     let Ok(fast) = fast::rewrite(body, path.contains("_msearch"), &mut fast_filter) else {
         assert!(fast_filter.log.is_empty(), "judged before handing over");
         return false;
@@ -152,6 +159,18 @@ fn odd_bodies_agree_or_hand_over() {
         ),
         ("msearch response not object", r#"{"responses":[1]}"#),
         ("msearch without responses", r#"{"took":1}"#),
+        (
+            "notice key present",
+            r#"{"searchward_notice":[1,2],"hits":{"hits":[]},"took":1}"#,
+        ),
+        (
+            "notice key twice",
+            r#"{"searchward_notice":1,"hits":{"hits":[]},"searchward_notice":2}"#,
+        ),
+        (
+            "msearch notice key present",
+            r#"{"responses":[{"hits":{"hits":[]}}],"searchward_notice":{}}"#,
+        ),
     ];
     for (name, body) in cases {
         let path = if name.starts_with("msearch") {

@@ -216,10 +216,7 @@ impl Engine for Elasticsearch {
         body: &[u8],
         filter: &mut dyn ResponseFilter,
     ) -> Result<Option<Vec<u8>>, EngineError> {
-        // Notices are rare (signposted queries); injecting one takes the `Value` path.
-        if filter.notice().is_none()
-            && let Ok(out) = fast::rewrite(body, is_msearch(req.path), filter)
-        {
+        if let Ok(out) = fast::rewrite(body, is_msearch(req.path), filter) {
             return out;
         }
         rewrite_tree(req, body, filter)
