@@ -3,8 +3,8 @@
 //! about 50 KB each: a typical page (15 hits with a large `_source` and highlights) and many
 //! small hits (150). Per shape: filtering off (the body forwarded as it is: a copy), a clean
 //! response (every hit's URL, hash and — optionally — title checked; nothing changes, so the
-//! upstream bytes are forwarded as they are) and one with two listed URLs (delisted). Each
-//! iteration checks its answer.
+//! upstream bytes are forwarded as they are), one with two listed URLs (delisted), and the same
+//! with a support notice injected (a signposted query). Each iteration checks its answer.
 //!
 //! Before criterion runs, each case is also timed call by call (`SEARCHWARD_FILTER_CALLS`
 //! calls, default 2000) and its p50 / p90 / p99 printed, since the target is a p50.
@@ -18,6 +18,7 @@ use searchward::config::RouteSpec;
 use searchward::engines::{self, Engine, RequestView};
 use searchward::lists::{HashAlgorithm, ListKind, ListSpec};
 use searchward::policy::PolicyFilter;
+use searchward::signpost::{Notice, NoticeKind, NoticeLink};
 use searchward::snapshot::Snapshot;
 use serde_json::{Value, json};
 
@@ -138,10 +139,12 @@ struct Case<'a> {
     body: &'a [u8],
     spec: Option<&'a RouteSpec>,
     delisted: usize,
+    notice: bool,
 }
 
 struct Fixture {
     snapshot: Snapshot,
+    notice: Notice,
     es: std::sync::Arc<dyn Engine>,
     method: http::Method,
 }
@@ -170,7 +173,7 @@ impl Fixture {
             &self.snapshot,
             spec,
             self.es.hit_fields(),
-            None,
+            case.notice.then(|| self.notice.clone()),
             "searchward_notice",
         );
         let out = self
@@ -178,7 +181,12 @@ impl Fixture {
             .rewrite(&self.req(), black_box(case.body), &mut f)
             .expect("valid response");
         assert_eq!(f.listed.len(), case.delisted, "{}", case.name);
-        assert_eq!(out.is_some(), case.delisted > 0, "{}", case.name);
+        assert_eq!(
+            out.is_some(),
+            case.delisted > 0 || case.notice,
+            "{}",
+            case.name
+        );
         black_box(out);
     }
 }
@@ -214,6 +222,18 @@ fn percentiles(fx: &Fixture, case: &Case<'_>, calls: usize) {
 fn bench(c: &mut Criterion) {
     let fx = Fixture {
         snapshot: Snapshot::load(&lists()).expect("shipped lists load"),
+        notice: Notice {
+            kind: NoticeKind::Support,
+            title: "Synthetic support notice".into(),
+            message: "Confidential help is available.".into(),
+            links: vec![NoticeLink {
+                id: "help".into(),
+                label: "Get help".into(),
+                url: "/_searchward/go/help".into(),
+            }],
+            locale: "en-GB".into(),
+            variant: "s1".into(),
+        },
         es: engines::build("elasticsearch", None).expect("known adapter"),
         method: http::Method::GET,
     };
@@ -241,21 +261,29 @@ fn bench(c: &mut Criterion) {
                 body.len()
             );
         }
-        let case = |what: &str, body: &'static [u8], spec, delisted| Case {
+        let case = |what: &str, body: &'static [u8], spec, delisted, notice| Case {
             name: format!("{}/{what}", shape.name()),
             body,
             spec,
             delisted,
+            notice,
         };
         // Leaked so that cases can borrow them for the whole run.
         let clean: &'static [u8] = Box::leak(clean.clone().into_boxed_slice());
         let listed: &'static [u8] = Box::leak(listed.clone().into_boxed_slice());
         let plain: &'static RouteSpec = Box::leak(Box::new(plain.clone()));
         let titles: &'static RouteSpec = Box::leak(Box::new(titles.clone()));
-        cases.push(case("filtering_off_copy", clean, None, 0));
-        cases.push(case("clean_unchanged", clean, Some(plain), 0));
-        cases.push(case("two_listed_delisted", listed, Some(plain), 2));
-        cases.push(case("clean_with_title_checks", clean, Some(titles), 0));
+        cases.push(case("filtering_off_copy", clean, None, 0, false));
+        cases.push(case("clean_unchanged", clean, Some(plain), 0, false));
+        cases.push(case("two_listed_delisted", listed, Some(plain), 2, false));
+        cases.push(case("two_listed_with_notice", listed, Some(plain), 2, true));
+        cases.push(case(
+            "clean_with_title_checks",
+            clean,
+            Some(titles),
+            0,
+            false,
+        ));
     }
     let calls = std::env::var("SEARCHWARD_FILTER_CALLS")
         .ok()
