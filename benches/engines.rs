@@ -5,7 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use searchward::engines::{self, HitDecision, HitFields, RequestView, ResponseFilter, hit_text};
+use searchward::engines::{
+    self, Hit, HitDecision, HitFields, RequestView, ResponseFilter, hit_text,
+};
 use searchward::signpost::Notice;
 use serde_json::{Value, json};
 
@@ -17,7 +19,10 @@ impl ResponseFilter for Filter {
     fn keep_suggestion(&mut self, text: &str) -> bool {
         !text.contains("zorvexil")
     }
-    fn judge_hit(&mut self, hit: &Value) -> HitDecision {
+    fn hit_pointers(&self) -> &[String] {
+        &self.fields.url
+    }
+    fn judge_hit(&mut self, hit: &Hit<'_>) -> HitDecision {
         if hit_text(hit, &self.fields.url).is_some_and(|u| u.contains("zorvexil")) {
             HitDecision::Delist
         } else {

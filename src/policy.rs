@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::config::RouteSpec;
-use crate::engines::{HitDecision, HitFields, ResponseFilter};
+use crate::engines::{Hit, HitDecision, HitFields, ResponseFilter};
 use crate::lists::{HashAlgorithm, HitEffect};
 use crate::signpost::Notice;
 use crate::snapshot::Snapshot;
@@ -49,30 +49,40 @@ pub struct ListedHit {
     pub hash: Option<(HashAlgorithm, String)>,
 }
 
-/// Finds the URL and hash list entries a hit or document matches.
+/// Finds the URL and hash list entries a document matches (see [`listed_hit`]).
 pub fn listed(
     snapshot: &Snapshot,
     doc: &Value,
     url_fields: &[String],
     route: &RouteSpec,
 ) -> Vec<ListedHit> {
+    listed_hit(snapshot, &Hit::tree(doc), url_fields, route)
+}
+
+/// Finds the URL and hash list entries a hit or document matches: every URL at `url_fields`
+/// (a field may hold an array of them) and every hash at the route's hash fields.
+pub fn listed_hit(
+    snapshot: &Snapshot,
+    doc: &Hit<'_>,
+    url_fields: &[String],
+    route: &RouteSpec,
+) -> Vec<ListedHit> {
     let mut out = Vec::new();
-    // Every URL the document carries is checked (a field may hold an array of them).
-    let urls: Vec<&str> = url_fields.iter().flat_map(|p| strings_at(doc, p)).collect();
-    for u in &urls {
+    for u in url_fields.iter().flat_map(|p| doc.strs_at(p)) {
         for m in snapshot.urls.lookup(u) {
             out.push(ListedHit {
                 m,
                 kind: crate::evidence::MatchKind::Url,
-                url: Some((*u).to_owned()),
+                url: Some(u.to_owned()),
                 hash: None,
             });
         }
     }
-    let url = urls.first().copied();
     for field in &route.hash_fields {
-        for value in strings_at(doc, &field.pointer) {
+        for value in doc.strs_at(&field.pointer) {
             for m in snapshot.hashes.lookup(field.algorithm, value) {
+                // The hit's first URL, as context for the hash match.
+                let url = url_fields.iter().flat_map(|p| doc.strs_at(p)).next();
                 out.push(ListedHit {
                     m,
                     kind: crate::evidence::MatchKind::Hash,
@@ -85,28 +95,14 @@ pub fn listed(
     out
 }
 
-fn first_string<'a>(doc: &'a Value, pointers: &[String]) -> Option<&'a str> {
-    pointers.iter().find_map(|p| match doc.pointer(p)? {
-        Value::String(s) => Some(s.as_str()),
-        Value::Array(a) => a.first()?.as_str(),
-        _ => None,
-    })
-}
-
-fn strings_at<'a>(doc: &'a Value, pointer: &str) -> Vec<&'a str> {
-    match doc.pointer(pointer) {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// The [`ResponseFilter`] the proxy hands to engine adapters for one response.
 #[derive(Debug)]
 pub struct PolicyFilter<'a> {
     snapshot: &'a Snapshot,
     route: &'a RouteSpec,
     fields: HitFields,
+    /// Every pointer `judge_hit` reads: URL, hash and (with title checks) title and snippet.
+    pointers: Vec<String>,
     notice: Option<Notice>,
     notice_key: &'a str,
     /// Every URL/hash list match found, with the decision taken (for metrics and evidence).
@@ -130,10 +126,25 @@ impl<'a> PolicyFilter<'a> {
         if !route.url_fields.is_empty() {
             fields.url = route.url_fields.clone();
         }
+        let mut pointers: Vec<String> = Vec::new();
+        let texts = [&fields.title, &fields.snippet];
+        let text_pointers = texts.into_iter().filter(|_| route.demote_matching_hits);
+        let hash_pointers = route.hash_fields.iter().map(|f| &f.pointer);
+        for p in fields
+            .url
+            .iter()
+            .chain(hash_pointers)
+            .chain(text_pointers.flatten())
+        {
+            if !pointers.contains(p) {
+                pointers.push(p.clone());
+            }
+        }
         Self {
             snapshot,
             route,
             fields,
+            pointers,
             notice,
             notice_key,
             listed: Vec::new(),
@@ -168,8 +179,12 @@ impl ResponseFilter for PolicyFilter<'_> {
         keep
     }
 
-    fn judge_hit(&mut self, hit: &Value) -> HitDecision {
-        let found = listed(self.snapshot, hit, &self.fields.url, self.route);
+    fn hit_pointers(&self) -> &[String] {
+        &self.pointers
+    }
+
+    fn judge_hit(&mut self, hit: &Hit<'_>) -> HitDecision {
+        let found = listed_hit(self.snapshot, hit, &self.fields.url, self.route);
         if !found.is_empty() {
             let decision = if found
                 .iter()
@@ -186,7 +201,7 @@ impl ResponseFilter for PolicyFilter<'_> {
             let texts = [&self.fields.title, &self.fields.snippet];
             let flagged = texts
                 .iter()
-                .filter_map(|ptrs| first_string(hit, ptrs))
+                .filter_map(|ptrs| ptrs.iter().find_map(|p| hit.first_str_at(p)))
                 .any(|t| self.text_flagged(t));
             if flagged {
                 self.demoted_by_text += 1;
@@ -285,11 +300,87 @@ mod tests {
             ),
         ];
         for (name, hit, want) in cases {
-            assert_eq!(f.judge_hit(&hit), want, "{name}");
+            assert_eq!(f.judge_hit(&Hit::tree(&hit)), want, "{name}");
         }
         assert!(!f.keep_suggestion("zorvexil garden"));
         assert!(f.keep_suggestion("garden tools"));
         assert_eq!(f.suggestions_removed, 1);
+    }
+
+    /// The Elasticsearch fast path (no notice) and its `Value` path (a notice to inject) ask
+    /// this filter about the same hits and get the same answers: every pointer it reads is
+    /// declared.
+    #[test]
+    fn fast_and_tree_paths_judge_alike() {
+        let snap = snapshot();
+        let route: RouteSpec = toml::from_str(concat!(
+            "name = \"s\"\npath = \"/s\"\nkind = \"search\"\nengine = \"elasticsearch\"\n",
+            "demote_matching_hits = true\nurl_fields = [\"/_source/link\", \"/fields/url/0\"]\n",
+            "hash_fields = [{ pointer = \"/_source/md5\", algorithm = \"md5\" }]",
+        ))
+        .unwrap();
+        let body = serde_json::json!({"hits": {"total": {"value": 8, "relation": "eq"}, "hits": [
+            {"_id": "listed", "_source": {"link": "https://www.listed.example/a", "title": "ok"}},
+            {"_id": "soft", "fields": {"url": ["https://soft.example/p"]}, "_source": {}},
+            {"_id": "hash", "_source": {"link": "https://ok.example/", "md5": "3DBCFD15B317557B3D3F9B5C78D7CC18"}},
+            {"_id": "title", "_source": {"link": "https://ok.example/", "title": ["Z0RVEXIL photos"]}},
+            {"_id": "snippet", "_source": {"link": "https://ok.example/", "description": "zorvexil"}},
+            {"_id": "not a url field", "_source": {"url": "https://www.listed.example/b"}},
+            {"_id": "second element", "fields": {"url": ["https://ok.example/", "https://listed.example/"]}},
+            {"_id": "clean", "_source": {"link": "https://ok.example/", "title": "garden"}}
+        ]}});
+        let body = serde_json::to_vec(&body).unwrap();
+        let es = crate::engines::build("elasticsearch", None).unwrap();
+        let method = http::Method::GET;
+        let req = crate::engines::RequestView {
+            method: &method,
+            path: "/p/_search",
+            query: None,
+            content_type: None,
+            body: b"",
+        };
+        let notice = Notice {
+            kind: crate::signpost::NoticeKind::Support,
+            title: "t".into(),
+            message: "m".into(),
+            links: Vec::new(),
+            locale: "en-GB".into(),
+            variant: "v".into(),
+        };
+        let run = |notice: Option<Notice>| {
+            let mut f = PolicyFilter::new(&snap, &route, es.hit_fields(), notice, "k");
+            let out = es.rewrite(&req, &body, &mut f).unwrap().unwrap();
+            let out: Value = serde_json::from_slice(&out).unwrap();
+            let ids: Vec<String> = out["hits"]["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["_id"].as_str().unwrap().to_owned())
+                .collect();
+            (
+                ids,
+                out["hits"]["total"].clone(),
+                f.listed,
+                f.demoted_by_text,
+            )
+        };
+        let fast = run(None);
+        assert_eq!(fast, run(Some(notice)));
+        let (ids, total, listed, by_text) = fast;
+        assert_eq!(
+            ids,
+            [
+                "not a url field",
+                "second element",
+                "clean",
+                "soft",
+                "title",
+                "snippet"
+            ],
+            "delisted: listed, hash (`/fields/url/0` reads one element); demoted after the rest"
+        );
+        assert_eq!(total["value"], 6);
+        assert_eq!((listed.len(), by_text), (3, 2));
     }
 
     #[test]

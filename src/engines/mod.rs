@@ -13,6 +13,7 @@ use crate::signpost::Notice;
 
 pub mod elasticsearch;
 pub mod generic;
+mod hit;
 pub mod html;
 mod indexing;
 pub mod meilisearch;
@@ -20,8 +21,11 @@ pub mod opensearch_suggest;
 pub mod solr;
 pub mod typesense;
 
+pub use hit::{Hit, Strs};
+
 mod query;
 mod rewrite;
+mod scan;
 #[cfg(test)]
 mod testkit;
 
@@ -72,10 +76,8 @@ pub fn build(
 }
 
 /// The first of `pointers` that resolves to a string inside `hit` (see [`HitFields`]).
-pub fn hit_text<'v>(hit: &'v Value, pointers: &[String]) -> Option<&'v str> {
-    pointers
-        .iter()
-        .find_map(|p| hit.pointer(p).and_then(Value::as_str))
+pub fn hit_text<'h>(hit: &Hit<'h>, pointers: &[String]) -> Option<&'h str> {
+    pointers.iter().find_map(|p| hit.str_at(p))
 }
 
 /// The parts of a client request an adapter may read.
@@ -109,7 +111,11 @@ pub trait ResponseFilter {
     /// Whether a suggestion or related search may be shown.
     fn keep_suggestion(&mut self, text: &str) -> bool;
     /// What to do with one hit; `hit` is the element of the engine's hits array, as returned.
-    fn judge_hit(&mut self, hit: &Value) -> HitDecision;
+    /// The decision may depend only on the values at [`ResponseFilter::hit_pointers`].
+    fn judge_hit(&mut self, hit: &Hit<'_>) -> HitDecision;
+    /// The JSON pointers (relative to one hit) that [`ResponseFilter::judge_hit`] reads. An
+    /// adapter's fast path reads only these out of each hit.
+    fn hit_pointers(&self) -> &[String];
     /// The notice to inject, when the query is signposted.
     fn notice(&self) -> Option<&Notice>;
     /// The top-level key under which JSON notices go (default `searchward_notice`).
@@ -294,6 +300,7 @@ mod tests {
     fn hit_text_takes_first_string() {
         let hit = serde_json::json!({"title": ["A"], "t2": "B"});
         let ptrs = ["/title".to_owned(), "/title/0".to_owned(), "/t2".to_owned()];
+        let hit = Hit::tree(&hit);
         assert_eq!(hit_text(&hit, &ptrs), Some("A"));
         assert_eq!(hit_text(&hit, &ptrs[2..]), Some("B"));
         assert_eq!(hit_text(&hit, &[]), None);

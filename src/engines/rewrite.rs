@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::query::shape;
-use super::{EngineError, HitDecision, ResponseFilter, Synthesized};
+use super::{EngineError, Hit, HitDecision, ResponseFilter, Synthesized};
 use crate::signpost::Notice;
 
 /// Edits one parsed response through a [`ResponseFilter`].
@@ -46,7 +46,7 @@ impl<'f> Rewriter<'f> {
         let mut demoted = Vec::new();
         let mut removed = Vec::new();
         for hit in list.drain(..) {
-            match self.filter.judge_hit(&hit) {
+            match self.filter.judge_hit(&Hit::tree(&hit)) {
                 HitDecision::Keep => kept.push(hit),
                 HitDecision::Demote => demoted.push(hit),
                 HitDecision::Delist => removed.push(hit),
@@ -70,7 +70,7 @@ impl<'f> Rewriter<'f> {
     ) {
         let before = list.len();
         list.retain(|item| {
-            !is_document(item) || self.filter.judge_hit(item) != HitDecision::Delist
+            !is_document(item) || self.filter.judge_hit(&Hit::tree(item)) != HitDecision::Delist
         });
         if list.len() != before {
             self.changed = true;

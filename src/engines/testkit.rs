@@ -4,34 +4,47 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::{HitDecision, HitFields, RequestView, ResponseFilter, hit_text};
+use super::{Hit, HitDecision, HitFields, RequestView, ResponseFilter, hit_text};
 use crate::signpost::{Notice, NoticeKind, NoticeLink};
 
 /// Delists hits whose URL contains `zorvexil`, demotes hits whose title contains `quandrith`,
 /// and drops suggestions containing `zorvexil`.
 pub(crate) struct FakeFilter {
     fields: HitFields,
+    pointers: Vec<String>,
     notice: Option<Notice>,
     /// How many hits were judged.
     pub judged: usize,
+    /// Every question asked, in order: `hit <url> <title>` or `text <text>`.
+    pub log: Vec<String>,
 }
 
 impl FakeFilter {
     pub(crate) fn new(fields: HitFields, with_notice: bool) -> Self {
+        let pointers = fields.url.iter().chain(&fields.title).cloned().collect();
         Self {
             fields,
+            pointers,
             notice: with_notice.then(notice),
             judged: 0,
+            log: Vec::new(),
         }
     }
 }
 
 impl ResponseFilter for FakeFilter {
     fn keep_suggestion(&mut self, text: &str) -> bool {
+        self.log.push(format!("text {text}"));
         !text.contains("zorvexil")
     }
-    fn judge_hit(&mut self, hit: &Value) -> HitDecision {
+    fn hit_pointers(&self) -> &[String] {
+        &self.pointers
+    }
+    fn judge_hit(&mut self, hit: &Hit<'_>) -> HitDecision {
         self.judged += 1;
+        let url = hit_text(hit, &self.fields.url);
+        let title = hit_text(hit, &self.fields.title);
+        self.log.push(format!("hit {url:?} {title:?}"));
         if hit_text(hit, &self.fields.url).is_some_and(|u| u.contains("zorvexil")) {
             HitDecision::Delist
         } else if hit_text(hit, &self.fields.title).is_some_and(|t| t.contains("quandrith")) {

@@ -2,6 +2,9 @@
 //! `_msearch` (NDJSON header/body pairs); hits, totals and suggester options in responses.
 
 mod dsl;
+mod fast;
+#[cfg(test)]
+mod fast_tests;
 #[cfg(test)]
 mod tests;
 
@@ -213,20 +216,32 @@ impl Engine for Elasticsearch {
         body: &[u8],
         filter: &mut dyn ResponseFilter,
     ) -> Result<Option<Vec<u8>>, EngineError> {
-        let mut root = parse_json(body)?;
-        let mut rw = Rewriter::new(filter);
-        if is_msearch(req.path) {
-            let responses = root
-                .get_mut("responses")
-                .and_then(Value::as_array_mut)
-                .ok_or_else(|| shape("responses is not an array"))?;
-            for resp in responses {
-                rewrite_search(&mut rw, resp)?;
-            }
-        } else {
-            rewrite_search(&mut rw, &mut root)?;
+        if let Ok(out) = fast::rewrite(body, is_msearch(req.path), filter) {
+            return out;
         }
-        rw.notice(&mut root);
-        rw.finish(&root)
+        rewrite_tree(req, body, filter)
     }
+}
+
+/// The `Value` path: parse the whole body, edit the tree, serialise it when anything changed.
+fn rewrite_tree(
+    req: &RequestView<'_>,
+    body: &[u8],
+    filter: &mut dyn ResponseFilter,
+) -> Result<Option<Vec<u8>>, EngineError> {
+    let mut root = parse_json(body)?;
+    let mut rw = Rewriter::new(filter);
+    if is_msearch(req.path) {
+        let responses = root
+            .get_mut("responses")
+            .and_then(Value::as_array_mut)
+            .ok_or_else(|| shape("responses is not an array"))?;
+        for resp in responses {
+            rewrite_search(&mut rw, resp)?;
+        }
+    } else {
+        rewrite_search(&mut rw, &mut root)?;
+    }
+    rw.notice(&mut root);
+    rw.finish(&root)
 }
