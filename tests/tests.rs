@@ -16,6 +16,8 @@
 //! - canonicalize: `searchward canonicalize` on stdin against a golden file
 //! - tantivy: a real `tantivy serve` behind searchward: blocking, delisting and demotion
 //! - sealed: `searchward lists keygen/seal` and `check --config` with sealed lists
+//! - faults: a fault-injecting TCP relay before the upstream (latency, bandwidth, slicing, hang,
+//!   truncation, reset): bounded time, safe answers, nothing of a failed response leaks
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
 mod browser;
@@ -26,6 +28,7 @@ mod corpus;
 mod demo;
 mod enforce;
 mod evidence;
+mod faults;
 mod inspect;
 mod privacy;
 mod proxy;
