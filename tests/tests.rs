@@ -3,6 +3,7 @@
 //!
 //! Modules:
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
+//! - abuse: a connection flood over the limit, and a client that never reads a huge body
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 //! - demo: `searchward demo` and `config check` as a newcomer runs them
 //! - enforce: blocking, autocomplete stripping, delisting, interstitial, indexing guard, reload
@@ -20,6 +21,7 @@
 //!   truncation, reset): bounded time, safe answers, nothing of a failed response leaks
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
+mod abuse;
 mod browser;
 mod bundles;
 mod canonicalize;
