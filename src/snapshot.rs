@@ -9,7 +9,7 @@ use arc_swap::ArcSwapOption;
 use sha2::{Digest, Sha256};
 
 use crate::hashes::{HashIndex, HashList, HashListError};
-use crate::lists::{Entry, ListKind, ListSpec, ParseError, parse_reader};
+use crate::lists::{Entry, ListKind, ListSpec, ParseError, count_entries, parse_reader};
 use crate::matcher::{MatcherError, PersistError, TermMatcher, TextList};
 use crate::pages::Pages;
 use crate::sealed::{SealKey, SealedError, SealedIndex, SealedList, is_sealed};
@@ -159,9 +159,19 @@ impl Snapshot {
         let mut sealed_bytes: Vec<(usize, Vec<u8>, SealKey)> = Vec::new();
         let mut sealed_key = None;
         let mut compiled = Vec::with_capacity(sources.len());
+        let mut deferred_bytes: Vec<(usize, Vec<u8>)> = Vec::new();
         for source in sources {
             compiled.push(source.compiled.clone());
-            let parsed = parse_reader(source.bytes.as_slice(), &source.spec.path)?;
+            // A text list a precompiled index may stand for is only checked and counted here;
+            // its entries are read only if the index turns out not to fit.
+            let deferred = source.compiled.is_some() && in_term_matcher(&source.spec);
+            let (parsed, count) = if deferred {
+                (Vec::new(), count_entries(&source.bytes, &source.spec.path)?)
+            } else {
+                let parsed = parse_reader(source.bytes.as_slice(), &source.spec.path)?;
+                let n = parsed.len();
+                (parsed, n)
+            };
             // A sealed file never reaches the plain matcher: its lines are hashes, not terms.
             let parsed = match (&source.spec.sealed_key, is_sealed(&source.bytes)) {
                 (Some(key), true) => {
@@ -186,7 +196,7 @@ impl Snapshot {
             let version = source.version.unwrap_or_else(|| sha256[..12].to_owned());
             lists.push(LoadedList {
                 spec: source.spec,
-                entries: parsed.len(),
+                entries: count,
                 sha256,
                 version,
                 loaded_at,
@@ -195,18 +205,23 @@ impl Snapshot {
             entries.push(parsed);
             if let Some(key) = sealed_key.take() {
                 sealed_bytes.push((lists.len() - 1, source.bytes, key));
+            } else if deferred {
+                deferred_bytes.push((lists.len() - 1, source.bytes));
             }
         }
+        let precompiled = try_precompiled(&text_lists(&lists, &entries), &lists, &compiled);
+        let (terms, precompiled) = match precompiled {
+            Some(m) => (m, true),
+            None => {
+                for (i, bytes) in &deferred_bytes {
+                    if let (Some(slot), Some(list)) = (entries.get_mut(*i), lists.get(*i)) {
+                        *slot = parse_reader(bytes.as_slice(), &list.spec.path)?;
+                    }
+                }
+                (TermMatcher::build(&text_lists(&lists, &entries))?, false)
+            }
+        };
         let ids = || (0..lists.len()).map(|i| i as ListId);
-        let text: Vec<TextList<'_>> = ids()
-            .zip(lists.iter().zip(&entries))
-            .filter(|(_, (l, _))| in_term_matcher(&l.spec))
-            .map(|(id, (l, e))| TextList {
-                id,
-                spec: &l.spec,
-                entries: e,
-            })
-            .collect();
         let urls: Vec<UrlList<'_>> = ids()
             .zip(lists.iter().zip(&entries))
             .filter(|(_, (l, _))| l.spec.kind == ListKind::Urls)
@@ -225,7 +240,6 @@ impl Snapshot {
                 entries: e,
             })
             .collect();
-        let (terms, precompiled) = text_matcher(&text, &lists, &compiled)?;
         let urls = UrlIndex::build(&urls)?;
         let hashes = HashIndex::build(&hashes)?;
         let sealed: Vec<SealedList<'_>> = sealed_bytes
@@ -334,38 +348,57 @@ pub fn in_term_matcher(spec: &ListSpec) -> bool {
     spec.kind.is_text() && spec.sealed_key.is_none()
 }
 
-/// The text lists' matcher: read from the bundle's precompiled index when one covers exactly
-/// these lists as they are (same names, declarations and content, same searchward version);
-/// compiled from the entries otherwise. A precompiled index that does not fit is logged (with
-/// its reason, never entries) and ignored, never an error: the lists themselves are verified.
-fn text_matcher(
+/// The lists that go into the [`TermMatcher`], with their entries.
+fn text_lists<'a>(lists: &'a [LoadedList], entries: &'a [Vec<Entry>]) -> Vec<TextList<'a>> {
+    lists
+        .iter()
+        .zip(entries)
+        .enumerate()
+        .filter(|(_, (l, _))| in_term_matcher(&l.spec))
+        .map(|(id, (l, e))| TextList {
+            id: id as ListId,
+            spec: &l.spec,
+            entries: e,
+        })
+        .collect()
+}
+
+/// The text lists' matcher read from the bundle's precompiled index, when one covers exactly
+/// these lists as they are (same names, declarations and content, same searchward version).
+/// An index that does not fit is logged (with its reason, never entries) and ignored, never an
+/// error: the lists are then compiled from their entries.
+fn try_precompiled(
     text: &[TextList<'_>],
     lists: &[LoadedList],
     compiled: &[Option<Arc<Pages>>],
-) -> Result<(TermMatcher, bool), LoadError> {
+) -> Option<TermMatcher> {
     let of = |t: &TextList<'_>| compiled.get(t.id as usize).cloned().flatten();
     let index = text.first().and_then(of);
     let covers = index.as_ref().is_some_and(|index| {
         text.iter()
             .all(|t| of(t).is_some_and(|c| Arc::ptr_eq(&c, index)))
     });
-    if let (Some(index), true) = (&index, covers) {
-        let sums: Vec<&str> = text
-            .iter()
-            .filter_map(|t| lists.get(t.id as usize).map(|l| l.sha256.as_str()))
-            .collect();
-        match TermMatcher::from_compiled(index, text, &sums) {
-            Ok(m) => return Ok((m, true)),
-            Err(error) => {
-                tracing::warn!(%error, "precompiled index not used; compiling the lists at load");
-            }
+    match (&index, covers) {
+        (Some(index), true) => {
+            let sums: Vec<&str> = text
+                .iter()
+                .filter_map(|t| lists.get(t.id as usize).map(|l| l.sha256.as_str()))
+                .collect();
+            TermMatcher::from_compiled(index, text, &sums)
+                .inspect_err(|error| {
+                    tracing::warn!(%error, "precompiled index not used; compiling the lists at load");
+                })
+                .ok()
         }
-    } else if compiled.iter().any(Option::is_some) {
-        tracing::info!(
-            "a precompiled index covers only some of the text lists; compiling them at load"
-        );
+        _ => {
+            if compiled.iter().any(Option::is_some) {
+                tracing::info!(
+                    "a precompiled index covers only some of the text lists; compiling them at load"
+                );
+            }
+            None
+        }
     }
-    Ok((TermMatcher::build(text)?, false))
 }
 
 /// The holder requests load the current snapshot from: `None` until a valid one is loaded.
@@ -454,5 +487,46 @@ mod tests {
         let bad = Snapshot::build(vec![source_bytes("t", ListKind::Terms, b"ok\n\xff\n")]);
         assert!(bad.unwrap_err().to_string().contains("t.txt:2"));
         assert_eq!(holder.load().unwrap().lists[0].entries, 1);
+    }
+
+    /// A precompiled index is used when it fits the lists exactly; when a list changed, the
+    /// lists are compiled from their entries, and the new entry matches.
+    #[test]
+    fn precompiled_index_is_used_only_when_it_fits() {
+        let with = |text: &str, index: &Arc<Pages>| {
+            let mut terms = source("t", ListKind::Terms, text);
+            let mut allow = source("a", ListKind::Allow, "zorvexil garden\n");
+            terms.compiled = Some(index.clone());
+            allow.compiled = Some(index.clone());
+            Snapshot::build(vec![
+                terms,
+                allow,
+                source("u", ListKind::Urls, "bad.example/\n"),
+            ])
+            .unwrap()
+        };
+        let plain = Snapshot::build(vec![
+            source("t", ListKind::Terms, "zorvexil\n"),
+            source("a", ListKind::Allow, "zorvexil garden\n"),
+        ])
+        .unwrap();
+        let index = Arc::new(Pages::new(plain.compiled_text_index().unwrap()));
+
+        let same = with("zorvexil\n", &index);
+        assert!(same.precompiled);
+        assert!(!same.check_text("z0rvexil pics").is_allow());
+        assert!(same.check_text("zorvexil garden").is_allow());
+        assert_eq!(same.lists[0].entries, 1);
+
+        let changed = with("zorvexil\nquandrith\n", &index);
+        assert!(!changed.precompiled);
+        assert!(!changed.check_text("quandrith").is_allow());
+        assert_eq!(changed.lists[0].entries, 2);
+
+        // Damaged: refused by the reader, compiled from the lists instead.
+        let damaged = Arc::new(Pages::new(b"SWIDX\0\0\x01garbage".to_vec()));
+        let snap = with("zorvexil\n", &damaged);
+        assert!(!snap.precompiled);
+        assert!(!snap.check_text("zorvexil").is_allow());
     }
 }

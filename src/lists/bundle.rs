@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::lists::manifest::{MANIFEST_FILE, Manifest, ManifestError, Timestamp};
 use crate::lists::signature::{self, SIGNATURE_FILE, SignatureError, TrustPolicy};
-use crate::lists::{ParseError, parse_reader};
+use crate::lists::{ParseError, count_entries};
 use crate::pages::Pages;
 use crate::snapshot::{ListSource, LoadError, Snapshot};
 
@@ -231,7 +231,7 @@ fn load(
                 actual,
             });
         }
-        let entries = parse_reader(bytes.as_slice(), &spec.path)?.len() as u64;
+        let entries = count_entries(&bytes, &spec.path)? as u64;
         if entries != list.entries {
             return Err(BundleError::EntryCount {
                 list: list.name.clone(),

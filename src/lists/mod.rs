@@ -9,5 +9,5 @@ pub mod signature;
 pub mod spec;
 pub mod unpack;
 
-pub use parse::{Entry, ParseError, parse_file, parse_reader};
+pub use parse::{Entry, ParseError, count_entries, parse_file, parse_reader};
 pub use spec::{HashAlgorithm, HitEffect, ListKind, ListSpec, MatchMode};

@@ -101,6 +101,39 @@ pub fn parse_reader<R: BufRead>(mut reader: R, path: &Path) -> Result<Vec<Entry>
     Ok(entries)
 }
 
+/// Counts the entries of a list held in memory, checking every line as [`parse_reader`] does,
+/// without copying any entry (for checks that only need the count).
+///
+/// # Errors
+/// As [`parse_reader`].
+pub fn count_entries(bytes: &[u8], path: &Path) -> Result<usize, ParseError> {
+    let mut n = 0;
+    visit(bytes, path, |_, _| n += 1)?;
+    Ok(n)
+}
+
+/// Calls `each(line, text)` for every entry of a list held in memory.
+fn visit(bytes: &[u8], path: &Path, mut each: impl FnMut(u32, &str)) -> Result<(), ParseError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut line_no: u32 = 0;
+    for line in bytes.split(|&b| b == b'\n') {
+        line_no = line_no
+            .checked_add(1)
+            .ok_or_else(|| ParseError::TooManyLines {
+                path: path.to_path_buf(),
+            })?;
+        let text = std::str::from_utf8(line).map_err(|_| ParseError::InvalidUtf8 {
+            path: path.to_path_buf(),
+            line: line_no,
+        })?;
+        let text = text.trim();
+        if !text.is_empty() && !text.starts_with('#') {
+            each(line_no, text);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +169,28 @@ mod tests {
     fn invalid_utf8_names_path_and_line() {
         let err = parse(b"ok\nfine\nbad \xff here\n").unwrap_err();
         assert_eq!(err.to_string(), "t.txt:3: line is not valid UTF-8");
+    }
+
+    proptest::proptest! {
+        /// Counting agrees with parsing on any bytes: same count, or the same error.
+        #[test]
+        fn count_agrees_with_parse(bytes in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::Just(b'\n'), proptest::prelude::Just(b'#'),
+                proptest::prelude::Just(b' '), proptest::prelude::Just(b'\r'),
+                proptest::prelude::Just(0xEF), proptest::prelude::Just(0xFF), 97u8..100
+            ],
+            0..64,
+        )) {
+            let counted = count_entries(&bytes, Path::new("t.txt"));
+            match parse(&bytes) {
+                Ok(entries) => proptest::prop_assert_eq!(counted.ok(), Some(entries.len())),
+                Err(e) => proptest::prop_assert_eq!(
+                    counted.err().map(|c| c.to_string()),
+                    Some(e.to_string())
+                ),
+            }
+        }
     }
 
     #[test]
