@@ -30,26 +30,27 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 /// Removes hop-by-hop headers, including every header the `Connection` header names and any
 /// other `Proxy-*` header.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    // Most messages carry none: one pass over the names, no hashing, nothing to remove.
+    // Most requests carry none: one pass over the names, no hashing, nothing to remove.
     if !headers.keys().any(is_hop_by_hop) {
         return;
     }
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
+    // Most `Connection` headers list only `keep-alive` or `close`, which name no header present:
+    // look each name up before building it, so the usual case allocates nothing.
+    let mut named = Vec::new();
+    for value in headers.get_all(header::CONNECTION) {
+        let Ok(value) = value.to_str() else { continue };
+        for token in value.split(',').map(str::trim) {
+            if headers.contains_key(token)
+                && let Ok(name) = HeaderName::from_bytes(token.as_bytes())
+            {
+                named.push(name);
+            }
+        }
+    }
     for name in named {
         headers.remove(name);
     }
-    let hop: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| is_hop_by_hop(k))
-        .cloned()
-        .collect();
-    for name in hop {
+    while let Some(name) = headers.keys().find(|k| is_hop_by_hop(k)).cloned() {
         headers.remove(name);
     }
 }
@@ -134,6 +135,39 @@ mod tests {
         strip_hop_by_hop(&mut h);
         let left: Vec<_> = h.keys().map(|k| k.as_str()).collect();
         assert_eq!(left, ["content-type", "x-keep"]);
+    }
+
+    #[test]
+    fn hop_by_hop_cases() {
+        let cases: [(&str, &[(&str, &str)], &[&str]); 5] = [
+            (
+                "none",
+                &[("host", "a"), ("accept", "*/*")],
+                &["host", "accept"],
+            ),
+            (
+                "keep-alive only",
+                &[("connection", "keep-alive"), ("x-a", "1")],
+                &["x-a"],
+            ),
+            (
+                "named in upper case",
+                &[("connection", "X-A, close"), ("x-a", "1"), ("x-b", "2")],
+                &["x-b"],
+            ),
+            ("proxy-*", &[("proxy-x", "1"), ("x-b", "2")], &["x-b"]),
+            (
+                "several values",
+                &[("te", "trailers"), ("upgrade", "h2c"), ("x-b", "2")],
+                &["x-b"],
+            ),
+        ];
+        for (name, headers, want) in cases {
+            let mut h = map(headers);
+            strip_hop_by_hop(&mut h);
+            let left: Vec<_> = h.keys().map(|k| k.as_str()).collect();
+            assert_eq!(left, want, "{name}");
+        }
     }
 
     #[test]
