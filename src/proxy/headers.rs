@@ -139,7 +139,8 @@ mod tests {
 
     #[test]
     fn hop_by_hop_cases() {
-        let cases: [(&str, &[(&str, &str)], &[&str]); 5] = [
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: [Case; 5] = [
             (
                 "none",
                 &[("host", "a"), ("accept", "*/*")],
