@@ -173,7 +173,7 @@ async fn send_pooled(
             // request's future (moved a few times per request) larger.
             None => (Box::pin(pool.connect()).await?, false),
         };
-        match conn.exchange(req).await {
+        match conn.try_send_request(req).await {
             Ok(resp) => return Ok((resp, conn)),
             Err(mut e) => match e.take_message() {
                 Some(unsent) if reused => req = unsent,

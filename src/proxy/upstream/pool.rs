@@ -1,86 +1,25 @@
 //! The keep-alive pool of plain-HTTP/1.1 connections to the upstream, one pool per worker: a
 //! connection is checked out for one exchange and comes back when its response body has been read
 //! to the end, so the next request can reuse it. No hashing or pool key: a worker has one upstream.
-//!
-//! A connection has no task of its own: the request using it drives it (while waiting for the
-//! response head, then while its response body is read), so an exchange costs no wake-ups of
-//! another task. An idle connection is driven once when checked out, which is when a close by the
-//! upstream is noticed.
 
 use std::collections::VecDeque;
-use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{Request, Response};
 use hyper::body::{Body as _, Frame, Incoming, SizeHint};
-use hyper::client::conn::TrySendError;
-use hyper::client::conn::http1::{self, Connection, SendRequest};
+use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::proxy::body::Body;
 use crate::proxy::error::ProxyError;
 
-/// One upstream connection: its sending half and the connection state machine, which the
-/// request using it drives.
-pub(super) struct Link {
-    send: SendRequest<Body>,
-    /// `None` once the connection has finished (closed or failed).
-    conn: Option<Connection<TokioIo<TcpStream>, Body>>,
-}
-
-impl std::fmt::Debug for Link {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Link")
-            .field("open", &self.conn.is_some())
-            .finish()
-    }
-}
-
-/// A checked-out connection.
-pub(super) type Conn = Box<Link>;
-
-impl Link {
-    /// Lets the connection read and write what it can. A finished connection is dropped at once:
-    /// that hands a request still queued on it back to its sender, to be retried elsewhere.
-    fn drive(conn: &mut Option<Connection<TokioIo<TcpStream>, Body>>, cx: &mut Context<'_>) {
-        if let Some(c) = conn
-            && Pin::new(c).poll(cx).is_ready()
-        {
-            *conn = None;
-        }
-    }
-
-    /// Whether the connection is open and idle, ready for a request.
-    fn usable(&mut self, cx: &mut Context<'_>) -> bool {
-        Self::drive(&mut self.conn, cx);
-        // Not ready after being driven means it is not idle (say, still sending an earlier
-        // request's body): not worth waiting for.
-        self.conn.is_some() && matches!(self.send.poll_ready(cx), Poll::Ready(Ok(())))
-    }
-
-    /// Sends `req` and drives the connection until the response head arrives.
-    ///
-    /// # Errors
-    /// hyper's error, with the request when it was not sent.
-    pub(super) async fn exchange(
-        &mut self,
-        req: Request<Body>,
-    ) -> Result<Response<Incoming>, TrySendError<Request<Body>>> {
-        let mut response = pin!(self.send.try_send_request(req));
-        let conn = &mut self.conn;
-        poll_fn(|cx| {
-            Self::drive(conn, cx);
-            response.as_mut().poll(cx)
-        })
-        .await
-    }
-}
+/// A connection's sending half.
+pub(super) type Conn = SendRequest<Body>;
 
 /// Idle connections to one upstream address, most recently used last.
 #[derive(Debug)]
@@ -125,7 +64,12 @@ impl Pool {
     pub(super) async fn checkout(&self, now: Instant) -> Option<Conn> {
         loop {
             let mut conn = self.pop(now)?;
-            if poll_fn(|cx| Poll::Ready(conn.usable(cx))).await {
+            if conn.is_ready() {
+                return Some(conn);
+            }
+            // Its last response has been read but the connection task has not yet marked it
+            // ready: that is a matter of that task running once. An error means it closed.
+            if conn.ready().await.is_ok() {
                 return Some(conn);
             }
         }
@@ -139,7 +83,7 @@ impl Pool {
                 idle.clear();
                 return None;
             }
-            if conn.conn.is_some() {
+            if !conn.is_closed() {
                 return Some(conn);
             }
         }
@@ -148,7 +92,7 @@ impl Pool {
 
     /// Returns a connection whose exchange is complete, used last at `since`.
     fn put(&self, conn: Conn, since: Instant) {
-        if conn.conn.is_none() || self.max_idle == 0 {
+        if conn.is_closed() || self.max_idle == 0 {
             return;
         }
         let Ok(mut idle) = self.idle.lock() else {
@@ -166,7 +110,8 @@ impl Pool {
         idle.push_back(Idle { conn, since });
     }
 
-    /// Opens a new connection (within the connect timeout).
+    /// Opens a new connection (within the connect timeout) and spawns its connection task on the
+    /// current runtime.
     ///
     /// # Errors
     /// [`ProxyError::UpstreamTimeout`] past the connect timeout, [`ProxyError::UpstreamUnavailable`]
@@ -183,14 +128,16 @@ impl Pool {
                 }
             })?;
         let _ = stream.set_nodelay(true);
-        let (send, conn) = http1::Builder::new()
+        let (conn, task) = http1::Builder::new()
             .handshake(TokioIo::new(stream))
             .await
             .map_err(|_| ProxyError::UpstreamUnavailable)?;
-        Ok(Box::new(Link {
-            send,
-            conn: Some(conn),
-        }))
+        tokio::spawn(async move {
+            // Ends when the upstream or we close the connection; its errors reach the request
+            // that was using it.
+            let _ = task.await;
+        });
+        Ok(conn)
     }
 
     async fn tcp(&self) -> std::io::Result<TcpStream> {
@@ -252,10 +199,6 @@ impl hyper::body::Body for UpstreamBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        if let Some(back) = &mut self.back {
-            // The connection fills the body's channel as it reads.
-            Link::drive(&mut back.conn.conn, cx);
-        }
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         if let Poll::Ready(None) = polled {
             self.done = true;
