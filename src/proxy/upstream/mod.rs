@@ -1,5 +1,5 @@
 //! The keep-alive client to the one configured upstream: plain HTTP through this worker's own
-//! connection pool ([`pool`]), https through hyper-util's pooled client and rustls. Requests are
+//! connection pool (`pool.rs`), https through hyper-util's pooled client and rustls. Requests are
 //! always sent to the configured scheme and authority; only the client's path and query are
 //! kept, so no request can be steered to another host.
 
