@@ -281,7 +281,7 @@ async fn run(
         state.clone(),
         256,
         admin_rx,
-        searchward::admin::handle,
+        |state, req, peer: server::Peer| searchward::admin::handle(state, req, peer.addr),
     ));
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");

@@ -1,23 +1,88 @@
-//! Body plumbing: the boxed body type, collecting a body under a size limit and a deadline, and
-//! decoding compressed upstream bodies with a bound on the decoded size.
+//! Body plumbing: the body type of every request and response the proxy sends (an enum, so a
+//! pass-through body is forwarded without a box), collecting a body under a size limit and a
+//! deadline, and decoding compressed upstream bodies with a bound on the decoded size.
 
 use std::io::Read;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use http_body_util::BodyExt;
+use hyper::body::{Frame, Incoming, SizeHint};
+
+use super::upstream::UpstreamBody;
 
 /// Errors inside bodies, boxed.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The body type used for every request and response the proxy sends.
-pub type Body = BoxBody<Bytes, BoxError>;
+/// The body of every request and response the proxy sends: a buffered body, a client's request
+/// body being forwarded, or an upstream response body being forwarded.
+#[derive(Debug)]
+pub struct Body(Kind);
+
+#[derive(Debug)]
+enum Kind {
+    /// Buffered bytes, sent as one frame (`None` once sent, or when empty).
+    Full(Option<Bytes>),
+    /// A client's request body, streamed upstream.
+    Incoming(Incoming),
+    /// An upstream response body, streamed to the client.
+    Upstream(UpstreamBody),
+}
+
+impl Body {
+    /// Streams a client's request body.
+    pub fn incoming(body: Incoming) -> Body {
+        Body(Kind::Incoming(body))
+    }
+
+    /// Streams an upstream response body.
+    pub fn upstream(body: UpstreamBody) -> Body {
+        Body(Kind::Upstream(body))
+    }
+}
 
 /// A body holding `bytes`.
 pub fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into())
-        .map_err(|never| match never {})
-        .boxed()
+    let bytes = bytes.into();
+    Body(Kind::Full((!bytes.is_empty()).then_some(bytes)))
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().0 {
+            Kind::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            Kind::Incoming(body) => Pin::new(body)
+                .poll_frame(cx)
+                .map(|f| f.map(|r| r.map_err(Into::into))),
+            Kind::Upstream(body) => Pin::new(body)
+                .poll_frame(cx)
+                .map(|f| f.map(|r| r.map_err(Into::into))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.0 {
+            Kind::Full(data) => data.is_none(),
+            Kind::Incoming(body) => body.is_end_stream(),
+            Kind::Upstream(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            Kind::Full(data) => SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64)),
+            Kind::Incoming(body) => body.size_hint(),
+            Kind::Upstream(body) => body.size_hint(),
+        }
+    }
 }
 
 /// Why a body could not be collected.
@@ -120,6 +185,7 @@ pub fn decode(encoding: Option<&str>, data: &Bytes, limit: usize) -> Result<Byte
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_body_util::Full;
     use std::io::Write;
 
     fn gzip(data: &[u8]) -> Bytes {

@@ -22,56 +22,82 @@ static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 
+/// Whether `name` is hop-by-hop by itself (not counting the names `Connection` lists).
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    HOP_BY_HOP.contains(name) || name.as_str().starts_with("proxy-")
+}
+
 /// Removes hop-by-hop headers, including every header the `Connection` header names and any
 /// other `Proxy-*` header.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
+    // Most requests carry none: one pass over the names, no hashing, nothing to remove.
+    if !headers.keys().any(is_hop_by_hop) {
+        return;
+    }
+    // Most `Connection` headers list only `keep-alive` or `close`, which name no header present:
+    // look each name up before building it, so the usual case allocates nothing.
+    let mut named = Vec::new();
+    for value in headers.get_all(header::CONNECTION) {
+        let Ok(value) = value.to_str() else { continue };
+        for token in value.split(',').map(str::trim) {
+            if headers.contains_key(token)
+                && let Ok(name) = HeaderName::from_bytes(token.as_bytes())
+            {
+                named.push(name);
+            }
+        }
+    }
     for name in named {
         headers.remove(name);
     }
-    for name in HOP_BY_HOP.iter() {
-        headers.remove(name);
-    }
-    let proxy: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| k.as_str().starts_with("proxy-"))
-        .cloned()
-        .collect();
-    for name in proxy {
+    while let Some(name) = headers.keys().find(|k| is_hop_by_hop(k)).cloned() {
         headers.remove(name);
     }
 }
 
+/// The client's address as an `X-Forwarded-For` element; built once per connection.
+pub fn ip_value(ip: IpAddr) -> HeaderValue {
+    // An address's text is always a valid header value.
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(ip.to_string()))
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+}
+
 /// Prepares client request headers for the upstream: hop-by-hop removed, `X-Forwarded-For`
-/// appended with the client address, `X-Forwarded-Proto` and `X-Forwarded-Host` set from what the
-/// client sent, and `Host` replaced by the configured upstream host.
+/// appended with the client address (`client`, from [`ip_value`]), `X-Forwarded-Proto` set to
+/// `proto`, `X-Forwarded-Host` set from the `Host` the client sent, and `Host` replaced by the
+/// configured upstream host.
 pub fn to_upstream(
     headers: &mut HeaderMap,
-    client: IpAddr,
+    client: &HeaderValue,
     proto: &str,
     upstream_host: &HeaderValue,
 ) {
     strip_hop_by_hop(headers);
     let xff = match headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
-        Some(prev) if !prev.trim().is_empty() => format!("{prev}, {client}"),
-        _ => client.to_string(),
+        Some(prev) if !prev.trim().is_empty() => {
+            let mut v = Vec::with_capacity(prev.len() + 2 + client.len());
+            v.extend_from_slice(prev.as_bytes());
+            v.extend_from_slice(b", ");
+            v.extend_from_slice(client.as_bytes());
+            HeaderValue::from_maybe_shared(bytes::Bytes::from(v)).ok()
+        }
+        _ => Some(client.clone()),
     };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
+    if let Some(v) = xff {
         headers.insert(&X_FORWARDED_FOR, v);
     }
-    if let Some(host) = headers.get(header::HOST).cloned() {
+    // The client's Host moves to X-Forwarded-Host as the upstream's takes its place.
+    if let Some(host) = headers.insert(header::HOST, upstream_host.clone()) {
         headers.insert(&X_FORWARDED_HOST, host);
     }
-    if let Ok(v) = HeaderValue::from_str(proto) {
+    let proto = match proto {
+        "http" => Some(HeaderValue::from_static("http")),
+        "https" => Some(HeaderValue::from_static("https")),
+        other => HeaderValue::from_str(other).ok(),
+    };
+    if let Some(v) = proto {
         headers.insert(&X_FORWARDED_PROTO, v);
     }
-    headers.insert(header::HOST, upstream_host.clone());
 }
 
 #[cfg(test)]
@@ -112,16 +138,56 @@ mod tests {
     }
 
     #[test]
+    fn hop_by_hop_cases() {
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: [Case; 5] = [
+            (
+                "none",
+                &[("host", "a"), ("accept", "*/*")],
+                &["host", "accept"],
+            ),
+            (
+                "keep-alive only",
+                &[("connection", "keep-alive"), ("x-a", "1")],
+                &["x-a"],
+            ),
+            (
+                "named in upper case",
+                &[("connection", "X-A, close"), ("x-a", "1"), ("x-b", "2")],
+                &["x-b"],
+            ),
+            ("proxy-*", &[("proxy-x", "1"), ("x-b", "2")], &["x-b"]),
+            (
+                "several values",
+                &[("te", "trailers"), ("upgrade", "h2c"), ("x-b", "2")],
+                &["x-b"],
+            ),
+        ];
+        for (name, headers, want) in cases {
+            let mut h = map(headers);
+            strip_hop_by_hop(&mut h);
+            let left: Vec<_> = h.keys().map(|k| k.as_str()).collect();
+            assert_eq!(left, want, "{name}");
+        }
+    }
+
+    #[test]
     fn forwarded_headers_are_appended_and_host_set() {
         let upstream = HeaderValue::from_static("engine:9200");
         let mut h = map(&[("host", "search.example"), ("x-forwarded-for", "10.0.0.1")]);
-        to_upstream(&mut h, "127.0.0.1".parse().unwrap(), "http", &upstream);
+        let local = ip_value("127.0.0.1".parse().unwrap());
+        to_upstream(&mut h, &local, "http", &upstream);
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
         assert_eq!(h["x-forwarded-host"], "search.example");
         assert_eq!(h["x-forwarded-proto"], "http");
         assert_eq!(h["host"], "engine:9200");
         let mut h = map(&[]);
-        to_upstream(&mut h, "::1".parse().unwrap(), "https", &upstream);
+        to_upstream(
+            &mut h,
+            &ip_value("::1".parse().unwrap()),
+            "https",
+            &upstream,
+        );
         assert_eq!(h["x-forwarded-for"], "::1");
         assert!(h.get("x-forwarded-host").is_none());
     }

@@ -6,7 +6,6 @@
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use http::request::Parts;
@@ -200,7 +199,7 @@ impl Ctx<'_> {
         let mut parts = self.parts.clone();
         headers::to_upstream(
             &mut parts.headers,
-            client.ip(),
+            &headers::ip_value(client.ip()),
             &state.config.forwarded_proto,
             &state.upstream.host,
         );
@@ -214,15 +213,12 @@ impl Ctx<'_> {
             .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         parts.uri = state.upstream.target_of(&parts.uri)?;
         parts.version = Version::HTTP_11;
-        let sent = Instant::now();
-        let resp = state
+        let (resp, latency) = state
             .upstream
             .send(Request::from_parts(parts, full(body)))
             .await
             .map_err(|e| fail(state, self.route, e))?;
-        state
-            .metrics
-            .upstream_latency(self.route.index, sent.elapsed());
+        state.metrics.upstream_latency(self.route.index, latency);
         let (mut rparts, rbody) = resp.into_parts();
         headers::strip_hop_by_hop(&mut rparts.headers);
         let raw = match collect(

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use http::{Request, Response};
+use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -19,6 +19,25 @@ use tokio::sync::{Semaphore, watch};
 use super::State;
 use super::body::Body;
 
+/// The client end of a connection, as each of its requests' handler sees it.
+#[derive(Clone, Debug)]
+pub struct Peer {
+    /// The client's address.
+    pub addr: SocketAddr,
+    /// Its IP as an `X-Forwarded-For` element, formatted once per connection.
+    pub ip: HeaderValue,
+}
+
+impl Peer {
+    /// The peer at `addr`.
+    pub fn new(addr: SocketAddr) -> Peer {
+        Peer {
+            addr,
+            ip: super::headers::ip_value(addr.ip()),
+        }
+    }
+}
+
 /// Serves one listener with `handler` until `shutdown` fires, then drains within `grace`.
 /// `limit` caps concurrent connections (others wait in the kernel's accept queue).
 pub async fn serve<H, F>(
@@ -28,7 +47,7 @@ pub async fn serve<H, F>(
     mut shutdown: watch::Receiver<bool>,
     handler: H,
 ) where
-    H: Fn(Arc<State>, Request<Incoming>, SocketAddr) -> F + Clone + Send + Sync + 'static,
+    H: Fn(Arc<State>, Request<Incoming>, Peer) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<Body>> + Send + 'static,
 {
     let graceful = GracefulShutdown::new();
@@ -54,8 +73,9 @@ pub async fn serve<H, F>(
         let _ = stream.set_nodelay(true);
         let conn_state = state.clone();
         let handler = handler.clone();
+        let peer = Peer::new(peer);
         let service = service_fn(move |req| {
-            let fut = handler(conn_state.clone(), req, peer);
+            let fut = handler(conn_state.clone(), req, peer.clone());
             async move { Ok::<_, Infallible>(fut.await) }
         });
         let mut builder = http1::Builder::new();

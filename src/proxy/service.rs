@@ -1,12 +1,10 @@
 //! One request, top to bottom: refuse what a reverse proxy must not serve, route, then pass
 //! through (streaming) or inspect; count and log the outcome (never the query).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::{Method, Request, Response, StatusCode, Version, header};
-use http_body_util::BodyExt;
+use http::{HeaderValue, Method, Request, Response, StatusCode, Version, header};
 use hyper::body::Incoming;
 
 use super::State;
@@ -14,53 +12,61 @@ use super::body::{Body, full};
 use super::error::ProxyError;
 use super::headers;
 use super::router::Route;
+use super::server::Peer;
 use crate::config::RouteKind;
 
 /// Handles one client request; never fails (errors become responses).
-pub async fn handle(
-    state: Arc<State>,
-    req: Request<Incoming>,
-    client: SocketAddr,
-) -> Response<Body> {
-    let started = Instant::now();
+pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: Peer) -> Response<Body> {
+    // The clock and the method are only needed for the request line.
+    let log = tracing::enabled!(tracing::Level::INFO);
+    let started = log.then(Instant::now);
+    let method = log.then(|| req.method().clone());
     let _in_flight = state.metrics.in_flight();
-    let method = req.method().clone();
-    let route = state.router.route(&method, req.uri().path());
-    let resp = match dispatch(&state, route, req, client).await {
-        Ok(resp) => resp,
-        Err(err) => err.into_response(),
+    let route = state.router.route(req.method(), req.uri().path());
+    let resp = match answer_early(&state, route, &req) {
+        Some(early) => early,
+        None => match route.kind {
+            RouteKind::Passthrough => pass_through(&state, route, req, &peer.ip).await,
+            // Boxed: an inspected request's future is large and would make every pass-through
+            // request's future (moved a few times per request) as large.
+            _ => Box::pin(super::inspect::handle(&state, route, req, peer.addr)).await,
+        },
     };
+    let resp = resp.unwrap_or_else(ProxyError::into_response);
     let status = resp.status().as_u16();
     state.metrics.request(route.index, status);
-    tracing::info!(
-        method = %method,
-        route = %route.name,
-        status,
-        latency_ms = started.elapsed().as_secs_f64() * 1e3,
-        "request"
-    );
+    if let (Some(started), Some(method)) = (started, method) {
+        tracing::info!(
+            method = %method,
+            route = %route.name,
+            status,
+            latency_ms = started.elapsed().as_secs_f64() * 1e3,
+            "request"
+        );
+    }
     resp
 }
 
-async fn dispatch(
+/// The answer for requests that are refused or answered without the upstream; `None` when the
+/// request goes on to its route's upstream exchange.
+fn answer_early(
     state: &State,
     route: &Route,
-    req: Request<Incoming>,
-    client: SocketAddr,
-) -> Result<Response<Body>, ProxyError> {
+    req: &Request<Incoming>,
+) -> Option<Result<Response<Body>, ProxyError>> {
     // A reverse proxy serves origin-form targets only: CONNECT and absolute-form targets could
     // otherwise steer it to another host.
     if req.method() == Method::CONNECT
         || req.uri().authority().is_some()
         || req.uri().scheme().is_some()
     {
-        return Err(ProxyError::BadTarget);
+        return Some(Err(ProxyError::BadTarget));
     }
     // Content-Length with Transfer-Encoding is the classic request-smuggling shape: refuse it
     // rather than pick one framing and forward the other header upstream.
     let h = req.headers();
     if h.contains_key(header::TRANSFER_ENCODING) && h.contains_key(header::CONTENT_LENGTH) {
-        return Err(ProxyError::BadRequest);
+        return Some(Err(ProxyError::BadRequest));
     }
     let go = state.signposter.go_prefix();
     if req
@@ -69,14 +75,11 @@ async fn dispatch(
         .strip_prefix(go)
         .is_some_and(|rest| rest.starts_with('/'))
     {
-        return redirect(state, &req);
+        return Some(redirect(state, req));
     }
     match route.kind {
-        RouteKind::Deny => Err(ProxyError::Denied),
-        RouteKind::Passthrough => pass_through(state, route, req, client).await,
-        RouteKind::Search | RouteKind::Suggest | RouteKind::Index => {
-            Box::pin(super::inspect::handle(state, route, req, client)).await
-        }
+        RouteKind::Deny => Some(Err(ProxyError::Denied)),
+        RouteKind::Passthrough | RouteKind::Search | RouteKind::Suggest | RouteKind::Index => None,
     }
 }
 
@@ -101,25 +104,21 @@ async fn pass_through(
     state: &State,
     route: &Route,
     req: Request<Incoming>,
-    client: SocketAddr,
+    client_ip: &HeaderValue,
 ) -> Result<Response<Body>, ProxyError> {
     let (mut parts, body) = req.into_parts();
     headers::to_upstream(
         &mut parts.headers,
-        client.ip(),
+        client_ip,
         &state.config.forwarded_proto,
         &state.upstream.host,
     );
     parts.uri = state.upstream.target_of(&parts.uri)?;
     parts.version = Version::HTTP_11;
-    let req = Request::from_parts(parts, body.map_err(Into::into).boxed());
-    let sent = Instant::now();
-    let resp = state.upstream.send(req).await?;
-    state.metrics.upstream_latency(route.index, sent.elapsed());
+    let req = Request::from_parts(parts, Body::incoming(body));
+    let (resp, latency) = state.upstream.send(req).await?;
+    state.metrics.upstream_latency(route.index, latency);
     let (mut parts, body) = resp.into_parts();
     headers::strip_hop_by_hop(&mut parts.headers);
-    Ok(Response::from_parts(
-        parts,
-        body.map_err(Into::into).boxed(),
-    ))
+    Ok(Response::from_parts(parts, Body::upstream(body)))
 }
