@@ -25,6 +25,20 @@ mod tests {
     #[tokio::test]
     async fn returns_the_result_and_survives_a_panic() {
         assert_eq!(super::run(|| 6 * 7).await, Some(42));
+        // The build thread really runs niced (field 19 of /proc/thread-self/stat; lowering a
+        // priority needs no privilege).
+        let nice = super::run(|| {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+            let after_comm = stat.rsplit_once(')').unwrap().1;
+            after_comm
+                .split_whitespace()
+                .nth(16)
+                .unwrap()
+                .parse::<i32>()
+                .unwrap()
+        })
+        .await;
+        assert_eq!(nice, Some(19));
         let panicked: Option<()> = super::run(|| panic!("a failed build")).await;
         assert_eq!(panicked, None);
     }
