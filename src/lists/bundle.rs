@@ -256,7 +256,7 @@ fn load(
     }
     if let (Some(c), true) = (&manifest.compiled, with_index) {
         let path = dir.join(&c.file);
-        // Read straight into huge-page memory: the typo table is used where it lands.
+        // Read into one buffer (huge pages when enabled): the typo table is used where it lands.
         let bytes = read_capped_pages(&root, &path, &mut budget)?;
         let actual = hex::encode(Sha256::digest(bytes.as_ref()));
         if actual != c.sha256 {
@@ -294,15 +294,15 @@ fn read_capped(
     cap: u64,
     budget: &mut Budget,
 ) -> Result<Vec<u8>, BundleError> {
-    match read_into(root, path, cap, budget, Into::Heap)? {
+    match read_into(root, path, cap, budget, Dest::Heap)? {
         Loaded::Heap(v) => Ok(v),
         Loaded::Pages(p) => Ok(p.as_ref().to_vec()),
     }
 }
 
-/// As [`read_capped`], into huge-page memory (for a precompiled index, used where it lands).
+/// As [`read_capped`], into a [`Pages`] buffer (for a precompiled index, used where it lands).
 fn read_capped_pages(root: &Path, path: &Path, budget: &mut Budget) -> Result<Pages, BundleError> {
-    match read_into(root, path, u64::MAX, budget, Into::Pages)? {
+    match read_into(root, path, u64::MAX, budget, Dest::Pages)? {
         Loaded::Pages(p) => Ok(p),
         Loaded::Heap(v) => Ok(Pages::new(v)),
     }
@@ -313,7 +313,7 @@ fn read_into(
     path: &Path,
     cap: u64,
     budget: &mut Budget,
-    into: Into,
+    into: Dest,
 ) -> Result<Loaded, BundleError> {
     let read_err = |source| BundleError::Read {
         path: path.to_path_buf(),
@@ -338,12 +338,12 @@ fn read_into(
     }
     let mut reader = file.take(limit.saturating_add(1));
     let bytes = match into {
-        Into::Heap => {
+        Dest::Heap => {
             let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
             reader.read_to_end(&mut bytes).map_err(read_err)?;
             Loaded::Heap(bytes)
         }
-        Into::Pages => {
+        Dest::Pages => {
             let mut pages = Pages::zeroed(usize::try_from(size).map_err(|_| too_large())?);
             reader.read_exact(pages.as_mut()).map_err(read_err)?;
             // A file still growing is refused rather than read in part.
@@ -362,7 +362,7 @@ fn read_into(
 }
 
 /// Where [`read_into`] puts a file.
-enum Into {
+enum Dest {
     Heap,
     Pages,
 }

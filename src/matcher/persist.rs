@@ -4,8 +4,8 @@
 //! checks the file (a fraction of a second).
 //!
 //! The file names the lists it was compiled from (name, declaration and the SHA-256 of each
-//! source file) and the searchward version that compiled it, since keys depend on the
-//! normaliser. A loader uses it only when all of that matches exactly what it is loading;
+//! source file), the searchward version that compiled it and a fingerprint of its normaliser
+//! (the keys of fixed probe texts), since keys depend on the normaliser. A loader uses it only when all of that matches exactly what it is loading;
 //! otherwise it compiles from the lists as before. Integrity comes from the bundle manifest
 //! (the file's SHA-256, under the manifest signature); the FST's own checksum is checked too,
 //! and every offset read from the file is bounds-checked, so a damaged file is refused or at
@@ -44,6 +44,9 @@ pub enum PersistError {
         /// The version that compiled the file.
         found: String,
     },
+    /// Compiled by a build whose normaliser gives different keys.
+    #[error("compiled by a build that normalises differently")]
+    Normaliser,
     /// The file was compiled from other lists or declarations than those being loaded.
     #[error("compiled index does not match the lists: {0}")]
     Mismatch(String),
@@ -74,9 +77,48 @@ pub struct CompiledList {
     pub sha256: String,
 }
 
+/// Texts whose keys fingerprint the normaliser: case, compatibility forms, diacritics,
+/// confusables from other scripts, mathematical letters, leetspeak, separators, invisible
+/// characters, repeats, unspaced scripts, name order. All synthetic.
+const PROBES: &[&str] = &[
+    "Zörvéxil",
+    "ＺＯＲＶＥＸＩＬ",
+    "zоrvеxіl",
+    "𝐳𝐨𝐫𝐯𝐞𝐱𝐢𝐥 ⓩⓞⓡ",
+    "z0rv3x1l $7@|8 9!",
+    "z.o.r v-e_x*i l",
+    "zor\u{200b}ve\u{00ad}xil\u{2067}\u{fe0f}",
+    "zzzooorrrvexilll",
+    "quandrith velmorik",
+    "Ada Quillfeather",
+    "ゾルヴェクシル語",
+    "Straße İstanbul ǅ ﬁ",
+];
+
+/// A fingerprint of how this build normalises entries into keys: a compiled index is only used
+/// by a build whose normaliser gives exactly the same keys for [`PROBES`].
+pub fn normaliser_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let mut views = crate::normalize::Views::default();
+    let mut keys = Vec::new();
+    let mut h = Sha256::new();
+    for (i, probe) in PROBES.iter().enumerate() {
+        views.normalize(probe);
+        super::keys::entry_keys(&views, i % 2 == 1, &mut keys);
+        for k in &keys {
+            h.update((k.len() as u64).to_le_bytes());
+            h.update(k);
+        }
+        h.update(b"|");
+    }
+    hex::encode(h.finalize())
+}
+
 #[derive(Serialize, Deserialize)]
 struct Header {
     searchward: String,
+    /// [`normaliser_fingerprint`] of the build that compiled it.
+    normaliser: String,
     lists: Vec<CompiledList>,
     prefix_lists: bool,
     typo_slots: usize,
@@ -94,6 +136,7 @@ impl TermMatcher {
         }
         let header = Header {
             searchward: env!("CARGO_PKG_VERSION").to_owned(),
+            normaliser: normaliser_fingerprint(),
             lists: self
                 .lists
                 .iter()
@@ -154,6 +197,10 @@ impl TermMatcher {
             return Err(PersistError::Version {
                 found: header.searchward,
             });
+        }
+        // Same version number, different normaliser (a development build): keys would differ.
+        if header.normaliser != normaliser_fingerprint() {
+            return Err(PersistError::Normaliser);
         }
         let infos = super::list_infos(lists).map_err(|e| PersistError::Mismatch(e.to_string()))?;
         if header.lists.len() != lists.len() || sums.len() != lists.len() {

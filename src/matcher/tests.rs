@@ -136,6 +136,18 @@ fn compiled_file_round_trip_and_refusals() {
             "cut at {cut}"
         );
     }
+    // Another normaliser (same version number): its fingerprint differs.
+    let fingerprint = super::persist::normaliser_fingerprint();
+    let at = bytes
+        .windows(fingerprint.len())
+        .position(|w| w == fingerprint.as_bytes())
+        .unwrap();
+    let mut other = bytes.clone();
+    other[at] = if other[at] == b'0' { b'1' } else { b'0' };
+    assert!(matches!(
+        refused(&other, &text, &sums),
+        PersistError::Normaliser
+    ));
     // A flipped byte inside the FST section fails its checksum.
     let header_len = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
     let fst_at = 16 + header_len + 8;
