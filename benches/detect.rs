@@ -142,6 +142,20 @@ fn ok(q: &Query, v: &Verdict) -> bool {
     }
 }
 
+/// Five timed passes over the queries, one sample per check; every answer is checked.
+fn timed(m: &TermMatcher, qs: &[Query], scratch: &mut Scratch) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(qs.len() * 5);
+    for _ in 0..5 {
+        for q in qs {
+            let t = Instant::now();
+            let v = m.check_with(black_box(&q.text), scratch);
+            samples.push(t.elapsed());
+            assert!(ok(q, &v), "wrong answer for {:?}", q.text);
+        }
+    }
+    samples
+}
+
 fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort_unstable();
     let at = |p: f64| samples[((samples.len() - 1) as f64 * p) as usize];
@@ -186,16 +200,7 @@ fn detect(c: &mut Criterion) {
         hwm1 / 1024
     );
     let mut scratch = Scratch::default();
-    let mut samples = Vec::with_capacity(qs.len() * 5);
-    for _ in 0..5 {
-        for q in &qs {
-            let t = Instant::now();
-            let v = names_only.check_with(black_box(&q.text), &mut scratch);
-            samples.push(t.elapsed());
-            black_box(v);
-        }
-    }
-    let (p50, p99) = percentiles(samples);
+    let (p50, p99) = percentiles(timed(&names_only, &qs, &mut scratch));
     println!("detect: typos on names only: p50 {p50:.2?} p99 {p99:.2?} per query");
     drop(names_only);
     let (rss0, hwm0) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
@@ -249,15 +254,7 @@ fn detect(c: &mut Criterion) {
         &wrong[..wrong.len().min(5)]
     );
 
-    let mut samples = Vec::with_capacity(qs.len() * 5);
-    for _ in 0..5 {
-        for q in &qs {
-            let t = Instant::now();
-            let v = m.check_with(black_box(&q.text), &mut scratch);
-            samples.push(t.elapsed());
-            assert!(ok(q, &v));
-        }
-    }
+    let samples = timed(&m, &qs, &mut scratch);
     if std::env::var_os("DETECT_SLOW").is_some() {
         let mut per: Vec<(Duration, &str)> = qs
             .iter()
