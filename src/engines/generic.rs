@@ -245,7 +245,7 @@ impl Engine for Generic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engines::testkit::{FakeFilter, Req, assert_golden, golden, notice};
+    use crate::engines::testkit::{FakeFilter, Req, assert_golden, assert_rewrites, notice};
 
     const E: &str = "generic";
 
@@ -348,18 +348,15 @@ mod tests {
 
     #[test]
     fn rewrites_responses() {
-        let cases = [
+        let req = Req::get("/search", "q=velmorik");
+        for (name, src, with_notice) in [
             ("tantivy", TANTIVY, true),
             ("searxng", SEARXNG, false),
             ("demo", DEMO, true),
-        ];
-        for (name, src, with_notice) in cases {
-            let e = engine(src);
-            let req = Req::get("/search", "q=velmorik");
-            let mut f = FakeFilter::new(e.hit_fields(), with_notice);
-            let input = golden(E, &format!("{name}.response.json"));
-            let out = e.rewrite(&req.view(), &input, &mut f).unwrap().unwrap();
-            assert_golden(E, &format!("{name}.expected.json"), &out);
+        ] {
+            let input = format!("{name}.response.json");
+            let expected = format!("{name}.expected.json");
+            assert_rewrites(&engine(src), E, &req, &[(&input, &expected, with_notice)]);
         }
     }
 

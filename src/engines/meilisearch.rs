@@ -150,7 +150,7 @@ pub fn index_uid(path: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engines::testkit::{FakeFilter, Req, assert_golden, golden, notice};
+    use crate::engines::testkit::{FakeFilter, Req, assert_golden, assert_rewrites, notice};
 
     const E: &str = "meilisearch";
 
@@ -201,18 +201,16 @@ mod tests {
 
     #[test]
     fn rewrites_responses() {
-        for (input, expected, notice) in [
-            ("search.response.json", "search.expected.json", true),
-            ("multi.response.json", "multi.expected.json", false),
-        ] {
-            let req = Req::get("/indexes/movies/search", "q=velmorik");
-            let mut f = FakeFilter::new(Meilisearch.hit_fields(), notice);
-            let out = Meilisearch
-                .rewrite(&req.view(), &golden(E, input), &mut f)
-                .unwrap()
-                .unwrap();
-            assert_golden(E, expected, &out);
-        }
+        let req = Req::get("/indexes/movies/search", "q=velmorik");
+        assert_rewrites(
+            &Meilisearch,
+            E,
+            &req,
+            &[
+                ("search.response.json", "search.expected.json", true),
+                ("multi.response.json", "multi.expected.json", false),
+            ],
+        );
     }
 
     #[test]

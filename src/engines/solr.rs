@@ -180,7 +180,7 @@ impl Engine for Solr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engines::testkit::{FakeFilter, Req, assert_golden, golden, notice};
+    use crate::engines::testkit::{FakeFilter, Req, assert_golden, assert_rewrites, notice};
 
     const E: &str = "solr";
 
@@ -239,18 +239,16 @@ mod tests {
 
     #[test]
     fn rewrites_responses() {
-        for (input, expected, notice) in [
-            ("select.response.json", "select.expected.json", true),
-            ("suggest.response.json", "suggest.expected.json", false),
-        ] {
-            let req = Req::get("/solr/pages/select", "q=velmorik");
-            let mut f = FakeFilter::new(Solr.hit_fields(), notice);
-            let out = Solr
-                .rewrite(&req.view(), &golden(E, input), &mut f)
-                .unwrap()
-                .unwrap();
-            assert_golden(E, expected, &out);
-        }
+        let req = Req::get("/solr/pages/select", "q=velmorik");
+        assert_rewrites(
+            &Solr,
+            E,
+            &req,
+            &[
+                ("select.response.json", "select.expected.json", true),
+                ("suggest.response.json", "suggest.expected.json", false),
+            ],
+        );
     }
 
     #[test]

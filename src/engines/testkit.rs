@@ -146,3 +146,21 @@ pub(crate) fn assert_golden(engine: &str, name: &str, actual: &[u8]) {
     let expected = serde_json::to_string_pretty(&expected).unwrap() + "\n";
     assert_eq!(pretty, expected, "{engine}/{name}");
 }
+
+/// Rewrites each `(input, expected, with_notice)` golden response of `dir` through `engine` for
+/// `req` and compares the (changed) result with the expected golden file.
+pub(crate) fn assert_rewrites(
+    engine: &dyn super::Engine,
+    dir: &str,
+    req: &Req,
+    cases: &[(&str, &str, bool)],
+) {
+    for &(input, expected, with_notice) in cases {
+        let mut f = FakeFilter::new(engine.hit_fields(), with_notice);
+        let out = engine
+            .rewrite(&req.view(), &golden(dir, input), &mut f)
+            .unwrap_or_else(|e| panic!("{dir}/{input}: {e}"))
+            .unwrap_or_else(|| panic!("{dir}/{input}: nothing changed"));
+        assert_golden(dir, expected, &out);
+    }
+}

@@ -149,7 +149,7 @@ impl Engine for Typesense {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engines::testkit::{FakeFilter, Req, assert_golden, golden, notice};
+    use crate::engines::testkit::{FakeFilter, Req, assert_golden, assert_rewrites, notice};
 
     const E: &str = "typesense";
 
@@ -181,19 +181,17 @@ mod tests {
 
     #[test]
     fn rewrites_responses() {
-        for (input, expected, notice) in [
-            ("search.response.json", "search.expected.json", true),
-            ("multi.response.json", "multi.expected.json", false),
-            ("grouped.response.json", "grouped.expected.json", false),
-        ] {
-            let req = Req::get("/collections/pages/documents/search", "q=velmorik");
-            let mut f = FakeFilter::new(Typesense.hit_fields(), notice);
-            let out = Typesense
-                .rewrite(&req.view(), &golden(E, input), &mut f)
-                .unwrap()
-                .unwrap();
-            assert_golden(E, expected, &out);
-        }
+        let req = Req::get("/collections/pages/documents/search", "q=velmorik");
+        assert_rewrites(
+            &Typesense,
+            E,
+            &req,
+            &[
+                ("search.response.json", "search.expected.json", true),
+                ("multi.response.json", "multi.expected.json", false),
+                ("grouped.response.json", "grouped.expected.json", false),
+            ],
+        );
     }
 
     #[test]
