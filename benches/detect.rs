@@ -142,6 +142,47 @@ fn ok(q: &Query, v: &Verdict) -> bool {
     }
 }
 
+/// Compiles the terms and names lists as declared, printing time, index sizes and memory.
+fn compile(
+    label: &str,
+    terms_spec: &ListSpec,
+    names_spec: &ListSpec,
+    terms: &[Entry],
+    names: &[Entry],
+) -> TermMatcher {
+    let (rss0, hwm0) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
+    let t = Instant::now();
+    let m = TermMatcher::build(&[
+        TextList {
+            id: 0,
+            spec: terms_spec,
+            entries: terms,
+        },
+        TextList {
+            id: 1,
+            spec: names_spec,
+            entries: names,
+        },
+    ])
+    .expect("synthetic lists compile");
+    let compile = t.elapsed();
+    let (rss1, hwm1) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
+    let stats = m.stats();
+    println!(
+        "detect: {label}: compiled {} terms + {} names in {compile:.2?}; keys {}, term index {:.1} MiB, typo index {:.1} MiB; VmRSS {} -> {} MiB, VmHWM {} -> {} MiB",
+        terms.len(),
+        names.len(),
+        stats.keys,
+        stats.key_bytes as f64 / 1048576.0,
+        stats.typo_bytes as f64 / 1048576.0,
+        rss0 / 1024,
+        rss1 / 1024,
+        hwm0 / 1024,
+        hwm1 / 1024
+    );
+    m
+}
+
 /// Five timed passes over the queries, one sample per check; every answer is checked.
 fn timed(m: &TermMatcher, qs: &[Query], scratch: &mut Scratch) -> Vec<Duration> {
     let mut samples = Vec::with_capacity(qs.len() * 5);
@@ -171,73 +212,28 @@ fn detect(c: &mut Criterion) {
     // Typo tolerance costs most of the index: measure a build with it on the names only first.
     let mut plain_terms = term_spec.clone();
     plain_terms.typos = false;
-    let (rss0, hwm0) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
-    let t = Instant::now();
-    let names_only = TermMatcher::build(&[
-        TextList {
-            id: 0,
-            spec: &plain_terms,
-            entries: &terms,
-        },
-        TextList {
-            id: 1,
-            spec: &name_spec,
-            entries: &names,
-        },
-    ])
-    .expect("synthetic lists compile");
-    let compile = t.elapsed();
-    let (rss1, hwm1) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
-    let stats = names_only.stats();
-    println!(
-        "detect: typos on names only: compiled in {compile:.2?}; keys {}, term index {:.1} MiB, typo index {:.1} MiB; VmRSS {} -> {} MiB, VmHWM {} -> {} MiB",
-        stats.keys,
-        stats.key_bytes as f64 / 1048576.0,
-        stats.typo_bytes as f64 / 1048576.0,
-        rss0 / 1024,
-        rss1 / 1024,
-        hwm0 / 1024,
-        hwm1 / 1024
+    let names_only = compile(
+        "typos on names only",
+        &plain_terms,
+        &name_spec,
+        &terms,
+        &names,
     );
     let mut scratch = Scratch::default();
     let (p50, p99) = percentiles(timed(&names_only, &qs, &mut scratch));
     println!("detect: typos on names only: p50 {p50:.2?} p99 {p99:.2?} per query");
     drop(names_only);
-    let (rss0, hwm0) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
-    let t = Instant::now();
-    let m = TermMatcher::build(&[
-        TextList {
-            id: 0,
-            spec: &term_spec,
-            entries: &terms,
-        },
-        TextList {
-            id: 1,
-            spec: &name_spec,
-            entries: &names,
-        },
-    ])
-    .expect("synthetic lists compile");
-    let compile = t.elapsed();
-    let (rss1, hwm1) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
-    drop((terms, names));
-    let rss2 = status_kib("VmRSS:");
-    let stats = m.stats();
-    println!(
-        "detect: typos on all lists (as --terms/--victims): compiled {} terms + {} names in {compile:.2?}; keys {}, term index {:.1} MiB, typo index {:.1} MiB",
-        TERMS / scale(),
-        NAMES / scale(),
-        stats.keys,
-        stats.key_bytes as f64 / 1048576.0,
-        stats.typo_bytes as f64 / 1048576.0
+    let m = compile(
+        "typos on all lists (as --terms/--victims)",
+        &term_spec,
+        &name_spec,
+        &terms,
+        &names,
     );
+    drop((terms, names));
     println!(
-        "detect: VmRSS {} -> {} MiB (after dropping the entry text: {} MiB); VmHWM {} -> {} MiB",
-        rss0 / 1024,
-        rss1 / 1024,
-        rss2 / 1024,
-        hwm0 / 1024,
-        hwm1 / 1024
+        "detect: VmRSS after dropping the entry text: {} MiB",
+        status_kib("VmRSS:") / 1024
     );
 
     // Every answer checked once outside the timed loops.
