@@ -41,6 +41,16 @@ impl Body {
     pub fn upstream(body: UpstreamBody) -> Body {
         Body(Kind::Upstream(body))
     }
+
+    /// The whole body, when it is known without reading anything: a buffered body, or a
+    /// client's request that has none. `None` for a body still to be streamed.
+    pub fn known(&self) -> Option<&[u8]> {
+        match &self.0 {
+            Kind::Full(data) => Some(data.as_deref().unwrap_or_default()),
+            Kind::Incoming(body) if hyper::body::Body::is_end_stream(body) => Some(&[]),
+            Kind::Incoming(_) | Kind::Upstream(_) => None,
+        }
+    }
 }
 
 /// A body holding `bytes`.
@@ -62,9 +72,7 @@ impl hyper::body::Body for Body {
             Kind::Incoming(body) => Pin::new(body)
                 .poll_frame(cx)
                 .map(|f| f.map(|r| r.map_err(Into::into))),
-            Kind::Upstream(body) => Pin::new(body)
-                .poll_frame(cx)
-                .map(|f| f.map(|r| r.map_err(Into::into))),
+            Kind::Upstream(body) => Pin::new(body).poll_frame(cx),
         }
     }
 

@@ -1,10 +1,14 @@
 //! The keep-alive client to the one configured upstream: plain HTTP through this worker's own
 //! connection pool (`pool.rs`), https through hyper-util's pooled client and rustls. Requests are
 //! always sent to the configured scheme and authority; only the client's path and query are
-//! kept, so no request can be steered to another host.
+//! kept, so no request can be steered to another host. Over plain HTTP, a request whose body is
+//! known (none, or buffered: nearly every search) takes the lean client in `h1/`; a streamed
+//! upload takes hyper's.
 
+mod h1;
 mod pool;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -122,33 +126,56 @@ impl Upstream {
     /// Sends a request (its URI set by [`Upstream::target_of`]) and waits for the response head,
     /// at most the response timeout. Returns the response and the time to its head.
     ///
+    /// The request is taken apart before the returned future starts: on the lean path it is
+    /// written out at once, so the future holds its bytes rather than the request (a smaller
+    /// future, moved fewer times per request).
+    ///
     /// # Errors
     /// [`ProxyError::UpstreamTimeout`] past the deadline, [`ProxyError::UpstreamUnavailable`] when
     /// the connection fails.
-    pub async fn send(
+    pub fn send<B: Outgoing>(
         &self,
-        req: Request<Body>,
-    ) -> Result<(Response<UpstreamBody>, Duration), ProxyError> {
+        req: Request<B>,
+    ) -> impl Future<Output = Result<(Response<UpstreamBody>, Duration), ProxyError>> + Send + '_
+    {
         let sent = Instant::now();
         // One clock read serves the latency, the deadline and the pool's idle check.
         let deadline = tokio::time::Instant::from_std(sent) + self.timeout;
-        match &self.transport {
-            Transport::Http(pool) => {
-                let (resp, conn) = tokio::time::timeout_at(deadline, send_pooled(pool, req, sent))
-                    .await
-                    .map_err(|_| ProxyError::UpstreamTimeout)??;
-                let now = Instant::now();
-                // The connection's idle clock starts at the response head: a long body makes it
-                // look idle for longer than it was, so at worst it is closed a little early.
-                let resp = resp.map(|b| UpstreamBody::pooled(b, conn, pool.clone(), now));
-                Ok((resp, now.saturating_duration_since(sent)))
-            }
-            Transport::Https(client) => {
-                let exchange = Box::pin(send_https(client, &self.base, req));
-                let resp = tokio::time::timeout_at(deadline, exchange)
-                    .await
-                    .map_err(|_| ProxyError::UpstreamTimeout)??;
-                Ok((resp.map(UpstreamBody::unpooled), sent.elapsed()))
+        let plan = match &self.transport {
+            Transport::Http(pool) => match lean_request(&req) {
+                Some(lean) => Plan::Lean(pool, lean),
+                None => Plan::Hyper(pool, Box::new(req.map(B::into_body))),
+            },
+            Transport::Https(client) => Plan::Https(client, Box::new(req.map(B::into_body))),
+        };
+        async move {
+            match plan {
+                Plan::Lean(pool, lean) => {
+                    let (resp, head_at) =
+                        tokio::time::timeout_at(deadline, send_lean(pool, lean, sent))
+                            .await
+                            .map_err(|_| ProxyError::UpstreamTimeout)??;
+                    Ok((resp, head_at.saturating_duration_since(sent)))
+                }
+                Plan::Hyper(pool, req) => {
+                    // Boxed: a streamed upload is rare, and this future is large.
+                    let exchange = Box::pin(send_pooled(pool, *req, sent));
+                    let (resp, conn) = tokio::time::timeout_at(deadline, exchange)
+                        .await
+                        .map_err(|_| ProxyError::UpstreamTimeout)??;
+                    let now = Instant::now();
+                    // The connection's idle clock starts at the response head: a long body makes
+                    // it look idle for longer than it was, so at worst it is closed a little early.
+                    let resp = resp.map(|b| UpstreamBody::pooled(b, conn, pool.clone(), now));
+                    Ok((resp, now.saturating_duration_since(sent)))
+                }
+                Plan::Https(client, req) => {
+                    let exchange = Box::pin(send_https(client, &self.base, *req));
+                    let resp = tokio::time::timeout_at(deadline, exchange)
+                        .await
+                        .map_err(|_| ProxyError::UpstreamTimeout)??;
+                    Ok((resp.map(UpstreamBody::unpooled), sent.elapsed()))
+                }
             }
         }
     }
@@ -179,6 +206,105 @@ async fn send_pooled(
                 Some(unsent) if reused => req = unsent,
                 _ => return Err(classify(e.error())),
             },
+        }
+    }
+}
+
+/// A request body the upstream client can send: one known whole before sending (the lean path
+/// writes it with the head), or one still to be streamed.
+pub trait Outgoing: Send + 'static {
+    /// The whole body, when known without reading anything.
+    fn known(&self) -> Option<&[u8]>;
+    /// As the proxy's body type, for hyper's client.
+    fn into_body(self) -> Body;
+}
+
+impl Outgoing for Body {
+    fn known(&self) -> Option<&[u8]> {
+        Body::known(self)
+    }
+
+    fn into_body(self) -> Body {
+        self
+    }
+}
+
+/// A client's request body, forwarded as it is (no conversion on the lean path).
+impl Outgoing for hyper::body::Incoming {
+    fn known(&self) -> Option<&[u8]> {
+        hyper::body::Body::is_end_stream(self).then_some(&[])
+    }
+
+    fn into_body(self) -> Body {
+        Body::incoming(self)
+    }
+}
+
+/// How a request goes out: its parts as each path needs them.
+enum Plan<'a> {
+    Lean(&'a Arc<pool::Pool>, LeanRequest),
+    Hyper(&'a Arc<pool::Pool>, Box<Request<Body>>),
+    Https(
+        &'a Client<HttpsConnector<HttpConnector>, Body>,
+        Box<Request<Body>>,
+    ),
+}
+
+/// A request for the lean client, already on the wire format.
+struct LeanRequest {
+    wire: bytes::BytesMut,
+    method: http::Method,
+}
+
+/// The request written out for the lean client, when its whole body is known; `None` for a
+/// body still to be streamed.
+fn lean_request<B: Outgoing>(req: &Request<B>) -> Option<LeanRequest> {
+    let content = req.body().known()?;
+    let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let mut wire = bytes::BytesMut::new();
+    h1::encode_request(
+        &mut wire,
+        req.method(),
+        target,
+        req.headers(),
+        content.len(),
+    );
+    wire.extend_from_slice(content);
+    Some(LeanRequest {
+        wire,
+        method: req.method().clone(),
+    })
+}
+
+/// One exchange on a lean connection: reuse an idle one or open a new one. When a reused
+/// connection fails before any response byte arrives (the upstream closed it as the request went
+/// out), an idempotent request is sent again on the next one; a new connection's failure is final.
+/// Returns the response and the time its head arrived.
+async fn send_lean(
+    pool: &Arc<pool::Pool>,
+    req: LeanRequest,
+    now: Instant,
+) -> Result<(Response<UpstreamBody>, Instant), ProxyError> {
+    let retry = req.method.is_idempotent();
+    loop {
+        let (mut conn, reused) = match pool.checkout_lean(now) {
+            Some(conn) => (conn, true),
+            // Boxed: opening a connection is rare, and its future would otherwise make every
+            // request's future larger.
+            None => (Box::pin(pool.connect_lean()).await?, false),
+        };
+        match conn.exchange(&req.wire, &req.method).await {
+            Ok(head) => {
+                let since = Instant::now();
+                let body = h1::ResponseBody::new(conn, head.framing, head.keep_alive);
+                let mut resp = Response::new(UpstreamBody::lean(body, pool.clone(), since));
+                *resp.status_mut() = head.status;
+                *resp.headers_mut() = head.headers;
+                return Ok((resp, since));
+            }
+            Err(e) if reused && retry && e.nothing_received() => {}
+            Err(e) if e.is_timeout() => return Err(ProxyError::UpstreamTimeout),
+            Err(_) => return Err(ProxyError::UpstreamUnavailable),
         }
     }
 }
@@ -284,10 +410,21 @@ mod tests {
         ));
     }
 
-    /// A raw upstream on loopback answering every request with `ok`; `close` makes it close
-    /// each connection after one response without saying so. Returns its address and the
-    /// number of connections it accepted.
-    async fn raw_upstream(close: bool) -> (SocketAddr, Arc<AtomicUsize>) {
+    /// How [`raw_upstream`] treats its connections.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        /// Answers every request.
+        KeepAlive,
+        /// Closes each connection after one response, without saying so.
+        CloseAfterEach,
+        /// Answers the first request on a connection; closes it on reading the second (the
+        /// keep-alive race: the close crosses the reused connection's request).
+        DropSecond,
+    }
+
+    /// A raw upstream on loopback answering requests with `ok` as `mode` says. Returns its
+    /// address and the number of connections it accepted.
+    async fn raw_upstream(mode: Mode) -> (SocketAddr, Arc<AtomicUsize>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let accepted = Arc::new(AtomicUsize::new(0));
@@ -298,6 +435,7 @@ mod tests {
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 4096];
                     let mut have = Vec::new();
+                    let mut answered = 0;
                     loop {
                         let Ok(n) = s.read(&mut buf).await else {
                             return;
@@ -308,8 +446,12 @@ mod tests {
                         have.extend_from_slice(&buf[..n]);
                         while let Some(end) = have.windows(4).position(|w| w == b"\r\n\r\n") {
                             have.drain(..end + 4);
+                            if mode == Mode::DropSecond && answered == 1 {
+                                return;
+                            }
                             let resp = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
-                            if s.write_all(resp).await.is_err() || close {
+                            answered += 1;
+                            if s.write_all(resp).await.is_err() || mode == Mode::CloseAfterEach {
                                 return;
                             }
                         }
@@ -321,7 +463,12 @@ mod tests {
     }
 
     async fn get(up: &Upstream) -> Result<(u16, Bytes), ProxyError> {
+        exchange(up, http::Method::GET).await
+    }
+
+    async fn exchange(up: &Upstream, method: http::Method) -> Result<(u16, Bytes), ProxyError> {
         let mut req = Request::new(crate::proxy::body::full(""));
+        *req.method_mut() = method;
         *req.uri_mut() = up.target("/x")?;
         req.headers_mut()
             .insert(http::header::HOST, up.host.clone());
@@ -333,9 +480,11 @@ mod tests {
 
     #[tokio::test]
     async fn pool_reuses_keep_alive_connections_and_replaces_closed_ones() {
-        for (name, close, want_conns) in [("keep-alive", false, 1), ("closed after each", true, 5)]
-        {
-            let (addr, accepted) = raw_upstream(close).await;
+        for (name, mode, want_conns) in [
+            ("keep-alive", Mode::KeepAlive, 1),
+            ("closed after each", Mode::CloseAfterEach, 5),
+        ] {
+            let (addr, accepted) = raw_upstream(mode).await;
             let up = upstream(&format!("http://{addr}"));
             for i in 0..5 {
                 let got = get(&up).await;
@@ -354,7 +503,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_dropped_unread_does_not_return_its_connection() {
-        let (addr, accepted) = raw_upstream(false).await;
+        let (addr, accepted) = raw_upstream(Mode::KeepAlive).await;
         let up = upstream(&format!("http://{addr}"));
         let mut req = Request::new(crate::proxy::body::full(""));
         *req.uri_mut() = up.target("/x").unwrap();
@@ -365,6 +514,46 @@ mod tests {
         drop(body);
         assert_eq!(get(&up).await.unwrap().0, 200);
         assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_reused_connection_closed_under_a_request_is_retried_only_when_idempotent() {
+        let (addr, accepted) = raw_upstream(Mode::DropSecond).await;
+        let up = upstream(&format!("http://{addr}"));
+        let ok = (200, Bytes::from_static(b"ok"));
+        assert_eq!(get(&up).await.unwrap(), ok);
+        // The idle connection looks open; the upstream drops it on reading the request. A GET
+        // goes out again on a new connection.
+        assert_eq!(get(&up).await.unwrap(), ok, "retried");
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+        // A POST is not sent twice: the caller gets the failure.
+        assert_eq!(
+            exchange(&up, http::Method::POST)
+                .await
+                .unwrap_err()
+                .status(),
+            502
+        );
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn known_bodies_go_out_whole_with_their_length() {
+        // (Streamed uploads take hyper's client: tests/proxy.rs sends 256 MiB through it.)
+        let mut req = Request::new(crate::proxy::body::full("{\"q\":1}"));
+        *req.method_mut() = http::Method::POST;
+        *req.uri_mut() = "/i/_search?x=1".parse().unwrap();
+        let lean = lean_request(&req).expect("a buffered body is known");
+        let wire = std::str::from_utf8(&lean.wire).unwrap();
+        assert!(
+            wire.starts_with("POST /i/_search?x=1 HTTP/1.1\r\n"),
+            "{wire}"
+        );
+        assert!(
+            wire.ends_with("content-length: 7\r\n\r\n{\"q\":1}"),
+            "{wire}"
+        );
+        assert_eq!(lean.method, http::Method::POST);
     }
 
     #[tokio::test]

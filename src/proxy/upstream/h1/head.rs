@@ -1,0 +1,494 @@
+//! Message heads on the wire: the request head written to the upstream, the response head parsed
+//! from it (header values are slices of the read buffer, not copies), and how the response body
+//! is framed (RFC 9112 §6.3).
+
+use bytes::{BufMut, Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header};
+
+/// Longest response head accepted.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// Most response header fields accepted.
+const MAX_HEADERS: usize = 128;
+
+/// Why a response head is unusable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HeadError {
+    /// Not HTTP/1.x, or a malformed status line or field.
+    #[error("malformed response head")]
+    Malformed,
+    /// Over [`MAX_HEAD`] bytes or [`MAX_HEADERS`] fields.
+    #[error("response head too large")]
+    TooLarge,
+    /// A `Content-Length` that is not one number.
+    #[error("bad content-length")]
+    ContentLength,
+}
+
+/// How a response body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body (HEAD, 1xx, 204, 304).
+    Empty,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// The chunked coding.
+    Chunked,
+    /// Everything until the upstream closes the connection.
+    UntilClose,
+}
+
+/// A parsed response head.
+#[derive(Debug)]
+pub struct ResponseHead {
+    /// The status.
+    pub status: StatusCode,
+    /// The header fields, as sent.
+    pub headers: HeaderMap,
+    /// How the body is delimited.
+    pub framing: Framing,
+    /// Whether the connection may carry another exchange once this body is read.
+    pub keep_alive: bool,
+}
+
+/// Writes a request head: `method target HTTP/1.1`, every header but the framing ones, then
+/// `Content-Length` for a body of `body_len` bytes. An empty body gets `Content-Length: 0` when
+/// the client sent one or the method normally has a body, and no framing header otherwise.
+pub fn encode_request(
+    out: &mut BytesMut,
+    method: &Method,
+    target: &str,
+    headers: &HeaderMap,
+    body_len: usize,
+) {
+    out.reserve(64 + target.len() + headers.len() * 32);
+    out.put_slice(method.as_str().as_bytes());
+    out.put_u8(b' ');
+    out.put_slice(if target.is_empty() { "/" } else { target }.as_bytes());
+    out.put_slice(b" HTTP/1.1\r\n");
+    let mut had_length = false;
+    for (name, value) in headers {
+        if name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING {
+            had_length |= name == header::CONTENT_LENGTH;
+            continue;
+        }
+        out.put_slice(name.as_str().as_bytes());
+        out.put_slice(b": ");
+        out.put_slice(value.as_bytes());
+        out.put_slice(b"\r\n");
+    }
+    let has_body_method = matches!(*method, Method::POST | Method::PUT | Method::PATCH);
+    if body_len > 0 || had_length || has_body_method {
+        out.put_slice(b"content-length: ");
+        out.put_slice(body_len.to_string().as_bytes());
+        out.put_slice(b"\r\n");
+    }
+    out.put_slice(b"\r\n");
+}
+
+/// Parses a response head from the front of `buf`. `Ok(None)`: incomplete, read more. On success
+/// the head's bytes are taken off `buf`; what follows (the body's first bytes) stays.
+///
+/// # Errors
+/// [`HeadError`] when the head is malformed or too large.
+pub fn parse_response(
+    buf: &mut BytesMut,
+    request: &Method,
+) -> Result<Option<ResponseHead>, HeadError> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut fields);
+    let len = match resp.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => {
+            return if buf.len() >= MAX_HEAD {
+                Err(HeadError::TooLarge)
+            } else {
+                Ok(None)
+            };
+        }
+        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
+        Err(_) => return Err(HeadError::Malformed),
+    };
+    if len > MAX_HEAD {
+        return Err(HeadError::TooLarge);
+    }
+    let version = match resp.version {
+        Some(1) => Version::HTTP_11,
+        Some(0) => Version::HTTP_10,
+        _ => return Err(HeadError::Malformed),
+    };
+    let status = resp
+        .code
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .ok_or(HeadError::Malformed)?;
+    // Where each field sits in the head, so that values can be slices of it once it is frozen.
+    let base = buf.as_ptr() as usize;
+    let spans: Vec<(&[u8], usize, usize)> = resp
+        .headers
+        .iter()
+        .map(|h| {
+            let start = h.value.as_ptr() as usize - base;
+            (h.name.as_bytes(), start, start + h.value.len())
+        })
+        .collect();
+    let mut headers = HeaderMap::with_capacity(spans.len());
+    let mut names = Vec::with_capacity(spans.len());
+    for (name, start, end) in spans {
+        let name = HeaderName::from_bytes(name).map_err(|_| HeadError::Malformed)?;
+        names.push((name, start, end));
+    }
+    let head: Bytes = buf.split_to(len).freeze();
+    for (name, start, end) in names {
+        let value = HeaderValue::from_maybe_shared(head.slice(start..end))
+            .map_err(|_| HeadError::Malformed)?;
+        headers.append(name, value);
+    }
+    let (framing, forced_close) = framing(request, status, version, &headers)?;
+    if headers.contains_key(header::TRANSFER_ENCODING) {
+        // The coding decided the framing; a length beside it describes nothing that is sent on.
+        headers.remove(header::CONTENT_LENGTH);
+    }
+    let keep_alive = !forced_close && keeps_alive(version, &headers);
+    Ok(Some(ResponseHead {
+        status,
+        headers,
+        framing,
+        keep_alive,
+    }))
+}
+
+/// The body framing of a response to `request`, and whether the connection must close after it.
+fn framing(
+    request: &Method,
+    status: StatusCode,
+    version: Version,
+    headers: &HeaderMap,
+) -> Result<(Framing, bool), HeadError> {
+    if *request == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+    {
+        return Ok((Framing::Empty, false));
+    }
+    if headers.contains_key(header::TRANSFER_ENCODING) {
+        // Transfer-Encoding wins over Content-Length, but a message with both may be an attempt
+        // to smuggle: the connection is not reused. HTTP/1.0 has no transfer codings.
+        let chunked = version == Version::HTTP_11 && last_coding_is_chunked(headers);
+        let both = headers.contains_key(header::CONTENT_LENGTH);
+        return Ok(if chunked {
+            (Framing::Chunked, both)
+        } else {
+            (Framing::UntilClose, true)
+        });
+    }
+    match content_length(headers)? {
+        Some(n) => Ok((Framing::Length(n), false)),
+        None => Ok((Framing::UntilClose, true)),
+    }
+}
+
+fn last_coding_is_chunked(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .is_some_and(|c| c.trim().eq_ignore_ascii_case("chunked"))
+}
+
+/// The one length all `Content-Length` fields (and their comma-separated elements) agree on.
+fn content_length(headers: &HeaderMap) -> Result<Option<u64>, HeadError> {
+    let mut found: Option<u64> = None;
+    for value in headers.get_all(header::CONTENT_LENGTH) {
+        let text = value.to_str().map_err(|_| HeadError::ContentLength)?;
+        for part in text.split(',') {
+            let part = part.trim();
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(HeadError::ContentLength);
+            }
+            let n: u64 = part.parse().map_err(|_| HeadError::ContentLength)?;
+            if found.is_some_and(|f| f != n) {
+                return Err(HeadError::ContentLength);
+            }
+            found = Some(n);
+        }
+    }
+    Ok(found)
+}
+
+/// Whether the upstream keeps the connection open after this response: HTTP/1.1 unless it says
+/// `close`, HTTP/1.0 only when it says `keep-alive`.
+fn keeps_alive(version: Version, headers: &HeaderMap) -> bool {
+    let says = |token: &str| {
+        headers.get_all(header::CONNECTION).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    if version == Version::HTTP_11 {
+        !says("close")
+    } else {
+        says("keep-alive")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(wire: &str, method: Method) -> Result<Option<ResponseHead>, HeadError> {
+        let mut buf = BytesMut::from(wire.as_bytes());
+        parse_response(&mut buf, &method)
+    }
+
+    #[test]
+    fn framing_and_keep_alive_follow_rfc_9112() {
+        use Framing::*;
+        let get = Method::GET;
+        let cases: [(&str, Method, &str, Framing, bool); 16] = [
+            (
+                "length",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n",
+                Length(5),
+                true,
+            ),
+            (
+                "length, mixed case name",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                Length(0),
+                true,
+            ),
+            (
+                "repeated equal lengths",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\ncontent-length: 3, 3\r\ncontent-length: 3\r\n\r\n",
+                Length(3),
+                true,
+            ),
+            (
+                "chunked",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+                Chunked,
+                true,
+            ),
+            (
+                "gzip then chunked",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, Chunked\r\n\r\n",
+                Chunked,
+                true,
+            ),
+            (
+                "chunked and length",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 9\r\n\r\n",
+                Chunked,
+                false,
+            ),
+            (
+                "coding not chunked",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n",
+                UntilClose,
+                false,
+            ),
+            (
+                "no length",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\n\r\n",
+                UntilClose,
+                false,
+            ),
+            (
+                "head",
+                Method::HEAD,
+                "HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n",
+                Empty,
+                true,
+            ),
+            (
+                "no content",
+                get.clone(),
+                "HTTP/1.1 204 No Content\r\n\r\n",
+                Empty,
+                true,
+            ),
+            (
+                "not modified",
+                get.clone(),
+                "HTTP/1.1 304 Not Modified\r\ncontent-length: 12\r\n\r\n",
+                Empty,
+                true,
+            ),
+            (
+                "continue",
+                get.clone(),
+                "HTTP/1.1 100 Continue\r\n\r\n",
+                Empty,
+                true,
+            ),
+            (
+                "close",
+                get.clone(),
+                "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 1\r\n\r\n",
+                Length(1),
+                false,
+            ),
+            (
+                "1.0",
+                get.clone(),
+                "HTTP/1.0 200 OK\r\ncontent-length: 1\r\n\r\n",
+                Length(1),
+                false,
+            ),
+            (
+                "1.0 keep-alive",
+                get.clone(),
+                "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\ncontent-length: 1\r\n\r\n",
+                Length(1),
+                true,
+            ),
+            (
+                "1.0 chunked is not a coding",
+                get.clone(),
+                "HTTP/1.0 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+                UntilClose,
+                false,
+            ),
+        ];
+        for (name, method, wire, framing, keep_alive) in cases {
+            let head = parse(wire, method).unwrap().unwrap();
+            assert_eq!(head.framing, framing, "{name}");
+            assert_eq!(head.keep_alive, keep_alive, "{name}");
+            if head.headers.contains_key(header::TRANSFER_ENCODING) {
+                assert!(!head.headers.contains_key(header::CONTENT_LENGTH), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_bad_heads() {
+        let many = format!(
+            "HTTP/1.1 200 OK\r\n{}\r\n",
+            "x-a: 1\r\n".repeat(MAX_HEADERS + 1)
+        );
+        let cases: [(&str, &str, HeadError); 7] = [
+            ("not http", "SSH-2.0-OpenSSH\r\n\r\n", HeadError::Malformed),
+            (
+                "bad status",
+                "HTTP/1.1 2000 OK\r\n\r\n",
+                HeadError::Malformed,
+            ),
+            (
+                "space in name",
+                "HTTP/1.1 200 OK\r\nbad name: 1\r\n\r\n",
+                HeadError::Malformed,
+            ),
+            (
+                "two lengths",
+                "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n",
+                HeadError::ContentLength,
+            ),
+            (
+                "signed length",
+                "HTTP/1.1 200 OK\r\ncontent-length: +1\r\n\r\n",
+                HeadError::ContentLength,
+            ),
+            (
+                "huge length",
+                "HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999\r\n\r\n",
+                HeadError::ContentLength,
+            ),
+            ("too many fields", &many, HeadError::TooLarge),
+        ];
+        for (name, wire, want) in cases {
+            assert_eq!(parse(wire, Method::GET).err(), Some(want), "{name}");
+        }
+        let big = format!("HTTP/1.1 200 OK\r\nx-big: {}", "a".repeat(MAX_HEAD));
+        assert_eq!(
+            parse(&big, Method::GET).err(),
+            Some(HeadError::TooLarge),
+            "endless head"
+        );
+    }
+
+    #[test]
+    fn partial_heads_wait_and_the_body_stays_in_the_buffer() {
+        let wire = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-dup: a\r\nx-dup: b\r\ncontent-length: 2\r\n\r\n{}";
+        for cut in 0..wire.find("\r\n\r\n").unwrap() + 3 {
+            assert!(
+                parse(&wire[..cut], Method::GET).unwrap().is_none(),
+                "cut at {cut}"
+            );
+        }
+        let mut buf = BytesMut::from(wire.as_bytes());
+        let head = parse_response(&mut buf, &Method::GET).unwrap().unwrap();
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(head.headers["content-type"], "application/json");
+        let dups: Vec<_> = head.headers.get_all("x-dup").iter().collect();
+        assert_eq!(dups, ["a", "b"], "repeated fields kept in order");
+        assert_eq!(&buf[..], b"{}");
+    }
+
+    #[test]
+    fn request_heads_carry_headers_and_framing() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("engine:9200"));
+        h.append("x-multi", HeaderValue::from_static("1"));
+        h.append("x-multi", HeaderValue::from_static("2"));
+        h.insert(
+            header::TRANSFER_ENCODING,
+            HeaderValue::from_static("chunked"),
+        );
+        let cases: [(&str, Method, &str, usize, Option<&str>); 5] = [
+            ("get, no body", Method::GET, "/s?q=a", 0, None),
+            ("empty target", Method::GET, "", 0, None),
+            ("post, body", Method::POST, "/i/_search", 12, Some("12")),
+            ("post, empty", Method::POST, "/", 0, Some("0")),
+            ("delete, no body", Method::DELETE, "/x", 0, None),
+        ];
+        for (name, method, target, len, want_length) in cases {
+            let mut out = BytesMut::new();
+            encode_request(&mut out, &method, target, &h, len);
+            let text = std::str::from_utf8(&out).unwrap();
+            let target = if target.is_empty() { "/" } else { target };
+            assert!(
+                text.starts_with(&format!("{method} {target} HTTP/1.1\r\n")),
+                "{name}: {text}"
+            );
+            assert!(text.ends_with("\r\n\r\n"), "{name}");
+            assert!(text.contains("host: engine:9200\r\n"), "{name}");
+            assert!(text.contains("x-multi: 1\r\nx-multi: 2\r\n"), "{name}");
+            assert!(
+                !text.contains("transfer-encoding"),
+                "{name}: framing is ours"
+            );
+            let length = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "));
+            assert_eq!(length, want_length, "{name}");
+            // What we write, httparse reads back as one whole request.
+            let mut fields = [httparse::EMPTY_HEADER; 16];
+            let mut req = httparse::Request::new(&mut fields);
+            assert_eq!(
+                req.parse(&out),
+                Ok(httparse::Status::Complete(out.len())),
+                "{name}"
+            );
+        }
+        let mut with_length = h.clone();
+        with_length.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+        let mut out = BytesMut::new();
+        encode_request(&mut out, &Method::GET, "/", &with_length, 0);
+        assert!(
+            std::str::from_utf8(&out)
+                .unwrap()
+                .contains("content-length: 0\r\n"),
+            "kept"
+        );
+    }
+}
