@@ -327,8 +327,11 @@ fn run_worker(
     limit: usize,
     stop: watch::Receiver<bool>,
 ) {
+    // I/O and timers only: signals are the control plane's, and a signal or process driver
+    // would be consulted on every turn of this loop.
     let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+        .enable_io()
+        .enable_time()
         .build()
     {
         Ok(rt) => rt,
