@@ -12,7 +12,7 @@
 # reported. Everything started here is stopped on exit.
 #
 # Knobs (environment):
-#   DURATION=15 WARMUP=3 THREADS=2 CONNS=64 ROUNDS=3
+#   DURATION=15 WARMUP=3 THREADS=2 CONNS=64 ROUNDS=5
 #   WORKERS=<nproc>     proxy workers: nginx worker_processes and searchward's [server] workers
 #                       (default nproc, or nproc-1 with PIN=1)
 #   UPSTREAM_WORKERS=1  nginx worker_processes of the upstream
@@ -29,7 +29,7 @@ DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-3}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 NCPU=$(nproc)
 PIN=${PIN:-0}
 if [ "$PIN" = 1 ]; then WORKERS=${WORKERS:-$((NCPU - 1))}; else WORKERS=${WORKERS:-$NCPU}; fi
