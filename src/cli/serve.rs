@@ -281,7 +281,9 @@ async fn run(
         state.clone(),
         256,
         admin_rx,
-        |state, req, peer: server::Peer| searchward::admin::handle(state, req, peer.addr),
+        |state, req, peer: server::Peer| async move {
+            Ok(searchward::admin::handle(state, req, peer.addr).await)
+        },
     ));
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");

@@ -38,7 +38,8 @@ impl Peer {
     }
 }
 
-/// Serves one listener with `handler` until `shutdown` fires, then drains within `grace`.
+/// Serves one listener with `handler` (which never fails: errors are responses) until `shutdown`
+/// fires, then drains within `grace`.
 /// `limit` caps concurrent connections (others wait in the kernel's accept queue).
 pub async fn serve<H, F>(
     listener: TcpListener,
@@ -48,7 +49,7 @@ pub async fn serve<H, F>(
     handler: H,
 ) where
     H: Fn(Arc<State>, Request<Incoming>, Peer) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = Response<Body>> + Send + 'static,
+    F: Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
 {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(limit));
@@ -74,10 +75,8 @@ pub async fn serve<H, F>(
         let conn_state = state.clone();
         let handler = handler.clone();
         let peer = Peer::new(peer);
-        let service = service_fn(move |req| {
-            let fut = handler(conn_state.clone(), req, peer.clone());
-            async move { Ok::<_, Infallible>(fut.await) }
-        });
+        // The handler's own future goes to hyper as it is: no wrapper future to move it into.
+        let service = service_fn(move |req| handler(conn_state.clone(), req, peer.clone()));
         let mut builder = http1::Builder::new();
         builder
             .timer(TokioTimer::new())

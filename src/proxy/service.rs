@@ -1,6 +1,7 @@
 //! One request, top to bottom: refuse what a reverse proxy must not serve, route, then pass
 //! through (streaming) or inspect; count and log the outcome (never the query).
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,8 +16,13 @@ use super::router::Route;
 use super::server::Peer;
 use crate::config::RouteKind;
 
-/// Handles one client request; never fails (errors become responses).
-pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: Peer) -> Response<Body> {
+/// Handles one client request; never fails (errors become responses). The `Result` is the shape
+/// hyper's service takes, so the future needs no wrapper.
+pub async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    peer: Peer,
+) -> Result<Response<Body>, Infallible> {
     // The clock and the method are only needed for the request line.
     let log = tracing::enabled!(tracing::Level::INFO);
     let started = log.then(Instant::now);
@@ -44,7 +50,7 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: Peer) -> Re
             "request"
         );
     }
-    resp
+    Ok(resp)
 }
 
 /// The answer for requests that are refused or answered without the upstream; `None` when the
