@@ -81,9 +81,13 @@ pub struct Limits {
     pub response_timeout_ms: u64,
     /// Concurrent client connections; more wait in the accept queue.
     pub max_connections: usize,
+    /// Requests handled at once (shared evenly by the workers); one more is answered `503` with
+    /// `Retry-After` at once, without contacting the upstream. Idle keep-alive connections do
+    /// not count.
+    pub max_in_flight: usize,
     /// Time in-flight requests get to finish on SIGTERM/SIGINT.
     pub shutdown_grace_ms: u64,
-    /// Idle keep-alive connections kept per upstream host.
+    /// Idle keep-alive upstream connections kept per worker.
     pub upstream_pool_idle: usize,
 }
 
@@ -98,6 +102,7 @@ impl Default for Limits {
             connect_timeout_ms: 2_000,
             response_timeout_ms: 10_000,
             max_connections: 4_096,
+            max_in_flight: 1_024,
             shutdown_grace_ms: 10_000,
             upstream_pool_idle: 256,
         }
@@ -625,6 +630,7 @@ fn check_limits(file: &str, l: &Limits, problems: &mut Vec<String>) {
         ("limits.connect_timeout_ms", l.connect_timeout_ms as usize),
         ("limits.response_timeout_ms", l.response_timeout_ms as usize),
         ("limits.max_connections", l.max_connections),
+        ("limits.max_in_flight", l.max_in_flight),
     ];
     for (key, v) in positive {
         if v == 0 {

@@ -225,6 +225,17 @@ impl Metrics {
         Gauge(g)
     }
 
+    /// Like [`Metrics::in_flight`], unless this worker already has `limit` requests in flight:
+    /// then `None`, and nothing is counted.
+    pub fn admit(&self, limit: usize) -> Option<Gauge<'_>> {
+        let g = &self.mine().in_flight;
+        if g.fetch_add(1, Relaxed) >= limit as i64 {
+            g.fetch_sub(1, Relaxed);
+            return None;
+        }
+        Some(Gauge(g))
+    }
+
     /// A guard counting one open client connection until dropped.
     pub fn connection(&self) -> Gauge<'_> {
         let g = &self.mine().connections;
@@ -368,6 +379,11 @@ mod tests {
         {
             let _g = m.in_flight();
             assert!(m.render().contains("searchward_in_flight_requests 1"));
+            let second = m.admit(2).expect("one of two taken");
+            assert!(m.admit(2).is_none(), "no third");
+            assert!(m.render().contains("searchward_in_flight_requests 2"));
+            drop(second);
+            assert!(m.admit(2).is_some());
         }
         let text = m.render();
         assert!(text.contains("searchward_requests_total{route=\"search\",status=\"200\"} 2"));

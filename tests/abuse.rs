@@ -1,7 +1,8 @@
 //! Abusive clients: a flood of idle connections over `max_connections` (the admin listener
 //! still answers, and service resumes once the flood goes), and a client that requests a huge
 //! pass-through body and never reads it (others are still served; memory stays bounded because
-//! the body is streamed with backpressure, not buffered).
+//! the body is streamed with backpressure, not buffered); and requests past the in-flight limit,
+//! shed with a quick 503 instead of queued.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -77,4 +78,53 @@ fn a_client_that_never_reads_does_not_hold_others_or_memory() {
     let mut head = [0u8; 12];
     stuck.read_exact(&mut head).unwrap();
     assert_eq!(&head, b"HTTP/1.1 200");
+}
+
+#[test]
+fn past_the_in_flight_limit_requests_are_shed_at_once_and_service_recovers() {
+    let up = Upstream::start();
+    let config = format!(
+        "[server]\nworkers = 1\n[upstream]\nurl = \"{}\"\n[limits]\nmax_in_flight = 4\n",
+        up.url()
+    );
+    let p = Proxy::serve(&config, &[]);
+    let proxy = p.proxy;
+    // Four slow requests take every slot.
+    let slow: Vec<_> = (0..4)
+        .map(|_| std::thread::spawn(move || get(proxy, "/slow?ms=3000", &[]).status))
+        .collect();
+    let in_flight = |m: &str| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("searchward_in_flight_requests "))
+            .and_then(|v| v.trim().parse::<u32>().ok())
+    };
+    let mut full = false;
+    for _ in 0..200 {
+        if in_flight(&get(p.admin, "/metrics", &[]).text()) == Some(4) {
+            full = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(full, "the slow requests never filled the slots");
+    // Everything more is answered by the proxy itself, without the upstream.
+    for path in ["/json", "/slow?ms=1", "/echo"] {
+        let r = get(p.proxy, path, &[]);
+        assert_eq!(r.status, 503, "{path}");
+        assert_eq!(r.json()["error"], "overloaded", "{path}");
+        assert_eq!(r.header("retry-after"), Some("1"), "{path}");
+    }
+    assert_eq!(in_flight(&get(p.admin, "/metrics", &[]).text()), Some(4));
+    for t in slow {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    // Slots free again: served as usual, and the shed requests were counted.
+    let r = get(p.proxy, "/json", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, util::CLEAN_JSON);
+    let m = get(p.admin, "/metrics", &[]).text();
+    assert!(
+        m.contains("searchward_requests_total{route=\"passthrough\",status=\"503\"} 3"),
+        "{m}"
+    );
 }

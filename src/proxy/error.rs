@@ -24,6 +24,9 @@ pub enum ProxyError {
     /// No valid lists are loaded yet.
     #[error("not ready")]
     NotReady,
+    /// Too many requests in flight: shed at once rather than queued.
+    #[error("overloaded, retry shortly")]
+    Overloaded,
     /// The upstream could not be reached or broke the connection.
     #[error("upstream unavailable")]
     UpstreamUnavailable,
@@ -46,7 +49,7 @@ impl ProxyError {
             ProxyError::BadRequest => StatusCode::BAD_REQUEST,
             ProxyError::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProxyError::Denied => StatusCode::FORBIDDEN,
-            ProxyError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::NotReady | ProxyError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::UpstreamUnavailable | ProxyError::UpstreamUnusable => {
                 StatusCode::BAD_GATEWAY
             }
@@ -63,6 +66,7 @@ impl ProxyError {
             ProxyError::RequestTooLarge => "request_too_large",
             ProxyError::Denied => "denied",
             ProxyError::NotReady => "not_ready",
+            ProxyError::Overloaded => "overloaded",
             ProxyError::UpstreamUnavailable => "upstream_unavailable",
             ProxyError::UpstreamTimeout => "upstream_timeout",
             ProxyError::UpstreamUnusable => "upstream_unusable",
@@ -85,6 +89,10 @@ impl ProxyError {
         );
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if matches!(self, ProxyError::Overloaded) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         resp
     }
 }
@@ -102,6 +110,7 @@ mod tests {
             (ProxyError::RequestTooLarge, 413),
             (ProxyError::Denied, 403),
             (ProxyError::NotReady, 503),
+            (ProxyError::Overloaded, 503),
             (ProxyError::UpstreamUnavailable, 502),
             (ProxyError::UpstreamTimeout, 504),
             (ProxyError::UpstreamUnusable, 502),

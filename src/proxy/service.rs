@@ -27,9 +27,18 @@ pub async fn handle(
     let log = tracing::enabled!(tracing::Level::INFO);
     let started = log.then(Instant::now);
     let method = log.then(|| req.method().clone());
-    let _in_flight = state.metrics.in_flight();
     let route = state.router.route(req.method(), req.uri().path());
-    let resp = match answer_early(&state, route, &req) {
+    // Shed at once past this worker's share of the in-flight limit: a quick 503 lets a load
+    // balancer go elsewhere, where queueing would only make every request late.
+    let limits = &state.config.limits;
+    let in_flight = state
+        .metrics
+        .admit(limits.max_in_flight.div_ceil(state.config.workers.max(1)));
+    let early = match in_flight {
+        Some(_) => answer_early(&state, route, &req),
+        None => Some(Err(ProxyError::Overloaded)),
+    };
+    let resp = match early {
         Some(early) => early,
         None => match route.kind {
             RouteKind::Passthrough => pass_through(&state, route, req, &peer.ip).await,
@@ -39,6 +48,7 @@ pub async fn handle(
         },
     };
     let resp = resp.unwrap_or_else(ProxyError::into_response);
+    drop(in_flight);
     let status = resp.status().as_u16();
     state.metrics.request(route.index, status);
     if let (Some(started), Some(method)) = (started, method) {
