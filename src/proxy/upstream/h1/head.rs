@@ -120,26 +120,31 @@ pub fn parse_response(
         .code
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or(HeadError::Malformed)?;
-    // Where each field sits in the head, so that values can be slices of it once it is frozen.
+    // Each field's name, and where its value sits in the head, so that values can be slices of
+    // the head once it is frozen (`None`: empty).
     let base = buf.as_ptr() as usize;
-    let spans: Vec<(&[u8], usize, usize)> = resp
-        .headers
-        .iter()
-        .map(|h| {
-            let start = h.value.as_ptr() as usize - base;
-            (h.name.as_bytes(), start, start + h.value.len())
-        })
-        .collect();
-    let mut headers = HeaderMap::with_capacity(spans.len());
-    let mut names = Vec::with_capacity(spans.len());
-    for (name, start, end) in spans {
-        let name = HeaderName::from_bytes(name).map_err(|_| HeadError::Malformed)?;
-        names.push((name, start, end));
+    let mut fields = Vec::with_capacity(resp.headers.len());
+    for h in resp.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| HeadError::Malformed)?;
+        let span = if h.value.is_empty() {
+            None
+        } else {
+            let start = (h.value.as_ptr() as usize)
+                .checked_sub(base)
+                .filter(|s| s + h.value.len() <= len)
+                .ok_or(HeadError::Malformed)?;
+            Some(start..start + h.value.len())
+        };
+        fields.push((name, span));
     }
     let head: Bytes = buf.split_to(len).freeze();
-    for (name, start, end) in names {
-        let value = HeaderValue::from_maybe_shared(head.slice(start..end))
-            .map_err(|_| HeadError::Malformed)?;
+    let mut headers = HeaderMap::with_capacity(fields.len());
+    for (name, span) in fields {
+        let value = match span {
+            Some(span) => HeaderValue::from_maybe_shared(head.slice(span))
+                .map_err(|_| HeadError::Malformed)?,
+            None => HeaderValue::from_static(""),
+        };
         headers.append(name, value);
     }
     let (framing, forced_close) = framing(request, status, version, &headers)?;
@@ -418,7 +423,7 @@ mod tests {
 
     #[test]
     fn partial_heads_wait_and_the_body_stays_in_the_buffer() {
-        let wire = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-dup: a\r\nx-dup: b\r\ncontent-length: 2\r\n\r\n{}";
+        let wire = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-dup: a\r\nx-dup: b\r\nx-empty:\r\nx-spaced:   v  \r\ncontent-length: 2\r\n\r\n{}";
         for cut in 0..wire.find("\r\n\r\n").unwrap() + 3 {
             assert!(
                 parse(&wire[..cut], Method::GET).unwrap().is_none(),
@@ -431,7 +436,35 @@ mod tests {
         assert_eq!(head.headers["content-type"], "application/json");
         let dups: Vec<_> = head.headers.get_all("x-dup").iter().collect();
         assert_eq!(dups, ["a", "b"], "repeated fields kept in order");
+        assert_eq!(head.headers["x-empty"], "");
+        assert_eq!(
+            head.headers["x-spaced"], "v",
+            "surrounding whitespace is not the value"
+        );
         assert_eq!(&buf[..], b"{}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_heads_never_panic(
+            wire in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            head_request in proptest::prelude::any::<bool>(),
+        ) {
+            let method = if head_request { Method::HEAD } else { Method::GET };
+            let mut buf = BytesMut::from(&wire[..]);
+            if let Ok(Some(_)) = parse_response(&mut buf, &method) {
+                proptest::prop_assert!(buf.len() < wire.len(), "a parsed head is taken off");
+            }
+        }
+
+        #[test]
+        fn mutated_valid_heads_never_panic(pos in 0usize..120, byte in proptest::prelude::any::<u8>()) {
+            let mut wire = b"HTTP/1.1 200 OK\r\ncontent-type: a/b\r\nx-e:\r\ntransfer-encoding: chunked\r\ncontent-length: 3\r\n\r\n".to_vec();
+            let at = pos % wire.len();
+            wire[at] = byte;
+            let mut buf = BytesMut::from(&wire[..]);
+            let _ = parse_response(&mut buf, &Method::GET);
+        }
     }
 
     #[test]
