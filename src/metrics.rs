@@ -218,18 +218,11 @@ impl Metrics {
         }
     }
 
-    /// A guard counting one in-flight request until dropped.
-    pub fn in_flight(&self) -> Gauge<'_> {
-        let g = &self.mine().in_flight;
-        g.fetch_add(1, Relaxed);
-        Gauge(g)
-    }
-
-    /// Like [`Metrics::in_flight`], unless this worker already has `limit` requests in flight:
-    /// then `None`, and nothing is counted.
+    /// A guard counting one request in flight on this worker until dropped; `None` (nothing
+    /// counted) when this worker already has `limit` in flight.
     pub fn admit(&self, limit: usize) -> Option<Gauge<'_>> {
         let g = &self.mine().in_flight;
-        if g.fetch_add(1, Relaxed) >= limit as i64 {
+        if usize::try_from(g.fetch_add(1, Relaxed)).is_ok_and(|before| before >= limit) {
             g.fetch_sub(1, Relaxed);
             return None;
         }
@@ -377,7 +370,7 @@ mod tests {
         m.hits("urls", "delist", 2);
         m.reload("error");
         {
-            let _g = m.in_flight();
+            let _g = m.admit(usize::MAX).expect("no limit");
             assert!(m.render().contains("searchward_in_flight_requests 1"));
             let second = m.admit(2).expect("one of two taken");
             assert!(m.admit(2).is_none(), "no third");

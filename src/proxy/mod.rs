@@ -35,6 +35,8 @@ pub struct State {
     pub snapshot: Arc<SnapshotHolder>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// This worker's share of `limits.max_in_flight`.
+    pub in_flight_share: usize,
     /// The upstream client.
     pub upstream: upstream::Upstream,
     /// Notices.
@@ -100,6 +102,7 @@ impl State {
             router: self.router.clone(),
             snapshot: self.snapshot.clone(),
             metrics: Arc::new(self.metrics.for_shard(worker + 1)),
+            in_flight_share: self.in_flight_share,
             upstream,
             signposter: self.signposter.clone(),
             draining: self.draining.clone(),
@@ -164,11 +167,13 @@ impl State {
         .map_err(StateError::Upstream)?;
         let signposter = Signposter::new(config.signpost.clone())
             .map_err(|e| StateError::Signpost(e.to_string()))?;
+        let in_flight_share = config.limits.max_in_flight.div_ceil(config.workers.max(1));
         Ok(State {
             config,
             router,
             snapshot,
             metrics,
+            in_flight_share,
             upstream,
             signposter: Arc::new(signposter),
             draining: Arc::new(AtomicBool::new(false)),

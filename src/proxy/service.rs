@@ -30,10 +30,7 @@ pub async fn handle(
     let route = state.router.route(req.method(), req.uri().path());
     // Shed at once past this worker's share of the in-flight limit: a quick 503 lets a load
     // balancer go elsewhere, where queueing would only make every request late.
-    let limits = &state.config.limits;
-    let in_flight = state
-        .metrics
-        .admit(limits.max_in_flight.div_ceil(state.config.workers.max(1)));
+    let in_flight = state.metrics.admit(state.in_flight_share);
     let early = match in_flight {
         Some(_) => answer_early(&state, route, &req),
         None => Some(Err(ProxyError::Overloaded)),
