@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use searchward::lists::bundle::load_bundle_lists;
 use searchward::lists::manifest::{MANIFEST_FILE, Manifest, ManifestCompiled};
-use searchward::lists::signature::{SIGNATURE_FILE, TrustPolicy};
+use searchward::lists::signature::TrustPolicy;
 use searchward::snapshot::{Snapshot, in_term_matcher};
 
 use super::lists::write_atomically;
@@ -65,11 +65,6 @@ pub fn run_compile(dir: &Path) -> anyhow::Result<ExitCode> {
         compiled_in,
         manifest_path.display(),
     )?;
-    if dir.join(SIGNATURE_FILE).exists() {
-        eprintln!(
-            "warning: {} no longer matches the manifest; sign it again",
-            dir.join(SIGNATURE_FILE).display()
-        );
-    }
+    super::lists::warn_if_signed(dir);
     Ok(ExitCode::SUCCESS)
 }

@@ -289,13 +289,18 @@ fn manifest(dir: &Path, version: Option<&str>, serial: Option<u64>) -> anyhow::R
         m.version,
         m.serial
     )?;
+    warn_if_signed(dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Warns that a bundle's signature no longer matches a manifest just rewritten in `dir`.
+pub(crate) fn warn_if_signed(dir: &Path) {
     if dir.join(SIGNATURE_FILE).exists() {
         eprintln!(
             "warning: {} no longer matches the manifest; sign it again",
             dir.join(SIGNATURE_FILE).display()
         );
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn sign(dir: &Path, secret_key: &Path) -> anyhow::Result<ExitCode> {

@@ -2,7 +2,7 @@
 //! known before sending (no body, or a buffered one): the request is written in one piece, the
 //! response head parsed with `httparse`, and the body read by the request's own task. Compared
 //! with hyper's client connection this has no connection task, no channel and no hand-off per
-//! request, which showed as about a fifth of the proxy's user CPU in the load benchmark.
+//! request, which showed as about a quarter of the proxy's user CPU in the load benchmark.
 //! Requests with streamed bodies keep using hyper's client, which reads an early response while
 //! the upload is still going.
 
