@@ -8,6 +8,7 @@ pub mod charset;
 pub mod error;
 pub mod headers;
 pub mod inspect;
+pub mod path;
 pub mod router;
 pub mod server;
 pub mod service;
