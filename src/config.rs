@@ -203,6 +203,22 @@ pub struct RouteSpec {
     /// Override the adapter's URL pointers (relative to a hit or document).
     #[serde(default)]
     pub url_fields: Vec<String>,
+    /// Where the route came from (not a config key).
+    #[serde(skip)]
+    pub origin: RouteOrigin,
+}
+
+/// Where a route came from; a denial by a profile or for an unknown endpoint answers
+/// `endpoint_not_allowed`, an operator's own `deny` route `denied`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RouteOrigin {
+    /// A `[[routes]]` entry.
+    #[default]
+    Config,
+    /// The `[engine]` profile's table.
+    Profile,
+    /// The implicit route of requests no other route matches.
+    Unknown,
 }
 
 /// A hash field of hits or indexed documents.
@@ -240,6 +256,8 @@ struct Sections {
     gate: Option<toml::Value>,
     #[serde(default)]
     reload: Option<toml::Value>,
+    #[serde(default)]
+    engine: Option<toml::Value>,
 }
 
 /// `[admin]`
@@ -339,8 +357,10 @@ pub struct Config {
     pub upstream_host: String,
     /// Limits and timeouts.
     pub limits: Limits,
-    /// Routes, in order (first match wins).
+    /// Routes, in order: the `[[routes]]` entries, then the engine profile's.
     pub routes: Vec<RouteSpec>,
+    /// `[engine]`: the profile and what happens to requests no route matches.
+    pub engine: crate::profiles::EngineSection,
     /// Declared lists (relative paths resolved against the config file's directory).
     pub lists: Vec<ListSpec>,
     /// Notices.
@@ -412,7 +432,9 @@ impl Config {
         let upstream: UpstreamSection =
             section(&file, "upstream", sections.upstream, &mut problems);
         let limits: Limits = section(&file, "limits", sections.limits, &mut problems);
-        let routes: Vec<RouteSpec> = section(&file, "routes", sections.routes, &mut problems);
+        let mut routes: Vec<RouteSpec> = section(&file, "routes", sections.routes, &mut problems);
+        let engine: crate::profiles::EngineSection =
+            section(&file, "engine", sections.engine, &mut problems);
         let mut lists: Vec<ListSpec> = section(&file, "lists", sections.lists, &mut problems);
         let signpost: SignpostConfig = section(&file, "signpost", sections.signpost, &mut problems);
         let evidence: Option<crate::evidence::EvidenceConfig> =
@@ -493,6 +515,9 @@ impl Config {
         };
         check_limits(&file, &limits, &mut problems);
         check_routes(&file, &routes, &mut problems);
+        let mut profile_problems = Vec::new();
+        routes.extend(engine.routes(&mut profile_problems));
+        problems.extend(profile_problems.iter().map(|p| format!("{file}: {p}")));
         for spec in &mut lists {
             if spec.path.is_relative() {
                 spec.path = base.join(&spec.path);
@@ -534,6 +559,7 @@ impl Config {
             upstream_host,
             limits,
             routes,
+            engine,
             lists,
             signpost,
             evidence,

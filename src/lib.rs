@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod normalize;
 pub mod pages;
 pub mod policy;
+pub mod profiles;
 pub mod proxy;
 pub mod reload;
 pub mod sealed;

@@ -13,6 +13,20 @@ use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, indexin
 #[derive(Clone, Copy, Debug)]
 pub struct Solr;
 
+/// Request parameters whose values are user text.
+const TEXT_PARAMS: &[&str] = &[
+    "q",
+    "q.alt",
+    "fq",
+    "suggest.q",
+    "spellcheck.q",
+    "stmt",
+    "expr",
+    "terms.prefix",
+    "terms.regex",
+    "stream.body",
+];
+
 /// Keys inside JSON Query DSL objects whose string values are user text.
 const QUERY_KEYS: &[&str] = &["query", "q", "v"];
 
@@ -108,12 +122,17 @@ impl Engine for Solr {
     }
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
-        let mut out = request_params(req, "q")?;
-        out.extend(request_params(req, "suggest.q")?);
-        out.extend(request_params(req, "spellcheck.q")?);
+        let mut out = Vec::new();
+        // Queries, filter queries, the SQL statement and streaming expressions (read whole),
+        // the terms component's prefix and pattern, and the text MoreLikeThis compares with.
+        for name in TEXT_PARAMS {
+            out.extend(request_params(req, name)?);
+        }
         for body in json_bodies(req)? {
-            if let Some(q) = body.get("query") {
-                dsl_texts(q, 0, &mut out)?;
+            for key in ["query", "filter"] {
+                if let Some(q) = body.get(key) {
+                    dsl_texts(q, 0, &mut out)?;
+                }
             }
             if let Some(params) = body.get("params") {
                 for key in ["q", "suggest.q", "spellcheck.q"] {
@@ -157,6 +176,12 @@ impl Engine for Solr {
                     hl.shift_remove(&key);
                 }
             }
+        }
+        // Streaming expressions, SQL and graph answers: `result-set.docs`.
+        if let Some(set) = map.get_mut("result-set") {
+            found = true;
+            let set = object_mut(set, "result-set")?;
+            rw.hits(set.get_mut("docs"), "result-set.docs")?;
         }
         if let Some(suggest) = map.get_mut("suggest") {
             found = true;
@@ -222,7 +247,15 @@ mod tests {
             (
                 "JSON query DSL",
                 Req::post("/solr/pages/query", "application/json", json_api),
-                vec!["title:velmorik", "tobin marsk", "gamma"],
+                vec!["title:velmorik", "tobin marsk", "inStock:true", "gamma"],
+            ),
+            (
+                "filter queries, statement and expression",
+                Req::get(
+                    "/solr/pages/select",
+                    "q=a&fq=b&stmt=c&expr=search(p%2Cq%3D%22d%22)&terms.prefix=e&stream.body=f",
+                ),
+                vec!["a", "b", "c", "search(p,q=\"d\")", "e", "f"],
             ),
             (
                 "json parameter",

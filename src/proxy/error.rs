@@ -21,6 +21,15 @@ pub enum ProxyError {
     /// The route is configured to deny.
     #[error("forbidden")]
     Denied,
+    /// An engine endpoint that is neither inspected nor known to be safe.
+    #[error("this engine endpoint is not allowed")]
+    EndpointNotAllowed,
+    /// The path is a route's, the method is not; carries the `Allow` value.
+    #[error("method not allowed")]
+    MethodNotAllowed(String),
+    /// An encoded slash or backslash in a path of an inspected engine.
+    #[error("encoded slash or backslash in the path")]
+    AmbiguousPath,
     /// No valid lists are loaded yet.
     #[error("not ready")]
     NotReady,
@@ -48,7 +57,9 @@ impl ProxyError {
             ProxyError::BadTarget => StatusCode::BAD_REQUEST,
             ProxyError::BadRequest => StatusCode::BAD_REQUEST,
             ProxyError::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ProxyError::Denied => StatusCode::FORBIDDEN,
+            ProxyError::Denied | ProxyError::EndpointNotAllowed => StatusCode::FORBIDDEN,
+            ProxyError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ProxyError::AmbiguousPath => StatusCode::BAD_REQUEST,
             ProxyError::NotReady | ProxyError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::UpstreamUnavailable | ProxyError::UpstreamUnusable => {
                 StatusCode::BAD_GATEWAY
@@ -65,6 +76,9 @@ impl ProxyError {
             ProxyError::BadRequest => "bad_request",
             ProxyError::RequestTooLarge => "request_too_large",
             ProxyError::Denied => "denied",
+            ProxyError::EndpointNotAllowed => "endpoint_not_allowed",
+            ProxyError::MethodNotAllowed(_) => "method_not_allowed",
+            ProxyError::AmbiguousPath => "ambiguous_path",
             ProxyError::NotReady => "not_ready",
             ProxyError::Overloaded => "overloaded",
             ProxyError::UpstreamUnavailable => "upstream_unavailable",
@@ -93,6 +107,11 @@ impl ProxyError {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
+        if let ProxyError::MethodNotAllowed(allow) = &self
+            && let Ok(v) = HeaderValue::from_str(allow)
+        {
+            resp.headers_mut().insert(header::ALLOW, v);
+        }
         resp
     }
 }
@@ -109,6 +128,9 @@ mod tests {
             (ProxyError::BadRequest, 400),
             (ProxyError::RequestTooLarge, 413),
             (ProxyError::Denied, 403),
+            (ProxyError::EndpointNotAllowed, 403),
+            (ProxyError::MethodNotAllowed("GET, POST".into()), 405),
+            (ProxyError::AmbiguousPath, 400),
             (ProxyError::NotReady, 503),
             (ProxyError::Overloaded, 503),
             (ProxyError::UpstreamUnavailable, 502),
@@ -120,6 +142,9 @@ mod tests {
             let code = err.code();
             let resp = err.into_response();
             assert_eq!(resp.status().as_u16(), status, "{code}");
+            if status == 405 {
+                assert_eq!(resp.headers()[header::ALLOW], "GET, POST");
+            }
             let body = resp.into_body().collect().await.unwrap().to_bytes();
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(v["error"], code);

@@ -121,7 +121,7 @@ impl State {
     /// # Errors
     /// [`StateError`] when routes, upstream, notices, gate, token or audit log cannot be set up.
     pub fn new(config: Config) -> Result<State, StateError> {
-        let router = router::Router::new(&config.routes)?;
+        let router = router::Router::new(&config.routes, config.engine.unknown())?;
         let names: Vec<&str> = router.all().map(|r| r.name.as_str()).collect();
         // Shard 0 for the control plane, one more per worker.
         let metrics = Arc::new(Metrics::with_shards(

@@ -197,7 +197,13 @@ mod tests {
 
     #[test]
     fn normal_paths_are_borrowed() {
-        for p in ["/", "/idx/_search", "/indexes/books/search/", "/a%20b", "/.x"] {
+        for p in [
+            "/",
+            "/idx/_search",
+            "/indexes/books/search/",
+            "/a%20b",
+            "/.x",
+        ] {
             assert!(matches!(normalize(p).path, Cow::Borrowed(_)), "{p}");
         }
     }

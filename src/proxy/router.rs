@@ -1,10 +1,13 @@
-//! The route table: method + path → the configured route (kind, engine). First match wins;
-//! requests no route matches are passed through.
+//! The route table: the (normalised) path selects a route, then the method: the first route
+//! whose pattern matches the path decides which routes are candidates (those with the same
+//! pattern), and a method none of them takes gets 405 with `Allow`, never pass-through.
+//! Requests no route matches go to the unknown-endpoint route (deny or pass-through).
 
 use std::sync::Arc;
 
-use crate::config::{RouteKind, RouteSpec};
+use crate::config::{RouteKind, RouteOrigin, RouteSpec};
 use crate::engines::Engine;
+use crate::profiles::UnknownEndpoints;
 
 /// A compiled path pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +57,13 @@ impl Pattern {
         Ok(Pattern::Segments(segs))
     }
 
-    /// Whether `path` matches.
+    /// Whether `path` matches, ignoring one trailing slash (`/a/b/` is `/a/b`).
+    pub fn matches_ignoring_slash(&self, path: &str) -> bool {
+        let trimmed = super::path::for_matching(path);
+        self.matches(trimmed) || (trimmed.len() != path.len() && self.matches(path))
+    }
+
+    /// Whether `path` matches exactly.
     pub fn matches(&self, path: &str) -> bool {
         match self {
             Pattern::Exact(p) => p == path,
@@ -116,19 +125,45 @@ pub struct RouterError {
     pub reason: String,
 }
 
-/// The ordered route table, plus the implicit pass-through route.
+/// The ordered route table, plus the implicit route of unknown endpoints.
 #[derive(Clone, Debug)]
 pub struct Router {
     routes: Vec<Route>,
     fallback: Route,
+    inspects: bool,
+}
+
+/// The outcome of routing one request.
+#[derive(Debug)]
+pub enum Routed<'a> {
+    /// The route that handles it.
+    Route(&'a Route),
+    /// The path is a route's, the method is not: `405` with this `Allow` value. `route` is the
+    /// first route of the path (for metrics and logs).
+    MethodNotAllowed {
+        /// The first route matching the path.
+        route: &'a Route,
+        /// Methods the path's routes take, comma-separated.
+        allow: String,
+    },
+}
+
+impl<'a> Routed<'a> {
+    /// The route to count the request under.
+    pub fn route(&self) -> &'a Route {
+        match self {
+            Routed::Route(r) | Routed::MethodNotAllowed { route: r, .. } => r,
+        }
+    }
 }
 
 impl Router {
-    /// Compiles the configured routes.
+    /// Compiles the configured routes; `unknown` decides what happens to requests no route
+    /// matches.
     ///
     /// # Errors
     /// [`RouterError`] for a bad pattern, method or engine.
-    pub fn new(specs: &[RouteSpec]) -> Result<Router, RouterError> {
+    pub fn new(specs: &[RouteSpec], unknown: UnknownEndpoints) -> Result<Router, RouterError> {
         let mut routes = Vec::with_capacity(specs.len());
         for (index, spec) in specs.iter().enumerate() {
             let err = |reason: String| RouterError {
@@ -164,16 +199,20 @@ impl Router {
                 methods,
             });
         }
+        let (name, kind) = match unknown {
+            UnknownEndpoints::Passthrough => ("passthrough", RouteKind::Passthrough),
+            UnknownEndpoints::Deny => ("endpoint_not_allowed", RouteKind::Deny),
+        };
         let fallback = Route {
-            name: "passthrough".into(),
+            name: name.into(),
             index: routes.len(),
-            kind: RouteKind::Passthrough,
+            kind,
             engine: None,
             spec: RouteSpec {
-                name: "passthrough".into(),
+                name: name.into(),
                 path: "/*".into(),
                 methods: Vec::new(),
-                kind: RouteKind::Passthrough,
+                kind,
                 engine: None,
                 generic: None,
                 categories: Vec::new(),
@@ -181,21 +220,53 @@ impl Router {
                 refuse_whole_batch: false,
                 hash_fields: Vec::new(),
                 url_fields: Vec::new(),
+                origin: RouteOrigin::Unknown,
             },
             pattern: Pattern::Prefix("/".into()),
             methods: Vec::new(),
         };
-        Ok(Router { routes, fallback })
+        let inspects = routes.iter().any(|r| r.kind.is_inspected());
+        Ok(Router {
+            routes,
+            fallback,
+            inspects,
+        })
     }
 
-    /// The first route matching `method` and `path`, or the pass-through fallback.
-    pub fn route(&self, method: &http::Method, path: &str) -> &Route {
-        self.routes
+    /// Routes a request by its normalised path, then its method (case-sensitive: `get` is not
+    /// `GET`).
+    pub fn route(&self, method: &http::Method, path: &str) -> Routed<'_> {
+        let Some(first) = self
+            .routes
             .iter()
-            .find(|r| {
-                (r.methods.is_empty() || r.methods.contains(method)) && r.pattern.matches(path)
-            })
-            .unwrap_or(&self.fallback)
+            .position(|r| r.pattern.matches_ignoring_slash(path))
+        else {
+            return Routed::Route(&self.fallback);
+        };
+        let candidates = self.routes.get(first..).unwrap_or_default();
+        let Some(head) = candidates.first() else {
+            return Routed::Route(&self.fallback);
+        };
+        let same_path = || candidates.iter().filter(|r| r.pattern == head.pattern);
+        if let Some(r) = same_path().find(|r| r.methods.is_empty() || r.methods.contains(method)) {
+            return Routed::Route(r);
+        }
+        let mut allow: Vec<&str> = Vec::new();
+        for m in same_path().flat_map(|r| r.methods.iter()) {
+            if !allow.contains(&m.as_str()) {
+                allow.push(m.as_str());
+            }
+        }
+        Routed::MethodNotAllowed {
+            route: head,
+            allow: allow.join(", "),
+        }
+    }
+
+    /// Whether any route is inspected: then a path with an encoded slash or backslash is
+    /// refused, since the engine behind may read it as a separator.
+    pub fn inspects(&self) -> bool {
+        self.inspects
     }
 
     /// Every route including the fallback (for metrics).
@@ -238,6 +309,68 @@ mod tests {
             let p = Pattern::parse(pattern).unwrap();
             assert_eq!(p.matches(path), want, "{pattern} vs {path}");
         }
+    }
+
+    fn spec(name: &str, path: &str, methods: &[&str], kind: RouteKind) -> RouteSpec {
+        let engine = kind.is_inspected().then(|| "elasticsearch".to_owned());
+        let mut s: RouteSpec =
+            toml::from_str(&format!("name = {name:?}\npath = {path:?}")).unwrap();
+        s.methods = methods.iter().map(|m| (*m).to_owned()).collect();
+        s.kind = kind;
+        s.engine = engine;
+        s
+    }
+
+    #[test]
+    fn path_selects_then_method() {
+        let routes = [
+            spec(
+                "search",
+                "/{index}/_search",
+                &["GET", "POST"],
+                RouteKind::Search,
+            ),
+            spec("bulk", "/_bulk", &["POST", "PUT"], RouteKind::Index),
+            spec("any", "/{index}", &["GET"], RouteKind::Passthrough),
+            spec("doc", "/{i}/_doc/{id}", &["PUT"], RouteKind::Index),
+            spec(
+                "doc-read",
+                "/{index}/_doc/{id}",
+                &["GET"],
+                RouteKind::Passthrough,
+            ),
+        ];
+        let router = Router::new(&routes, UnknownEndpoints::Deny).unwrap();
+        let m = |s: &str| http::Method::from_bytes(s.as_bytes()).unwrap();
+        // (method, path, route name or "405 <allow>")
+        let cases = [
+            ("GET", "/idx/_search", "search"),
+            ("POST", "/idx/_search/", "search"),
+            ("PUT", "/idx/_search", "405 GET, POST"),
+            ("get", "/idx/_search", "405 GET, POST"),
+            ("OPTIONS", "/idx/_search", "405 GET, POST"),
+            // A broader route later in the table never takes a method the path's own refuses.
+            ("GET", "/_bulk", "405 POST, PUT"),
+            ("GET", "/idx", "any"),
+            ("PUT", "/idx/_doc/1", "doc"),
+            ("GET", "/idx/_doc/1", "doc-read"),
+            ("DELETE", "/idx/_doc/1", "405 PUT, GET"),
+            ("GET", "/a/b/c/d", "endpoint_not_allowed"),
+        ];
+        for (method, path, want) in cases {
+            let got = match router.route(&m(method), path) {
+                Routed::Route(r) => r.name.clone(),
+                Routed::MethodNotAllowed { allow, .. } => format!("405 {allow}"),
+            };
+            assert_eq!(got, want, "{method} {path}");
+        }
+        assert!(router.inspects());
+        let open = Router::new(&routes[2..3], UnknownEndpoints::Passthrough).unwrap();
+        let Routed::Route(r) = open.route(&m("GET"), "/a/b") else {
+            panic!("unknown endpoints pass through")
+        };
+        assert_eq!(r.kind, RouteKind::Passthrough);
+        assert!(!open.inspects());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! One request, top to bottom: refuse what a reverse proxy must not serve, route, then pass
-//! through (streaming) or inspect; count and log the outcome (never the query).
+//! One request, top to bottom: normalise the path (the upstream receives the normalised one),
+//! refuse what a reverse proxy must not serve, route, then pass through (streaming) or inspect;
+//! count and log the outcome (never the query).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use super::State;
 use super::body::{Body, full};
 use super::error::ProxyError;
 use super::headers;
-use super::router::Route;
+use super::router::{Route, Routed};
 use super::server::Peer;
 use crate::config::RouteKind;
 
@@ -27,12 +28,17 @@ pub async fn handle(
     let log = tracing::enabled!(tracing::Level::INFO);
     let started = log.then(Instant::now);
     let method = log.then(|| req.method().clone());
-    let route = state.router.route(req.method(), req.uri().path());
+    let mut req = req;
+    // Route on, inspect and forward the path the engine will resolve.
+    let (ambiguous, unusable) = normalize_path(&mut req);
+    let routed = state.router.route(req.method(), req.uri().path());
+    let route = routed.route();
     // Shed at once past this worker's share of the in-flight limit: a quick 503 lets a load
     // balancer go elsewhere, where queueing would only make every request late.
     let in_flight = state.metrics.admit(state.in_flight_share);
     let early = match in_flight {
-        Some(_) => answer_early(&state, route, &req),
+        Some(_) if unusable => Some(Err(ProxyError::BadTarget)),
+        Some(_) => answer_early(&state, &routed, &req, ambiguous),
         None => Some(Err(ProxyError::Overloaded)),
     };
     let resp = match early {
@@ -60,12 +66,45 @@ pub async fn handle(
     Ok(resp)
 }
 
+/// Replaces the request's path by its normalised form (allocating only when it changes).
+/// Returns whether the path carries an encoded separator, and whether the normalised target
+/// could not be built.
+fn normalize_path(req: &mut Request<Incoming>) -> (bool, bool) {
+    let (ambiguous, changed) = {
+        let n = super::path::normalize(req.uri().path());
+        (
+            n.ambiguous,
+            matches!(n.path, std::borrow::Cow::Owned(_)).then(|| n.path.into_owned()),
+        )
+    };
+    let Some(mut target) = changed else {
+        return (ambiguous, false);
+    };
+    if let Some(q) = req.uri().query() {
+        target.push('?');
+        target.push_str(q);
+    }
+    let mut parts = req.uri().clone().into_parts();
+    let Ok(pq) = http::uri::PathAndQuery::try_from(target) else {
+        return (ambiguous, true);
+    };
+    parts.path_and_query = Some(pq);
+    match http::Uri::from_parts(parts) {
+        Ok(uri) => {
+            *req.uri_mut() = uri;
+            (ambiguous, false)
+        }
+        Err(_) => (ambiguous, true),
+    }
+}
+
 /// The answer for requests that are refused or answered without the upstream; `None` when the
 /// request goes on to its route's upstream exchange.
 fn answer_early(
     state: &State,
-    route: &Route,
+    routed: &Routed<'_>,
     req: &Request<Incoming>,
+    ambiguous: bool,
 ) -> Option<Result<Response<Body>, ProxyError>> {
     // A reverse proxy serves origin-form targets only: CONNECT and absolute-form targets could
     // otherwise steer it to another host.
@@ -90,8 +129,21 @@ fn answer_early(
     {
         return Some(redirect(state, req));
     }
+    // Engines disagree on whether `%2F` or `\` separates segments: not inspectable.
+    if ambiguous && state.router.inspects() {
+        return Some(Err(ProxyError::AmbiguousPath));
+    }
+    let route = match routed {
+        Routed::Route(r) => r,
+        Routed::MethodNotAllowed { allow, .. } => {
+            return Some(Err(ProxyError::MethodNotAllowed(allow.clone())));
+        }
+    };
     match route.kind {
-        RouteKind::Deny => Some(Err(ProxyError::Denied)),
+        RouteKind::Deny if route.spec.origin == crate::config::RouteOrigin::Config => {
+            Some(Err(ProxyError::Denied))
+        }
+        RouteKind::Deny => Some(Err(ProxyError::EndpointNotAllowed)),
         RouteKind::Passthrough | RouteKind::Search | RouteKind::Suggest | RouteKind::Index => None,
     }
 }

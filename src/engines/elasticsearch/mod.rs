@@ -2,6 +2,7 @@
 //! `_msearch` (NDJSON header/body pairs); hits, totals and suggester options in responses.
 
 mod dsl;
+mod endpoint;
 mod fast;
 #[cfg(test)]
 mod fast_tests;
@@ -10,12 +11,11 @@ mod tests;
 
 use serde_json::{Value, json};
 
-use super::query::{
-    dedup, has_body, last_segment, malformed, param_values, parse_json, parse_ndjson, shape,
-};
+use super::query::{dedup, has_body, malformed, param_values, parse_json, parse_ndjson, shape};
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
 use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
 use crate::signpost::Notice;
+use endpoint::Api;
 
 /// The Elasticsearch adapter, also used for OpenSearch (same search API).
 #[derive(Clone, Copy, Debug)]
@@ -32,11 +32,6 @@ impl Elasticsearch {
 
 fn is_msearch(path: &str) -> bool {
     path.split('/').any(|s| s == "_msearch")
-}
-
-/// `_search/template`, `_msearch/template` and `_render/template`.
-fn is_template(path: &str) -> bool {
-    last_segment(path) == "template"
 }
 
 /// The search bodies of a request: one for `_search` (none without a body), one per search for
@@ -85,6 +80,9 @@ fn empty_for(req: &RequestView<'_>, notice: Option<(&Notice, &str)>) -> Result<V
         Some((n, key)) => with_notice(v, n, key),
         None => v,
     };
+    if let Some(v) = endpoint::empty(Api::of(req.path), || empty_search(bodies.first())) {
+        return Ok(add(v));
+    }
     if is_msearch(req.path) {
         let responses: Vec<Value> = bodies
             .iter()
@@ -182,17 +180,22 @@ impl Engine for Elasticsearch {
     }
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
+        let api = Api::of(req.path);
         let mut out = param_values(req.query, "q")?;
+        // The legacy OpenSearch SQL endpoint takes the statement in `?sql=`.
+        out.extend(param_values(req.query, "sql")?);
         // `?source=` carries a whole request body in the URL.
+        let mut all = Vec::new();
         for source in param_values(req.query, "source")? {
-            dsl::texts(&parse_json(source.as_bytes())?, &mut out)?;
+            all.push(parse_json(source.as_bytes())?);
         }
-        let template = is_template(req.path);
-        for body in bodies(req)? {
-            dsl::texts(&body, &mut out)?;
-            if template {
-                dsl::template_params(&body, &mut out)?;
-            }
+        all.extend(bodies(req)?);
+        // Every extractor reads every body: a text the engine may read is never left out
+        // because the path named another API.
+        for body in &all {
+            dsl::texts(body, &mut out)?;
+            dsl::template_params(body, &mut out)?;
+            endpoint::body_texts(api, body, &mut out)?;
         }
         Ok(dedup(out))
     }
@@ -216,6 +219,14 @@ impl Engine for Elasticsearch {
         body: &[u8],
         filter: &mut dyn ResponseFilter,
     ) -> Result<Option<Vec<u8>>, EngineError> {
+        let api = Api::of(req.path);
+        if !matches!(api, Api::Search | Api::Msearch) {
+            let mut rw = Rewriter::new(filter);
+            return match endpoint::rewrite(api, body, &mut rw)? {
+                Some(root) => rw.finish(&root),
+                None => Ok(None),
+            };
+        }
         if let Ok(out) = fast::rewrite(body, is_msearch(req.path), filter) {
             return out;
         }
