@@ -3,6 +3,8 @@
 //!
 //! Modules:
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
+//! - bypass: no way around inspection: method × path form × endpoint × placement per engine
+//!   profile against a recording upstream; the reproduced bypasses as named regressions
 //! - abuse: a connection flood over the limit, and a client that never reads a huge body
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 //! - demo: `searchward demo` and `config check` as a newcomer runs them
@@ -24,6 +26,7 @@
 mod abuse;
 mod browser;
 mod bundles;
+mod bypass;
 mod canonicalize;
 mod check_cli;
 mod corpus;

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::query::{
-    dedup, has_body, last_segment, param_values, parse_json, push_str, segment_after,
+    all_strings, dedup, has_body, last_segment, param_values, parse_json, push_str, segment_after,
 };
 use super::rewrite::{Rewriter, object_mut, rewrite_results};
 use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, indexing};
@@ -123,6 +123,8 @@ impl Engine for Meilisearch {
                 push_str(body.get("q"), &mut out);
                 push_str(body.get("facetQuery"), &mut out);
             }
+            // Filters carry values, and a key unknown here may be one Meilisearch reads.
+            all_strings(&body, &["indexUid", "facetName", "id"], &mut out)?;
         }
         Ok(dedup(out))
     }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::query::{parse_json, request_params, shape};
+use super::query::{has_body, is_form, parse_json, request_params, shape};
 use super::rewrite::{Rewriter, json_typed};
 use super::{Engine, EngineError, RequestView, ResponseFilter, Synthesized};
 use crate::signpost::Notice;
@@ -28,6 +28,12 @@ impl Engine for OpenSearchSuggest {
     }
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
+        // Only a form body is read: any other body is refused rather than forwarded unread.
+        if has_body(req.body) && !is_form(req.content_type) {
+            return Err(EngineError::Unsupported(
+                "a suggestion request body that is not a form",
+            ));
+        }
         request_params(req, "q")
     }
 

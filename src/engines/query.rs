@@ -129,6 +129,42 @@ pub(crate) fn push_str(v: Option<&Value>, out: &mut Vec<String>) {
     }
 }
 
+/// Every string value inside `v` except under the keys in `skip` (names of indexes and
+/// documents), for request bodies whose every value may be a user's text: filter expressions
+/// carry values too, and a field the adapter does not know may be one the engine reads.
+///
+/// # Errors
+/// [`EngineError::Malformed`] when nested deeper than [`MAX_DEPTH`].
+pub(crate) fn all_strings(
+    v: &Value,
+    skip: &[&str],
+    out: &mut Vec<String>,
+) -> Result<(), EngineError> {
+    fn walk(
+        v: &Value,
+        skip: &[&str],
+        depth: usize,
+        out: &mut Vec<String>,
+    ) -> Result<(), EngineError> {
+        if depth > MAX_DEPTH {
+            return Err(malformed(format!("a body nested under {MAX_DEPTH} levels")));
+        }
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(items) => items
+                .iter()
+                .try_for_each(|i| walk(i, skip, depth + 1, out))?,
+            Value::Object(map) => map
+                .iter()
+                .filter(|(k, _)| !skip.contains(&k.as_str()))
+                .try_for_each(|(_, i)| walk(i, skip, depth + 1, out))?,
+            _ => {}
+        }
+        Ok(())
+    }
+    walk(v, skip, 0, out)
+}
+
 /// Removes repeated texts, keeping the first occurrence of each.
 pub(crate) fn dedup(mut texts: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();

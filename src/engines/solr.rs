@@ -27,9 +27,6 @@ const TEXT_PARAMS: &[&str] = &[
     "stream.body",
 ];
 
-/// Keys inside JSON Query DSL objects whose string values are user text.
-const QUERY_KEYS: &[&str] = &["query", "q", "v"];
-
 /// JSON request bodies: the POST body and each `json` parameter.
 fn json_bodies(req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
     let mut out = Vec::new();
@@ -58,9 +55,11 @@ fn dsl_texts(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), Engin
             }
         }
         Value::Object(map) => {
-            for (k, val) in map {
+            for val in map.values() {
                 match val {
-                    Value::String(s) if QUERY_KEYS.contains(&k.as_str()) => out.push(s.clone()),
+                    // Every string: query parsers take their text under many names, and a
+                    // name unknown here may be one Solr reads.
+                    Value::String(s) => out.push(s.clone()),
                     Value::Object(_) | Value::Array(_) => dsl_texts(val, depth + 1, out)?,
                     _ => {}
                 }
@@ -247,7 +246,13 @@ mod tests {
             (
                 "JSON query DSL",
                 Req::post("/solr/pages/query", "application/json", json_api),
-                vec!["title:velmorik", "tobin marsk", "inStock:true", "gamma"],
+                vec![
+                    "title:velmorik",
+                    "body",
+                    "tobin marsk",
+                    "inStock:true",
+                    "gamma",
+                ],
             ),
             (
                 "filter queries, statement and expression",

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::query::{
-    dedup, has_body, last_segment, malformed, param_values, parse_json, push_str, segment_after,
-    shape,
+    all_strings, dedup, has_body, last_segment, malformed, param_values, parse_json, push_str,
+    segment_after, shape,
 };
 use super::rewrite::{Rewriter, object_mut, rewrite_results};
 use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, indexing};
@@ -123,9 +123,18 @@ impl Engine for Typesense {
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
         let mut out = param_values(req.query, "q")?;
+        // Only multi_search reads a body: any other is refused rather than forwarded unread.
+        if !is_multi(req.path) && has_body(req.body) {
+            return Err(EngineError::Unsupported("a body on a Typesense search"));
+        }
         if is_multi(req.path) {
-            for s in searches(req)?.0 {
+            let searches = searches(req)?.0;
+            for s in &searches {
                 push_str(s.get("q"), &mut out);
+            }
+            // Filters carry values, and a key unknown here may be one Typesense reads.
+            for s in &searches {
+                all_strings(s, &["collection"], &mut out)?;
             }
         }
         Ok(dedup(out))

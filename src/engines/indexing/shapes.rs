@@ -12,9 +12,18 @@ use super::{Parsed, blank, is_ndjson, malformed, media_type};
 use crate::engines::query::param_values;
 use crate::engines::{EngineError, RequestView};
 
-/// Requests that cannot carry documents: deletes and empty bodies.
+/// Requests that carry no documents: empty bodies (deletes have none; a delete with a body is
+/// refused by [`delete_with_body`] rather than forwarded unread).
 fn no_documents(req: &RequestView<'_>) -> Option<Parsed> {
-    (*req.method == Method::DELETE || blank(req.body)).then(|| Parsed::empty(req.body))
+    blank(req.body).then(|| Parsed::empty(req.body))
+}
+
+/// A `DELETE` carrying a body: the guard does not know what the engine makes of it.
+fn delete_with_body(req: &RequestView<'_>) -> Result<(), EngineError> {
+    if *req.method == Method::DELETE && !blank(req.body) {
+        return Err(EngineError::Unsupported("a body on a delete"));
+    }
+    Ok(())
 }
 
 fn segments<'p>(req: &RequestView<'p>) -> impl Iterator<Item = &'p str> {
@@ -32,6 +41,7 @@ fn is_json(media: &str) -> bool {
 /// [`EngineError::Malformed`] for a body that is not of its endpoint's shape;
 /// [`EngineError::Unsupported`] for scripted updates, by-query operations and other paths.
 pub(crate) fn elasticsearch(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
+    delete_with_body(req)?;
     if let Some(p) = no_documents(req) {
         return Ok(p);
     }
@@ -62,6 +72,17 @@ pub(crate) fn elasticsearch(req: &RequestView<'_>) -> Result<Parsed, EngineError
     Err(EngineError::Unsupported("this indexing path"))
 }
 
+/// A body that names documents to delete, kept as it is when `shape` accepts it.
+fn delete_body(
+    body: &[u8],
+    shape: impl Fn(&serde_json::Value) -> bool,
+) -> Result<Parsed, EngineError> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) if shape(&v) => Ok(Parsed::empty(body)),
+        _ => Err(malformed("a delete body (ids or a filter)")),
+    }
+}
+
 /// Meilisearch `/indexes/{uid}/documents` (POST, PUT): JSON (array or one object), NDJSON or
 /// CSV (`csvDelimiter` honoured), by `Content-Type`. Batch deletes and fetches carry none.
 ///
@@ -69,12 +90,27 @@ pub(crate) fn elasticsearch(req: &RequestView<'_>) -> Result<Parsed, EngineError
 /// As for [`elasticsearch`]; also [`EngineError::Unsupported`] for document edition by function
 /// and an unknown content type.
 pub(crate) fn meilisearch(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
+    delete_with_body(req)?;
     if let Some(p) = no_documents(req) {
         return Ok(p);
     }
     let mut after_documents = segments(req).skip_while(|s| *s != "documents").skip(1);
     match after_documents.next() {
-        Some("delete-batch" | "delete" | "fetch") => return Ok(Parsed::empty(req.body)),
+        // A batch delete names documents (ids or a filter) and carries none: anything else in
+        // its body is refused, not forwarded unread.
+        Some("delete-batch") => {
+            return delete_body(req.body, |v| {
+                v.as_array()
+                    .is_some_and(|ids| ids.iter().all(|i| i.is_string() || i.is_number()))
+            });
+        }
+        Some("delete") => {
+            return delete_body(req.body, |v| {
+                v.as_object()
+                    .is_some_and(|o| o.keys().all(|k| k == "filter"))
+            });
+        }
+        Some("fetch") => return Ok(Parsed::empty(req.body)),
         Some("edit") => return Err(EngineError::Unsupported("document edition by function")),
         _ => {}
     }
@@ -109,6 +145,7 @@ pub(crate) fn solr(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
             return Err(EngineError::Unsupported("stream.* update bodies"));
         }
     }
+    delete_with_body(req)?;
     if let Some(p) = no_documents(req) {
         return Ok(p);
     }
@@ -141,6 +178,7 @@ pub(crate) fn solr(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
 /// # Errors
 /// As for [`elasticsearch`].
 pub(crate) fn typesense(req: &RequestView<'_>) -> Result<Parsed, EngineError> {
+    delete_with_body(req)?;
     if let Some(p) = no_documents(req) {
         return Ok(p);
     }
@@ -169,6 +207,7 @@ pub(crate) fn generic(req: &RequestView<'_>, pointer: Option<&str>) -> Result<Pa
             "indexing without a documents option",
         ));
     };
+    delete_with_body(req)?;
     if let Some(p) = no_documents(req) {
         return Ok(p);
     }
