@@ -601,18 +601,20 @@ fn engine_body(profile: &str, path: &str, t: &str) -> String {
 
 /// Where a text is read natively (so a flagged one must be blocked, not merely refused).
 fn native(profile: &str, path: &str, method: &str, p: Place) -> bool {
+    let body_search_only = matches!(profile, "meilisearch" | "typesense");
     match p {
+        // Meilisearch and Typesense read `q` from the URL only on GET search.
         Place::Query | Place::RepeatedParam => {
-            // Meilisearch and Typesense read `q` from the URL only on GET search.
-            !(matches!(profile, "meilisearch" | "typesense") && method != "GET")
-                && !path.contains("multi")
+            !path.contains("multi") && (method == "GET" || !body_search_only)
         }
         Place::EngineBody => {
-            profile != "opensearch-suggest"
-                && !(profile == "typesense" && !path.contains("multi_search"))
-                && !path.contains("scroll")
-                && !path.contains("similar")
-                && !(profile == "meilisearch" && method == "GET")
+            let no_body = match profile {
+                "opensearch-suggest" => true,
+                "typesense" => !path.contains("multi_search"),
+                "meilisearch" => method == "GET",
+                _ => false,
+            };
+            !no_body && !path.contains("scroll") && !path.contains("similar")
         }
         _ => false,
     }
@@ -1302,7 +1304,8 @@ fn regression_engine_api_surface_beyond_search_is_inspected() {
     let doc = format!(r#"{{"url":"{LISTED_URL}","title":"t"}}"#);
     let bulk = format!("{{\"index\":{{}}}}\n{doc}\n");
     let ndjson = [("content-type", "application/x-ndjson")];
-    let writes: &[(&str, &str, &[(&str, &str)], &[u8])] = &[
+    type Write<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a [u8]);
+    let writes: &[Write<'_>] = &[
         ("POST", "/idx/_bulk", &ndjson, bulk.as_bytes()),
         ("PUT", "/idx/_doc/1", &json, doc.as_bytes()),
         ("POST", "/idx/_doc", &json, doc.as_bytes()),

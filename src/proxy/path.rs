@@ -71,12 +71,13 @@ fn scan(bytes: &[u8]) -> (bool, bool) {
         match b {
             b'/' => {
                 let next = |k: usize| bytes.get(i + k).copied();
-                let dot_segment = match (next(1), next(2), next(3)) {
-                    (Some(b'/'), _, _) => true,
-                    (Some(b'.'), None | Some(b'/'), _) => true,
-                    (Some(b'.'), Some(b'.'), None | Some(b'/')) => true,
-                    _ => false,
-                };
+                // `//`, `/.` or `/..` ending a segment.
+                let dot_segment = matches!(
+                    (next(1), next(2), next(3)),
+                    (Some(b'/'), _, _)
+                        | (Some(b'.'), None | Some(b'/'), _)
+                        | (Some(b'.'), Some(b'.'), None | Some(b'/'))
+                );
                 normal &= !dot_segment;
             }
             b'%' => match escaped(bytes, i) {
