@@ -203,6 +203,21 @@ pub struct RouteSpec {
     /// Override the adapter's URL pointers (relative to a hit or document).
     #[serde(default)]
     pub url_fields: Vec<String>,
+    /// Search hits whose URL or hash fields were hidden from searchward (e.g. no `_source`):
+    /// `drop` (default) removes them; `keep` is the operator's explicit opt-out.
+    #[serde(default)]
+    pub unjudged_hits: UnjudgedHits,
+}
+
+/// What happens to a search hit that cannot be judged against the URL and hash lists.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UnjudgedHits {
+    /// Removed from the response (and from the total), counted.
+    #[default]
+    Drop,
+    /// Shown unjudged, counted.
+    Keep,
 }
 
 /// A hash field of hits or indexed documents.

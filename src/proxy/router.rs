@@ -181,6 +181,7 @@ impl Router {
                 refuse_whole_batch: false,
                 hash_fields: Vec::new(),
                 url_fields: Vec::new(),
+                unjudged_hits: crate::config::UnjudgedHits::default(),
             },
             pattern: Pattern::Prefix("/".into()),
             methods: Vec::new(),

@@ -14,7 +14,9 @@ use super::query::{
     dedup, has_body, last_segment, malformed, param_values, parse_json, parse_ndjson, shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
+use super::{
+    Engine, EngineError, FieldForms, HitFields, RequestView, ResponseFilter, Synthesized, indexing,
+};
 use crate::signpost::Notice;
 
 /// The Elasticsearch adapter, also used for OpenSearch (same search API).
@@ -178,6 +180,26 @@ impl Engine for Elasticsearch {
             url: vec!["/_source/url".into()],
             title: vec!["/_source/title".into()],
             snippet: vec!["/_source/snippet".into(), "/_source/description".into()],
+        }
+    }
+
+    /// A `_source` pointer's field is also returned under `fields` (the `fields` option,
+    /// `docvalue_fields`, `stored_fields`) and `highlight`, keyed by its dotted path.
+    fn field_forms(&self, pointer: &str) -> FieldForms {
+        let Some(rest) = pointer.strip_prefix("/_source/") else {
+            return FieldForms::only(pointer);
+        };
+        let dotted = rest
+            .split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect::<Vec<_>>()
+            .join(".")
+            .replace('~', "~0")
+            .replace('/', "~1");
+        FieldForms {
+            plain: vec![pointer.to_owned(), format!("/fields/{dotted}")],
+            marked: vec![format!("/highlight/{dotted}")],
+            container: Some("/_source".to_owned()),
         }
     }
 
