@@ -176,7 +176,7 @@ impl Fixture {
             case.notice.then(|| self.notice.clone()),
             "searchward_notice",
         )
-        .with_engine(&*self.es);
+        .with_engine(&*self.es, &self.req());
         let out = self
             .es
             .rewrite(&self.req(), black_box(case.body), &mut f)

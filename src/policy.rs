@@ -11,7 +11,7 @@ pub use forms::listed_hit;
 use forms::{Judged, lookup};
 
 use crate::config::{RouteSpec, UnjudgedHits};
-use crate::engines::{Engine, Hit, HitDecision, HitFields, ResponseFilter};
+use crate::engines::{Engine, Hit, HitDecision, HitFields, RequestView, ResponseFilter};
 use crate::lists::{HashAlgorithm, HitEffect};
 use crate::signpost::Notice;
 use crate::snapshot::Snapshot;
@@ -134,9 +134,11 @@ impl<'a> PolicyFilter<'a> {
 
     /// Reads each URL and hash field wherever `engine` may return it ([`Engine::field_forms`]):
     /// `fields`, highlighting, formatted copies. A hit whose fields the engine did not show at
-    /// all is unjudged: dropped, unless the route says `unjudged_hits = "keep"`.
+    /// all (or, when `req` filtered them, whose values were not found) is unjudged: dropped,
+    /// unless the route says `unjudged_hits = "keep"`.
     #[must_use]
-    pub fn with_engine(mut self, engine: &dyn Engine) -> Self {
+    pub fn with_engine(mut self, engine: &dyn Engine, req: &RequestView<'_>) -> Self {
+        let shows_absence = !engine.hides_fields(req);
         let urls = self.fields.url.iter().map(|p| (p, None));
         let hashes = self
             .route
@@ -148,6 +150,7 @@ impl<'a> PolicyFilter<'a> {
             .map(|(p, algorithm)| Judged {
                 forms: engine.field_forms(p),
                 algorithm,
+                container_shows_absence: shows_absence,
             })
             .collect();
         for p in self.judged.iter().flat_map(Judged::pointers) {

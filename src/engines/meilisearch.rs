@@ -116,8 +116,12 @@ impl Engine for Meilisearch {
         FieldForms {
             plain: vec![pointer.to_owned()],
             marked: vec![format!("/_formatted{pointer}")],
-            container: None,
+            container: Some(String::new()),
         }
+    }
+
+    fn hides_fields(&self, req: &RequestView<'_>) -> bool {
+        super::query::mentions(req, &["attributesToRetrieve"])
     }
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {

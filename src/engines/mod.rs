@@ -208,6 +208,13 @@ pub trait Engine: Send + Sync {
         FieldForms::only(pointer)
     }
 
+    /// Whether `req` asks the engine to leave fields out of its hits (`_source` filtering,
+    /// `filter_path`, `attributesToRetrieve`, `include_fields`…): then a hit's container (see
+    /// [`FieldForms::container`]) no longer shows that a field it lacks is absent.
+    fn hides_fields(&self, _req: &RequestView<'_>) -> bool {
+        false
+    }
+
     /// Default locations of URL and title inside one document of an indexing request (the
     /// document itself, not a search hit wrapping it): `/url` and `/title`.
     fn document_fields(&self) -> HitFields {

@@ -137,6 +137,10 @@ impl Engine for Typesense {
         }
     }
 
+    fn hides_fields(&self, req: &RequestView<'_>) -> bool {
+        super::query::mentions(req, &["include_fields", "exclude_fields"])
+    }
+
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
         let mut out = param_values(req.query, "q")?;
         if is_multi(req.path) {

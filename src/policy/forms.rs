@@ -45,6 +45,8 @@ pub(super) struct Judged {
     pub(super) forms: FieldForms,
     /// `None` for URL fields.
     pub(super) algorithm: Option<HashAlgorithm>,
+    /// False when the request filtered the container (a field missing from it may be hidden).
+    pub(super) container_shows_absence: bool,
 }
 
 impl Judged {
@@ -68,7 +70,10 @@ impl Judged {
     pub(super) fn visible(&self, hit: &Hit<'_>) -> bool {
         match &self.forms.container {
             None => true,
-            Some(c) => hit.has_object_at(c) || self.values(hit).next().is_some(),
+            Some(c) => {
+                (self.container_shows_absence && hit.has_object_at(c))
+                    || self.values(hit).next().is_some()
+            }
         }
     }
 

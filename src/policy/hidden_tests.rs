@@ -70,6 +70,17 @@ fn run(
     body: &Value,
     with_notice: bool,
 ) -> (Vec<String>, Value, u64) {
+    run_for(b"{}", engine, route, body, with_notice)
+}
+
+/// As [`run`], for a request with body `request`.
+fn run_for(
+    request: &[u8],
+    engine: &str,
+    route: &RouteSpec,
+    body: &Value,
+    with_notice: bool,
+) -> (Vec<String>, Value, u64) {
     let snap = snapshot();
     let adapter = crate::engines::build(engine, None).unwrap();
     let method = http::Method::POST;
@@ -83,7 +94,7 @@ fn run(
         path,
         query: None,
         content_type: Some("application/json"),
-        body: b"{}",
+        body: request,
     };
     let mut f = PolicyFilter::new(
         &snap,
@@ -92,7 +103,7 @@ fn run(
         with_notice.then(notice),
         "k",
     )
-    .with_engine(&*adapter);
+    .with_engine(&*adapter, &req);
     let bytes = serde_json::to_vec(body).unwrap();
     let out = adapter.rewrite(&req, &bytes, &mut f).unwrap();
     let out: Value = out.map_or(body.clone(), |b| serde_json::from_slice(&b).unwrap());
@@ -296,4 +307,74 @@ fn meilisearch_and_typesense_highlights_are_judged() {
     let (ids, out, unjudged) = run("typesense", &route("typesense", ""), &typesense, false);
     assert_eq!((ids, unjudged), (vec!["ok".to_owned()], 1));
     assert_eq!(out["found"], 1);
+}
+
+/// A request that filters the fields (`_source` includes without the URL, `attributesToRetrieve`,
+/// `include_fields`) makes a hit without a URL value unjudged: the container no longer shows
+/// that the field is absent.
+#[test]
+fn filtered_requests_make_hits_without_values_unjudged() {
+    let es = es_body(vec![
+        es_hit("title only", json!({"_source": {"title": "roses"}})),
+        es_hit(
+            "with fields",
+            json!({"_source": {"title": "roses"}, "fields": {"url": [BENIGN], "md5": ["0"]}}),
+        ),
+    ]);
+    let meili = json!({"hits": [{"id": "title only", "title": "roses"}, {"id": "with url", "url": BENIGN, "md5": "0"}], "estimatedTotalHits": 2});
+    let typesense =
+        json!({"found": 1, "hits": [{"document": {"id": "title only", "title": "roses"}}]});
+    /// Engine, request body, response, hits left, unjudged count.
+    type Case<'a> = (&'a str, &'a [u8], &'a Value, Vec<&'a str>, u64);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "elasticsearch",
+            br#"{"_source": ["title"]}"#,
+            &es,
+            vec!["with fields"],
+            1,
+        ),
+        (
+            "elasticsearch",
+            br#"{}"#,
+            &es,
+            vec!["title only", "with fields"],
+            0,
+        ),
+        (
+            "meilisearch",
+            br#"{"attributesToRetrieve": ["title"]}"#,
+            &meili,
+            vec!["with url"],
+            1,
+        ),
+        (
+            "meilisearch",
+            br#"{}"#,
+            &meili,
+            vec!["title only", "with url"],
+            0,
+        ),
+        (
+            "typesense",
+            br#"{"searches": [{"include_fields": "title"}]}"#,
+            &typesense,
+            vec![],
+            1,
+        ),
+    ];
+    for (engine, request, body, want, unjudged) in cases {
+        for with_notice in [false, true] {
+            let got = run_for(request, engine, &route(engine, ""), body, with_notice);
+            assert_eq!(
+                (got.0, got.2),
+                (
+                    want.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+                    unjudged
+                ),
+                "{engine} {}",
+                String::from_utf8_lossy(request)
+            );
+        }
+    }
 }

@@ -272,7 +272,7 @@ impl Ctx<'_> {
             notice,
             key,
         )
-        .with_engine(self.engine);
+        .with_engine(self.engine, &self.view());
         let rewritten = match guarded(|| self.engine.rewrite(&self.view(), &decoded, &mut filter)) {
             Ok(r) => r,
             Err(_) => return self.safe(ProxyError::UpstreamUnusable),

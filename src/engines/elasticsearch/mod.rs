@@ -203,6 +203,21 @@ impl Engine for Elasticsearch {
         }
     }
 
+    fn hides_fields(&self, req: &RequestView<'_>) -> bool {
+        super::query::mentions(
+            req,
+            &[
+                "_source",
+                "_source_includes",
+                "_source_excludes",
+                "_source_include",
+                "_source_exclude",
+                "stored_fields",
+                "filter_path",
+            ],
+        )
+    }
+
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
         let mut out = param_values(req.query, "q")?;
         // `?source=` carries a whole request body in the URL.
