@@ -175,7 +175,8 @@ impl Fixture {
             self.es.hit_fields(),
             case.notice.then(|| self.notice.clone()),
             "searchward_notice",
-        );
+        )
+        .with_engine(&*self.es, &self.req());
         let out = self
             .es
             .rewrite(&self.req(), black_box(case.body), &mut f)

@@ -206,6 +206,10 @@ pub struct RouteSpec {
     /// Where the route came from (not a config key).
     #[serde(skip)]
     pub origin: RouteOrigin,
+    /// Search hits whose URL or hash fields were hidden from searchward (e.g. no `_source`):
+    /// `drop` (default) removes them; `keep` is the operator's explicit opt-out.
+    #[serde(default)]
+    pub unjudged_hits: UnjudgedHits,
 }
 
 /// Where a route came from; a denial by a profile or for an unknown endpoint answers
@@ -219,6 +223,17 @@ pub enum RouteOrigin {
     Profile,
     /// The implicit route of requests no other route matches.
     Unknown,
+}
+
+/// What happens to a search hit that cannot be judged against the URL and hash lists.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UnjudgedHits {
+    /// Removed from the response (and from the total), counted.
+    #[default]
+    Drop,
+    /// Shown unjudged, counted.
+    Keep,
 }
 
 /// A hash field of hits or indexed documents.

@@ -102,6 +102,7 @@ pub struct Metrics {
 struct Shared {
     hits: Mutex<BTreeMap<(String, &'static str), u64>>,
     fail_closed: Mutex<BTreeMap<(String, &'static str), u64>>,
+    unjudged: Mutex<BTreeMap<String, u64>>,
     reloads: Mutex<BTreeMap<&'static str, u64>>,
     extra: Mutex<Renderers>,
 }
@@ -201,6 +202,14 @@ impl Metrics {
     pub fn fail_closed(&self, route: &str, reason: &'static str) {
         if let Ok(mut m) = self.shared.fail_closed.lock() {
             *m.entry((route.to_owned(), reason)).or_default() += 1;
+        }
+    }
+
+    /// Counts search hits whose URL or hash fields the engine did not show (dropped or, with
+    /// `unjudged_hits = "keep"`, shown).
+    pub fn unjudged(&self, route: &str, n: u64) {
+        if let Ok(mut m) = self.shared.unjudged.lock() {
+            *m.entry(route.to_owned()).or_default() += n;
         }
     }
 
@@ -321,6 +330,15 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "searchward_fail_closed_total{{route=\"{route}\",reason=\"{reason}\"}} {n}"
+                );
+            }
+        }
+        out.push_str("# HELP searchward_unjudged_hits_total Search hits whose URL or hash fields the engine did not show.\n# TYPE searchward_unjudged_hits_total counter\n");
+        if let Ok(m) = self.shared.unjudged.lock() {
+            for (route, n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "searchward_unjudged_hits_total{{route=\"{route}\"}} {n}"
                 );
             }
         }

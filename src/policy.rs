@@ -1,10 +1,17 @@
 //! Policy: a verdict becomes an action for a route (its categories), and search hits and
 //! suggestions are judged against the snapshot while an engine adapter rewrites a response.
 
+mod forms;
+#[cfg(test)]
+mod hidden_tests;
+
 use serde_json::Value;
 
-use crate::config::RouteSpec;
-use crate::engines::{Hit, HitDecision, HitFields, ResponseFilter};
+pub use forms::listed_hit;
+use forms::{Judged, lookup};
+
+use crate::config::{RouteSpec, UnjudgedHits};
+use crate::engines::{Engine, Hit, HitDecision, HitFields, RequestView, ResponseFilter};
 use crate::lists::{HashAlgorithm, HitEffect};
 use crate::signpost::Notice;
 use crate::snapshot::Snapshot;
@@ -59,42 +66,6 @@ pub fn listed(
     listed_hit(snapshot, &Hit::tree(doc), url_fields, route)
 }
 
-/// Finds the URL and hash list entries a hit or document matches: every URL at `url_fields`
-/// (a field may hold an array of them) and every hash at the route's hash fields.
-pub fn listed_hit(
-    snapshot: &Snapshot,
-    doc: &Hit<'_>,
-    url_fields: &[String],
-    route: &RouteSpec,
-) -> Vec<ListedHit> {
-    let mut out = Vec::new();
-    for u in url_fields.iter().flat_map(|p| doc.strs_at(p)) {
-        for m in snapshot.urls.lookup(u) {
-            out.push(ListedHit {
-                m,
-                kind: crate::evidence::MatchKind::Url,
-                url: Some(u.to_owned()),
-                hash: None,
-            });
-        }
-    }
-    for field in &route.hash_fields {
-        for value in doc.strs_at(&field.pointer) {
-            for m in snapshot.hashes.lookup(field.algorithm, value) {
-                // The hit's first URL, as context for the hash match.
-                let url = url_fields.iter().flat_map(|p| doc.strs_at(p)).next();
-                out.push(ListedHit {
-                    m,
-                    kind: crate::evidence::MatchKind::Hash,
-                    url: url.map(str::to_owned),
-                    hash: Some((field.algorithm, value.to_owned())),
-                });
-            }
-        }
-    }
-    out
-}
-
 /// The [`ResponseFilter`] the proxy hands to engine adapters for one response.
 #[derive(Debug)]
 pub struct PolicyFilter<'a> {
@@ -105,12 +76,18 @@ pub struct PolicyFilter<'a> {
     pointers: Vec<String>,
     notice: Option<Notice>,
     notice_key: &'a str,
+    /// URL and hash fields with every form the engine returns them in (empty until
+    /// [`PolicyFilter::with_engine`]: then only the configured pointers are read).
+    judged: Vec<Judged>,
     /// Every URL/hash list match found, with the decision taken (for metrics and evidence).
     pub listed: Vec<(ListedHit, HitDecision)>,
     /// Hits demoted because their title or snippet matched a term list.
     pub demoted_by_text: u64,
     /// Suggestions and related searches removed.
     pub suggestions_removed: u64,
+    /// Hits whose URL or hash fields the engine did not show (dropped unless the route keeps
+    /// them).
+    pub unjudged: u64,
 }
 
 impl<'a> PolicyFilter<'a> {
@@ -147,10 +124,65 @@ impl<'a> PolicyFilter<'a> {
             pointers,
             notice,
             notice_key,
+            judged: Vec::new(),
             listed: Vec::new(),
             demoted_by_text: 0,
             suggestions_removed: 0,
+            unjudged: 0,
         }
+    }
+
+    /// Reads each URL and hash field wherever `engine` may return it ([`Engine::field_forms`]):
+    /// `fields`, highlighting, formatted copies. A hit whose fields the engine did not show at
+    /// all (or, when `req` filtered them, whose values were not found) is unjudged: dropped,
+    /// unless the route says `unjudged_hits = "keep"`.
+    #[must_use]
+    pub fn with_engine(mut self, engine: &dyn Engine, req: &RequestView<'_>) -> Self {
+        let shows_absence = !engine.hides_fields(req);
+        let urls = self.fields.url.iter().map(|p| (p, None));
+        let hashes = self
+            .route
+            .hash_fields
+            .iter()
+            .map(|f| (&f.pointer, Some(f.algorithm)));
+        self.judged = urls
+            .chain(hashes)
+            .map(|(p, algorithm)| Judged {
+                forms: engine.field_forms(p),
+                algorithm,
+                container_shows_absence: shows_absence,
+            })
+            .collect();
+        for p in self.judged.iter().flat_map(Judged::pointers) {
+            if !self.pointers.contains(p) {
+                self.pointers.push(p.clone());
+            }
+        }
+        self
+    }
+
+    /// The URL and hash matches of a hit read through the engine's field forms, and whether
+    /// every field with lists to match against was visible.
+    fn judge_forms(&self, hit: &Hit<'_>) -> (Vec<ListedHit>, bool) {
+        let urls = self
+            .judged
+            .iter()
+            .filter(|j| j.algorithm.is_none())
+            .flat_map(|j| j.values(hit));
+        let hashes = self
+            .judged
+            .iter()
+            .filter_map(|j| j.algorithm.map(|a| (j, a)))
+            .flat_map(|(j, a)| j.values(hit).map(move |v| (a, v)));
+        let found = lookup(self.snapshot, urls, hashes);
+        let visible = self.judged.iter().all(|j| {
+            let listed = match j.algorithm {
+                None => !self.snapshot.urls.is_empty(),
+                Some(a) => self.snapshot.hashes.len(a) > 0,
+            };
+            !listed || j.visible(hit)
+        });
+        (found, visible)
     }
 
     fn text_flagged(&self, text: &str) -> bool {
@@ -184,7 +216,18 @@ impl ResponseFilter for PolicyFilter<'_> {
     }
 
     fn judge_hit(&mut self, hit: &Hit<'_>) -> HitDecision {
-        let found = listed_hit(self.snapshot, hit, &self.fields.url, self.route);
+        let found = if self.judged.is_empty() {
+            listed_hit(self.snapshot, hit, &self.fields.url, self.route)
+        } else {
+            let (found, visible) = self.judge_forms(hit);
+            if found.is_empty() && !visible {
+                self.unjudged += 1;
+                if self.route.unjudged_hits == UnjudgedHits::Drop {
+                    return HitDecision::Delist;
+                }
+            }
+            found
+        };
         if !found.is_empty() {
             let decision = if found
                 .iter()

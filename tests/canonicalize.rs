@@ -40,11 +40,20 @@ const INPUTS: &[&str] = &[
     "http://0x0a.0.0.07/x",
     "http://[2001:DB8::0:1]:80/a/b",
     "http://www.\u{fc}mlat.example/caf\u{e9}",
+    // Forms a browser resolves (backslashes, missing or extra slashes, IPv4-mapped IPv6).
+    "https://listed.example\\x",
+    "https:\\\\listed.example/x",
+    "https:/listed.example/x",
+    "https:listed.example/x",
+    "https:///listed.example/x",
+    "https://files.example.com\\listed\\a.jpg",
+    "https://[::ffff:192.0.2.77]/",
+    "http:///no-host",
     // Not URLs: an empty output line each.
     "",
     "/only/a/path",
     "mailto:ada.quillfeather@example.invalid",
-    "http:///no-host",
+    "http://",
     "http://[not-ipv6]/",
 ];
 

@@ -16,6 +16,8 @@ pub(crate) enum Captured<'a> {
     Str(Cow<'a, str>),
     /// An array: each element's string, `None` for elements that are not strings.
     Array(Vec<Option<Cow<'a, str>>>),
+    /// An object (only its presence is recorded).
+    Object,
 }
 
 /// One element of an engine's hits array (or a document-carrying suggestion), as judged by a
@@ -62,6 +64,14 @@ impl<'h> Hit<'h> {
                 Captured::Str(s) => Some(s),
                 _ => None,
             },
+        }
+    }
+
+    /// Whether the value at `pointer` is an object (e.g. an Elasticsearch hit's `_source`).
+    pub fn has_object_at(&self, pointer: &str) -> bool {
+        match self.0 {
+            Repr::Tree(v) => v.pointer(pointer).is_some_and(Value::is_object),
+            Repr::Scanned { .. } => matches!(self.captured(pointer), Some(Captured::Object)),
         }
     }
 

@@ -7,7 +7,7 @@ use super::query::{
     all_strings, dedup, has_body, last_segment, param_values, parse_json, push_str, segment_after,
 };
 use super::rewrite::{Rewriter, object_mut, rewrite_results};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, indexing};
+use super::{Engine, EngineError, FieldForms, HitFields, RequestView, ResponseFilter, indexing};
 
 /// The Meilisearch adapter.
 #[derive(Clone, Copy, Debug)]
@@ -109,6 +109,19 @@ impl Engine for Meilisearch {
             title: vec!["/title".into()],
             snippet: vec!["/description".into()],
         }
+    }
+
+    /// A field is also in the hit's `_formatted` copy (highlighted, maybe cropped).
+    fn field_forms(&self, pointer: &str) -> FieldForms {
+        FieldForms {
+            plain: vec![pointer.to_owned()],
+            marked: vec![format!("/_formatted{pointer}")],
+            container: Some(String::new()),
+        }
+    }
+
+    fn hides_fields(&self, req: &RequestView<'_>) -> bool {
+        super::query::mentions(req, &["attributesToRetrieve"])
     }
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {

@@ -22,6 +22,9 @@ pub mod solr;
 pub mod typesense;
 
 pub use hit::{Hit, Strs};
+pub use markup::strip_markup;
+
+mod markup;
 
 mod query;
 mod rewrite;
@@ -134,6 +137,30 @@ pub struct HitFields {
     pub snippet: Vec<String>,
 }
 
+/// Everywhere an engine may return the value that one configured hit pointer names, so that a
+/// hit is judged wherever the request made the engine put it (see [`Engine::field_forms`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldForms {
+    /// Pointers whose strings are the value itself (the configured pointer first).
+    pub plain: Vec<String>,
+    /// Pointers whose strings are the value with highlighting markup (`<em>…</em>`), judged
+    /// after [`strip_markup`].
+    pub marked: Vec<String>,
+    /// A pointer whose presence as an object shows the value would be there if the document
+    /// had it (Elasticsearch's `_source`). `None`: the engine always shows the hit's fields.
+    pub container: Option<String>,
+}
+
+impl FieldForms {
+    /// Only the configured pointer.
+    pub fn only(pointer: &str) -> Self {
+        Self {
+            plain: vec![pointer.to_owned()],
+            ..Self::default()
+        }
+    }
+}
+
 /// A response body produced by the proxy instead of the upstream's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Synthesized {
@@ -172,6 +199,20 @@ pub trait Engine: Send + Sync {
     /// Default locations of URL, title and snippet inside one hit.
     fn hit_fields(&self) -> HitFields {
         HitFields::default()
+    }
+
+    /// Where else than at `pointer` (a configured URL or hash pointer relative to one hit) the
+    /// engine may return the same value: `fields`, highlighting, formatted copies. By default
+    /// only `pointer` itself.
+    fn field_forms(&self, pointer: &str) -> FieldForms {
+        FieldForms::only(pointer)
+    }
+
+    /// Whether `req` asks the engine to leave fields out of its hits (`_source` filtering,
+    /// `filter_path`, `attributesToRetrieve`, `include_fields`…): then a hit's container (see
+    /// [`FieldForms::container`]) no longer shows that a field it lacks is absent.
+    fn hides_fields(&self, _req: &RequestView<'_>) -> bool {
+        false
     }
 
     /// Default locations of URL and title inside one document of an indexing request (the

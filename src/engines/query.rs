@@ -89,6 +89,19 @@ pub(crate) fn is_form(content_type: Option<&str>) -> bool {
 }
 
 /// Whether a request body carries anything but whitespace.
+/// Whether the request names any of `names` as a query parameter or as a JSON key anywhere in
+/// its body (a byte search for `"name"`: it may over-report, never miss).
+pub(crate) fn mentions(req: &super::RequestView<'_>, names: &[&str]) -> bool {
+    names.iter().any(|name| {
+        param_values(req.query, name).map_or(true, |v| !v.is_empty())
+            || req.body.windows(name.len() + 2).any(|w| {
+                w.first() == Some(&b'"')
+                    && w.last() == Some(&b'"')
+                    && w.get(1..=name.len()) == Some(name.as_bytes())
+            })
+    })
+}
+
 pub(crate) fn has_body(body: &[u8]) -> bool {
     body.iter().any(|b| !b.is_ascii_whitespace())
 }

@@ -8,7 +8,7 @@ use super::query::{
     segment_after, shape,
 };
 use super::rewrite::{Rewriter, object_mut, rewrite_results};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, indexing};
+use super::{Engine, EngineError, FieldForms, HitFields, RequestView, ResponseFilter, indexing};
 
 /// The Typesense adapter.
 #[derive(Clone, Copy, Debug)]
@@ -119,6 +119,26 @@ impl Engine for Typesense {
                 "/highlights/0/snippet".into(),
             ],
         }
+    }
+
+    /// A `document` field is also in the hit's `highlight` object (`snippet`, or `snippets`
+    /// for arrays), with markup.
+    fn field_forms(&self, pointer: &str) -> FieldForms {
+        let Some(rest) = pointer.strip_prefix("/document/") else {
+            return FieldForms::only(pointer);
+        };
+        FieldForms {
+            plain: vec![pointer.to_owned()],
+            marked: vec![
+                format!("/highlight/{rest}/snippet"),
+                format!("/highlight/{rest}/snippets"),
+            ],
+            container: Some("/document".to_owned()),
+        }
+    }
+
+    fn hides_fields(&self, req: &RequestView<'_>) -> bool {
+        super::query::mentions(req, &["include_fields", "exclude_fields"])
     }
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {

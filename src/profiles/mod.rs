@@ -140,6 +140,8 @@ pub struct ProfileRouteOptions {
     pub hash_fields: Vec<HashField>,
     /// Where URLs are in a hit (search) or a document (index); empty: the adapter's default.
     pub url_fields: Vec<String>,
+    /// Search routes: what happens to a hit whose URL or hash fields were hidden.
+    pub unjudged_hits: crate::config::UnjudgedHits,
 }
 
 /// `[engine]`
@@ -216,6 +218,7 @@ impl EngineSection {
                     hash_fields: options.hash_fields.clone(),
                     url_fields: options.url_fields.clone(),
                     origin: RouteOrigin::Profile,
+                    unjudged_hits: options.unjudged_hits,
                 }
             })
             .collect()

@@ -271,7 +271,8 @@ impl Ctx<'_> {
             self.engine.hit_fields(),
             notice,
             key,
-        );
+        )
+        .with_engine(self.engine, &self.view());
         let rewritten = match guarded(|| self.engine.rewrite(&self.view(), &decoded, &mut filter)) {
             Ok(r) => r,
             Err(_) => return self.safe(ProxyError::UpstreamUnusable),
@@ -309,6 +310,9 @@ impl Ctx<'_> {
         }
         if filter.suggestions_removed > 0 {
             m.hits("terms", "suggestion_removed", filter.suggestions_removed);
+        }
+        if filter.unjudged > 0 {
+            m.unjudged(&self.route.name, filter.unjudged);
         }
     }
 

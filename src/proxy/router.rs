@@ -221,6 +221,7 @@ impl Router {
                 hash_fields: Vec::new(),
                 url_fields: Vec::new(),
                 origin: RouteOrigin::Unknown,
+                unjudged_hits: crate::config::UnjudgedHits::default(),
             },
             pattern: Pattern::Prefix("/".into()),
             methods: Vec::new(),

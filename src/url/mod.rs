@@ -1,6 +1,7 @@
-//! Google Safe Browsing v4 URL canonicalisation and lookup expressions (issue 5).
+//! Google Safe Browsing v4 URL canonicalisation and lookup expressions.
 //!
-//! [`canonicalize`] follows the "Canonicalization" section of the Safe Browsing v4 "URLs and
+//! [`canonicalize`] first reads the input as a browser would (WHATWG URL Standard, see
+//! `browser.rs`), then follows the "Canonicalization" section of the Safe Browsing v4 "URLs and
 //! Hashing" document: remove tab/CR/LF, drop the fragment, percent-unescape until nothing is left
 //! to unescape, split into scheme, host, path and query, normalise each, then percent-escape
 //! bytes ≤ 0x20, ≥ 0x7F, `#` and `%`. The port and any user info are dropped; a missing scheme
@@ -9,6 +10,7 @@
 //!
 //! Everything works on bytes and runs in time linear in the input; nothing panics.
 
+mod browser;
 mod expressions;
 mod host;
 mod path;
@@ -114,6 +116,8 @@ pub fn canonicalize(input: &str) -> Result<Canonical, UrlError> {
 /// # Errors
 /// As [`canonicalize`].
 pub fn canonicalize_bytes(input: &[u8]) -> Result<Canonical, UrlError> {
+    // First as a browser resolves it: `https:\\host\x` is `https://host/x` to a user's click.
+    let input = browser::resolve(input);
     let trimmed = input.trim_ascii();
     // Only an unescaped `#` starts the fragment; `%23` stays part of the URL.
     let before_fragment = trimmed

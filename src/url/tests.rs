@@ -193,7 +193,7 @@ const INVALID: &[(&str, &str, UrlError)] = &[
     ("colon", ":", UrlError::NoHost),
     ("path only", "/blah", UrlError::NoHost),
     ("query only", "?query#ref", UrlError::NoHost),
-    ("no host", "http:///blah", UrlError::NoHost),
+    ("no host", "http://", UrlError::NoHost),
     ("no host fragment", "http://#ref", UrlError::NoHost),
     ("no host query", "http://?query", UrlError::NoHost),
     ("dots only", "http://.../", UrlError::NoHost),
@@ -316,5 +316,38 @@ proptest! {
             prop_assert!(c.as_str().is_ascii());
             let _ = c.expressions().to_strings();
         }
+    }
+}
+
+/// Regression: URL forms a browser resolves to a listed URL were kept, because they were read
+/// with Safe Browsing rules alone (backslashes, missing or extra slashes after a special scheme,
+/// IPv4-mapped IPv6 hosts).
+const BROWSER_FORMS: &[(&str, &str)] = &[
+    ("https://listed.example\\x", "https://listed.example/x"),
+    ("https:\\\\listed.example/x", "https://listed.example/x"),
+    ("https:/listed.example/x", "https://listed.example/x"),
+    ("https:listed.example/x", "https://listed.example/x"),
+    ("https:///listed.example/x", "https://listed.example/x"),
+    (
+        "https://files.example.com\\listed\\a.jpg",
+        "https://files.example.com/listed/a.jpg",
+    ),
+    ("https://[::ffff:192.0.2.77]/", "https://192.0.2.77/"),
+    (
+        "HTTPS:\\/listed.example\\x\\..\\y",
+        "https://listed.example/y",
+    ),
+    ("https://listed.ex\tample/x", "https://listed.example/x"),
+    ("https://[::ffff:c000:24d]/a", "https://192.0.2.77/a"),
+    ("http://[2001:db8::1]/", "http://[2001:db8::1]/"),
+    // A browser skips any number of slashes after a special scheme: there is a host here.
+    ("http:///blah", "http://blah/"),
+];
+
+#[test]
+fn browser_resolved_forms_canonicalise_to_the_listed_url() {
+    for (input, want) in BROWSER_FORMS {
+        let got = canonicalize(input).map(|c| c.as_str().to_owned());
+        assert_eq!(got.as_deref(), Ok(*want), "input {input:?}");
     }
 }

@@ -161,7 +161,7 @@ fn several_lists_report_each() {
 #[test]
 fn bad_entries_name_file_and_line() {
     let cases = [
-        ("no host", "ok.example/\nhttp:///x\n", 2, "no host"),
+        ("no host", "ok.example/\nhttp:///\n", 2, "no host"),
         (
             "mailto",
             "mailto:ada@quandrith.example\n",

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 
 use super::query::{dedup, has_body, malformed, param_values, parse_json, parse_ndjson, shape};
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
+use super::{
+    Engine, EngineError, FieldForms, HitFields, RequestView, ResponseFilter, Synthesized, indexing,
+};
 use crate::signpost::Notice;
 use endpoint::Api;
 
@@ -177,6 +179,41 @@ impl Engine for Elasticsearch {
             title: vec!["/_source/title".into()],
             snippet: vec!["/_source/snippet".into(), "/_source/description".into()],
         }
+    }
+
+    /// A `_source` pointer's field is also returned under `fields` (the `fields` option,
+    /// `docvalue_fields`, `stored_fields`) and `highlight`, keyed by its dotted path.
+    fn field_forms(&self, pointer: &str) -> FieldForms {
+        let Some(rest) = pointer.strip_prefix("/_source/") else {
+            return FieldForms::only(pointer);
+        };
+        let dotted = rest
+            .split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect::<Vec<_>>()
+            .join(".")
+            .replace('~', "~0")
+            .replace('/', "~1");
+        FieldForms {
+            plain: vec![pointer.to_owned(), format!("/fields/{dotted}")],
+            marked: vec![format!("/highlight/{dotted}")],
+            container: Some("/_source".to_owned()),
+        }
+    }
+
+    fn hides_fields(&self, req: &RequestView<'_>) -> bool {
+        super::query::mentions(
+            req,
+            &[
+                "_source",
+                "_source_includes",
+                "_source_excludes",
+                "_source_include",
+                "_source_exclude",
+                "stored_fields",
+                "filter_path",
+            ],
+        )
     }
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {

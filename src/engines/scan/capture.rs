@@ -200,7 +200,12 @@ fn value<'a>(
         }
         b'{' if !n.children.is_empty() => {
             let mut seen = 0u64;
-            c.object(|c, key| descend(c, ptrs, node, &key, &mut seen, sink))
+            c.object(|c, key| descend(c, ptrs, node, &key, &mut seen, sink))?;
+            sink.put(n.slot, Captured::Object)
+        }
+        b'{' if n.slot.is_some() => {
+            c.skip()?;
+            sink.put(n.slot, Captured::Object)
         }
         b'[' if n.slot.is_some() || !n.children.is_empty() => {
             let mut items: Vec<Option<Cow<'a, str>>> = Vec::new();
