@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::audit::{AuditRecord, client, now_rfc3339};
+use crate::metrics::Label;
 use crate::proxy::State;
 use crate::proxy::body::{Body, CollectError, collect, full};
 use crate::reload::{ReloadError, Reloaded};
@@ -316,9 +317,9 @@ fn render_lists(state: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "searchward_list_entries{{list=\"{}\",kind=\"{}\",version=\"{}\"}} {}",
-            l.spec.name,
+            Label(&l.spec.name),
             l.spec.kind.as_str(),
-            l.version,
+            Label(&l.version),
             l.entries
         );
     }
@@ -329,7 +330,7 @@ fn render_lists(state: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "searchward_list_stale{{list=\"{}\"}} {}",
-            l.spec.name,
+            Label(&l.spec.name),
             u8::from(stale)
         );
     }
@@ -343,7 +344,7 @@ fn render_lists(state: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "searchward_list_loaded_timestamp_seconds{{list=\"{}\"}} {t}",
-            l.spec.name
+            Label(&l.spec.name)
         );
     }
 }

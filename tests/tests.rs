@@ -19,6 +19,8 @@
 //! - sealed: `searchward lists keygen/seal` and `check --config` with sealed lists
 //! - faults: a fault-injecting TCP relay before the upstream (latency, bandwidth, slicing, hang,
 //!   truncation, reset): bounded time, safe answers, nothing of a failed response leaks
+//! - hardening: stray upstream bytes never reused or handed on, framing errors answered (502/400),
+//!   `/metrics` accepted by a strict parser whatever the route names
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
 mod abuse;
@@ -31,6 +33,7 @@ mod demo;
 mod enforce;
 mod evidence;
 mod faults;
+mod hardening;
 mod inspect;
 mod privacy;
 mod proxy;
