@@ -3,6 +3,7 @@
 //!
 //! Modules:
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
+//! - admin_abuse: admin token guessing locks out only the guesser, aggregated audit, bounded log
 //! - abuse: a connection flood over the limit, and a client that never reads a huge body
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 //! - demo: `searchward demo` and `config check` as a newcomer runs them
@@ -24,6 +25,7 @@
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
 mod abuse;
+mod admin_abuse;
 mod browser;
 mod bundles;
 mod canonicalize;
