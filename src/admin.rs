@@ -3,8 +3,9 @@
 //! `GET /admin/lists`, `PUT /admin/lists/{name}`, `POST /admin/reload`. Every change attempt is
 //! audited. Nothing here ever returns list entries.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -17,6 +18,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::audit::{AuditRecord, client, now_rfc3339};
+use crate::metrics::Label;
 use crate::proxy::State;
 use crate::proxy::body::{Body, CollectError, collect, full};
 use crate::reload::{ReloadError, Reloaded};
@@ -24,24 +26,78 @@ use crate::snapshot::LoadedList;
 
 const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
 const THROTTLE_MAX_FAILURES: u32 = 20;
+/// Clients whose failures are tracked at once; past it, expired windows are swept first, and a
+/// new client still finding no room is refused as if throttled (only many addresses at once can
+/// get there, and they lock out only new addresses, never a client already known good).
+const THROTTLE_MAX_CLIENTS: usize = 16_384;
 
-/// Counts failed authentications per window; past the budget every admin call gets 429.
+/// Failed authentications per client address in the current window: past the budget that
+/// client (only) gets `429` for every admin call until its window ends. Failures are audited
+/// in aggregate: one record when a client is throttled and one, with its count, when its window
+/// ends.
 #[derive(Debug, Default)]
-pub struct Throttle(Mutex<Option<(Instant, u32)>>);
+pub struct Throttle(Mutex<HashMap<IpAddr, Window>>);
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: Instant,
+    failures: u32,
+}
+
+/// A client's failed attempts over one window, to be audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    /// The client.
+    pub client: IpAddr,
+    /// Failed attempts in the window.
+    pub count: u32,
+}
 
 impl Throttle {
-    fn blocked(&self) -> bool {
+    /// Whether `client` is past its budget in its current window.
+    fn blocked(&self, client: IpAddr, now: Instant) -> bool {
         let Ok(g) = self.0.lock() else { return true };
-        matches!(*g, Some((start, n)) if start.elapsed() < THROTTLE_WINDOW && n >= THROTTLE_MAX_FAILURES)
+        match g.get(&client) {
+            Some(w) => {
+                now.saturating_duration_since(w.start) < THROTTLE_WINDOW
+                    && w.failures >= THROTTLE_MAX_FAILURES
+            }
+            None => g.len() >= THROTTLE_MAX_CLIENTS,
+        }
     }
 
-    fn fail(&self) {
-        if let Ok(mut g) = self.0.lock() {
-            match g.as_mut() {
-                Some((start, n)) if start.elapsed() < THROTTLE_WINDOW => *n += 1,
-                _ => *g = Some((Instant::now(), 1)),
-            }
+    /// Counts a failure of `client`; returns its count when it has just reached the budget
+    /// (the moment to audit that it is throttled).
+    fn fail(&self, client: IpAddr, now: Instant) -> Option<u32> {
+        let mut g = self.0.lock().ok()?;
+        if g.len() >= THROTTLE_MAX_CLIENTS && !g.contains_key(&client) {
+            return None;
         }
+        let w = g.entry(client).or_insert(Window {
+            start: now,
+            failures: 0,
+        });
+        w.failures = w.failures.saturating_add(1);
+        (w.failures == THROTTLE_MAX_FAILURES).then_some(w.failures)
+    }
+
+    /// Ends the windows that are over at `now`, returning each client's count for the audit.
+    pub fn sweep(&self, now: Instant) -> Vec<Failures> {
+        let Ok(mut g) = self.0.lock() else {
+            return Vec::new();
+        };
+        let mut ended = Vec::new();
+        g.retain(|client, w| {
+            let over = now.saturating_duration_since(w.start) >= THROTTLE_WINDOW;
+            if over {
+                ended.push(Failures {
+                    client: *client,
+                    count: w.failures,
+                });
+            }
+            !over
+        });
+        ended
     }
 }
 
@@ -65,6 +121,8 @@ pub fn load_token(file: Option<&Path>) -> std::io::Result<Option<[u8; 32]>> {
 
 /// Handles one admin request.
 pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    // Failure windows that ended are audited on the next admin call (health probes included).
+    audit_failures(&state, Instant::now());
     let path = req.uri().path().to_owned();
     match (req.method().as_str(), path.as_str()) {
         ("GET" | "HEAD", "/healthz") => text(StatusCode::OK, "ok\n"),
@@ -93,9 +151,33 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr)
     }
 }
 
-/// Why an admin call was refused before it ran.
-fn authorize(state: &State, req: &Request<Incoming>) -> Result<(), (StatusCode, &'static str)> {
-    if state.admin_failures.blocked() {
+/// Writes one audit record per client whose failure window has ended, with its count.
+fn audit_failures(state: &State, now: Instant) {
+    for f in state.admin_failures.sweep(now) {
+        state.audit.record(&AuditRecord {
+            time: now_rfc3339(),
+            endpoint: "",
+            list: None,
+            old_version: None,
+            old_sha256: None,
+            new_version: None,
+            new_sha256: None,
+            result: "failed_auth".into(),
+            client: f.client.to_string(),
+            count: Some(f.count),
+        });
+    }
+}
+
+/// Why an admin call was refused before it ran. Failed and throttled attempts are not audited
+/// one by one (a flood would fill the disk): the throttle aggregates them per client.
+fn authorize(
+    state: &State,
+    req: &Request<Incoming>,
+    client: IpAddr,
+) -> Result<(), (StatusCode, &'static str)> {
+    let now = Instant::now();
+    if state.admin_failures.blocked(client, now) {
         return Err((StatusCode::TOO_MANY_REQUESTS, "too_many_failures"));
     }
     let Some(want) = state.admin_token else {
@@ -116,20 +198,39 @@ fn authorize(state: &State, req: &Request<Incoming>) -> Result<(), (StatusCode, 
         .unwrap_or("");
     let got: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
     if presented.is_empty() || !bool::from(got.ct_eq(&want)) {
-        state.admin_failures.fail();
+        if let Some(count) = state.admin_failures.fail(client, now) {
+            state.audit.record(&AuditRecord {
+                time: now_rfc3339(),
+                endpoint: "",
+                list: None,
+                old_version: None,
+                old_sha256: None,
+                new_version: None,
+                new_sha256: None,
+                result: "throttled".into(),
+                client: client.to_string(),
+                count: Some(count),
+            });
+        }
         return Err((StatusCode::UNAUTHORIZED, "unauthorized"));
     }
     Ok(())
 }
 
 async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
-    let endpoint = format!("{} {}", req.method(), req.uri().path());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    // The audit log holds no attacker-chosen text: a list name is one of a safe character set
+    // (or the request is refused), and the endpoint is the method and a known route.
     let list_name = path
         .strip_prefix("/admin/lists/")
-        .filter(|n| !n.is_empty() && !n.contains('/'))
+        .filter(|n| is_list_name(n))
         .map(str::to_owned);
+    let endpoint = match (&list_name, path.as_str()) {
+        (Some(_), _) => format!("{method} /admin/lists/{{name}}"),
+        (None, "/admin/lists" | "/admin/bundle" | "/admin/reload") => format!("{method} {path}"),
+        (None, _) => format!("{method} /admin/(other)"),
+    };
     let mutating = method != Method::GET && method != Method::HEAD;
     let audit =
         |list: Option<&str>, old: Option<&LoadedList>, new: Option<&LoadedList>, result: String| {
@@ -144,11 +245,11 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
                     new_sha256: new.map(|l| l.sha256.clone()),
                     result,
                     client: client(peer),
+                    count: None,
                 });
             }
         };
-    if let Err((status, code)) = authorize(state, &req) {
-        audit(list_name.as_deref(), None, None, code.to_owned());
+    if let Err((status, code)) = authorize(state, &req, peer.ip()) {
         return json(status, &serde_json::json!({"error": code}));
     }
     match (method.as_str(), path.as_str(), list_name) {
@@ -205,6 +306,7 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
                         new_sha256: None,
                         result: "ok".into(),
                         client: client(peer),
+                        count: None,
                     });
                     json(StatusCode::OK, &serde_json::Value::Array(lists))
                 }
@@ -294,6 +396,16 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
     }
 }
 
+/// Whether `name` can be a list name in the API: 1 to 128 of `A-Z a-z 0-9 . _ -`, not starting
+/// with a dot.
+fn is_list_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 fn describe(l: &LoadedList) -> serde_json::Value {
     let loaded_at = humantime::format_rfc3339_seconds(l.loaded_at).to_string();
     serde_json::json!({
@@ -316,9 +428,9 @@ fn render_lists(state: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "searchward_list_entries{{list=\"{}\",kind=\"{}\",version=\"{}\"}} {}",
-            l.spec.name,
+            Label(&l.spec.name),
             l.spec.kind.as_str(),
-            l.version,
+            Label(&l.version),
             l.entries
         );
     }
@@ -329,7 +441,7 @@ fn render_lists(state: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "searchward_list_stale{{list=\"{}\"}} {}",
-            l.spec.name,
+            Label(&l.spec.name),
             u8::from(stale)
         );
     }
@@ -343,7 +455,7 @@ fn render_lists(state: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "searchward_list_loaded_timestamp_seconds{{list=\"{}\"}} {t}",
-            l.spec.name
+            Label(&l.spec.name)
         );
     }
 }

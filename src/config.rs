@@ -286,6 +286,9 @@ pub struct AdminSection {
     pub audit_log: Option<PathBuf>,
     /// Largest pushed list body in bytes.
     pub max_body: usize,
+    /// Size of the audit log past which it is rotated to `<audit_log>.1` (so the audit log
+    /// never takes more than twice this on disk).
+    pub audit_max_bytes: u64,
 }
 
 impl Default for AdminSection {
@@ -294,6 +297,7 @@ impl Default for AdminSection {
             token_file: None,
             audit_log: None,
             max_body: 256 * 1024 * 1024,
+            audit_max_bytes: 16 * 1024 * 1024,
         }
     }
 }

@@ -21,6 +21,29 @@ const ACTIONS: [Action; 4] = [
     Action::Block,
 ];
 
+/// A label value written per the Prometheus text exposition format: backslash, double quote and
+/// line feed escaped, so a route or list name can never end the value early or break the line.
+#[derive(Debug, Clone, Copy)]
+pub struct Label<'a>(pub &'a str);
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut rest = self.0;
+        while let Some(i) = rest.find(['\\', '"', '\n']) {
+            let (head, tail) = rest.split_at(i);
+            f.write_str(head)?;
+            let mut tail = tail.chars();
+            f.write_str(match tail.next() {
+                Some('\\') => "\\\\",
+                Some('"') => "\\\"",
+                _ => "\\n",
+            })?;
+            rest = tail.as_str();
+        }
+        f.write_str(rest)
+    }
+}
+
 /// A latency histogram with fixed buckets (seconds).
 #[derive(Debug)]
 pub struct Histogram {
@@ -269,7 +292,7 @@ impl Metrics {
                     let _ = writeln!(
                         out,
                         "searchward_requests_total{{route=\"{}\",status=\"{}\"}} {n}",
-                        r.name,
+                        Label(&r.name),
                         i + 100
                     );
                 }
@@ -286,7 +309,7 @@ impl Metrics {
                     let _ = writeln!(
                         out,
                         "searchward_actions_total{{route=\"{}\",action=\"{}\"}} {n}",
-                        r.name,
+                        Label(&r.name),
                         a.as_str()
                     );
                 }
@@ -300,7 +323,7 @@ impl Metrics {
                     .map(|r| &r.upstream_latency),
                 &mut out,
                 "searchward_upstream_latency_seconds",
-                &format!("route=\"{}\"", r.name),
+                &format!("route=\"{}\"", Label(&r.name)),
             );
         }
         out.push_str("# HELP searchward_in_flight_requests Requests being handled.\n# TYPE searchward_in_flight_requests gauge\n");
@@ -320,7 +343,8 @@ impl Metrics {
             for ((list, effect), n) in m.iter() {
                 let _ = writeln!(
                     out,
-                    "searchward_hits_filtered_total{{list=\"{list}\",effect=\"{effect}\"}} {n}"
+                    "searchward_hits_filtered_total{{list=\"{}\",effect=\"{effect}\"}} {n}",
+                    Label(list)
                 );
             }
         }
@@ -329,7 +353,8 @@ impl Metrics {
             for ((route, reason), n) in m.iter() {
                 let _ = writeln!(
                     out,
-                    "searchward_fail_closed_total{{route=\"{route}\",reason=\"{reason}\"}} {n}"
+                    "searchward_fail_closed_total{{route=\"{}\",reason=\"{reason}\"}} {n}",
+                    Label(route)
                 );
             }
         }
@@ -373,6 +398,21 @@ impl Drop for Gauge<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn label_values_are_escaped_per_the_exposition_format() {
+        let cases = [
+            ("plain", "search", "search"),
+            ("quote", "se\"arch", "se\\\"arch"),
+            ("newline", "a\nb", "a\\nb"),
+            ("backslash", "a\\b", "a\\\\b"),
+            ("all", "\"\n\\}", "\\\"\\n\\\\}"),
+            ("unicode", "suché", "suché"),
+        ];
+        for (name, value, want) in cases {
+            assert_eq!(Label(value).to_string(), want, "{name}");
+        }
+    }
+
     use super::*;
 
     #[test]

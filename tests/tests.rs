@@ -5,6 +5,7 @@
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
 //! - bypass: no way around inspection: method × path form × endpoint × placement per engine
 //!   profile against a recording upstream; the reproduced bypasses as named regressions
+//! - admin_abuse: admin token guessing locks out only the guesser, aggregated audit, bounded log
 //! - abuse: a connection flood over the limit, and a client that never reads a huge body
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 //! - demo: `searchward demo` and `config check` as a newcomer runs them
@@ -21,9 +22,12 @@
 //! - sealed: `searchward lists keygen/seal` and `check --config` with sealed lists
 //! - faults: a fault-injecting TCP relay before the upstream (latency, bandwidth, slicing, hang,
 //!   truncation, reset): bounded time, safe answers, nothing of a failed response leaks
+//! - hardening: stray upstream bytes never reused or handed on, framing errors answered (502/400),
+//!   `/metrics` accepted by a strict parser whatever the route names
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 
 mod abuse;
+mod admin_abuse;
 mod browser;
 mod bundles;
 mod bypass;
@@ -34,6 +38,7 @@ mod demo;
 mod enforce;
 mod evidence;
 mod faults;
+mod hardening;
 mod inspect;
 mod privacy;
 mod proxy;

@@ -439,3 +439,37 @@ pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     std::fs::write(&p, content).unwrap();
     p
 }
+
+/// A connection to `addr` from the loopback address `source` (127.0.0.x): a distinct client
+/// address for per-client limits.
+pub fn connect_from(source: &str, addr: SocketAddr) -> std::io::Result<std::net::TcpStream> {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    let src: SocketAddr = format!("{source}:0").parse().unwrap();
+    socket.bind(&src.into())?;
+    socket.connect(&addr.into())?;
+    Ok(socket.into())
+}
+
+/// A request with `Connection: close` from the loopback address `source`; one response.
+pub fn request_from(
+    source: &str,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    let mut s = connect_from(source, addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    s.write_all(&bytes).unwrap();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    parse_reply(&buf).unwrap_or_else(|| panic!("bad reply: {}", String::from_utf8_lossy(&buf)))
+}

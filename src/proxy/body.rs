@@ -29,6 +29,27 @@ enum Kind {
     Incoming(Incoming),
     /// An upstream response body, streamed to the client.
     Upstream(UpstreamBody),
+    /// An upstream response body whose first bytes (and maybe its trailers) were read ahead (to
+    /// answer `502` if it failed before anything was sent), then the rest.
+    Resumed([Option<Frame<Bytes>>; 2], UpstreamBody),
+}
+
+/// A client's request body failed (bad chunked framing, early close): the client's fault, `400`,
+/// not the upstream's. Found in an error's source chain by [`is_client_body_error`].
+#[derive(Debug, thiserror::Error)]
+#[error("client request body: {0}")]
+pub struct ClientBodyError(#[source] hyper::Error);
+
+/// Whether `e` or any of its causes is a [`ClientBodyError`].
+pub fn is_client_body_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(err) = source {
+        if err.is::<ClientBodyError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 impl Body {
@@ -42,13 +63,23 @@ impl Body {
         Body(Kind::Upstream(body))
     }
 
+    /// Streams an upstream response body after `ahead`, its first bytes, and `trailers`,
+    /// both read ahead.
+    pub fn upstream_after(
+        ahead: Bytes,
+        trailers: Option<Frame<Bytes>>,
+        rest: UpstreamBody,
+    ) -> Body {
+        Body(Kind::Resumed([Some(Frame::data(ahead)), trailers], rest))
+    }
+
     /// The whole body, when it is known without reading anything: a buffered body, or a
     /// client's request that has none. `None` for a body still to be streamed.
     pub fn known(&self) -> Option<&[u8]> {
         match &self.0 {
             Kind::Full(data) => Some(data.as_deref().unwrap_or_default()),
             Kind::Incoming(body) if hyper::body::Body::is_end_stream(body) => Some(&[]),
-            Kind::Incoming(_) | Kind::Upstream(_) => None,
+            Kind::Incoming(_) | Kind::Upstream(_) | Kind::Resumed(..) => None,
         }
     }
 }
@@ -71,8 +102,12 @@ impl hyper::body::Body for Body {
             Kind::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
             Kind::Incoming(body) => Pin::new(body)
                 .poll_frame(cx)
-                .map(|f| f.map(|r| r.map_err(Into::into))),
+                .map(|f| f.map(|r| r.map_err(|e| ClientBodyError(e).into()))),
             Kind::Upstream(body) => Pin::new(body).poll_frame(cx),
+            Kind::Resumed(ahead, rest) => match ahead.iter_mut().find_map(Option::take) {
+                Some(frame) => Poll::Ready(Some(Ok(frame))),
+                None => Pin::new(rest).poll_frame(cx),
+            },
         }
     }
 
@@ -81,6 +116,7 @@ impl hyper::body::Body for Body {
             Kind::Full(data) => data.is_none(),
             Kind::Incoming(body) => body.is_end_stream(),
             Kind::Upstream(body) => body.is_end_stream(),
+            Kind::Resumed(ahead, rest) => ahead.iter().all(Option::is_none) && rest.is_end_stream(),
         }
     }
 
@@ -89,6 +125,21 @@ impl hyper::body::Body for Body {
             Kind::Full(data) => SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64)),
             Kind::Incoming(body) => body.size_hint(),
             Kind::Upstream(body) => body.size_hint(),
+            Kind::Resumed(ahead, rest) => {
+                let ahead: u64 = ahead
+                    .iter()
+                    .flatten()
+                    .filter_map(Frame::data_ref)
+                    .map(|d| d.len() as u64)
+                    .sum();
+                let rest = rest.size_hint();
+                let mut hint = SizeHint::new();
+                hint.set_lower(rest.lower().saturating_add(ahead));
+                if let Some(upper) = rest.upper() {
+                    hint.set_upper(upper.saturating_add(ahead));
+                }
+                hint
+            }
         }
     }
 }

@@ -136,8 +136,8 @@ impl State {
         let snapshot = Arc::new(SnapshotHolder::new());
         let loader = Loader::new(config.lists.clone(), &config.bundles, gate);
         let reloader = Arc::new(Reloader::new(loader, snapshot.clone(), metrics.clone()));
-        let audit =
-            Audit::open(config.admin.audit_log.clone()).map_err(|source| StateError::Io {
+        let audit = Audit::open(config.admin.audit_log.clone(), config.admin.audit_max_bytes)
+            .map_err(|source| StateError::Io {
                 what: "admin.audit_log".into(),
                 source,
             })?;

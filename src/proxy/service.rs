@@ -186,5 +186,63 @@ async fn pass_through(
     state.metrics.upstream_latency(route.index, latency);
     let (mut parts, body) = resp.into_parts();
     headers::strip_hop_by_hop(&mut parts.headers);
-    Ok(Response::from_parts(parts, Body::upstream(body)))
+    let body = first_frame(body, state.upstream.timeout()).await?;
+    Ok(Response::from_parts(parts, body))
+}
+
+/// Bytes of an upstream body read ahead, when already there, before the response head goes out.
+const READ_AHEAD: usize = 64 * 1024;
+
+/// The body to stream to the client, its first bytes read ahead (the first frame, and what
+/// follows it at once, up to [`READ_AHEAD`]), so that a body that fails before any byte reaches
+/// the client (bad framing, truncated) is answered `502`, not with a head and a closed
+/// connection. A first frame slower than `wait` is not waited for: the head goes out and the
+/// body streams.
+async fn first_frame(
+    mut body: super::upstream::UpstreamBody,
+    wait: std::time::Duration,
+) -> Result<Body, ProxyError> {
+    use http_body_util::BodyExt as _;
+    use hyper::body::Body as _;
+    if body.is_end_stream() {
+        return Ok(Body::upstream(body));
+    }
+    let first = match tokio::time::timeout(wait, body.frame()).await {
+        Ok(Some(Ok(frame))) => frame,
+        Ok(Some(Err(_))) => return Err(ProxyError::UpstreamUnavailable),
+        Ok(None) | Err(_) => return Ok(Body::upstream(body)),
+    };
+    let Ok(mut data) = first.into_data() else {
+        return Ok(Body::upstream(body));
+    };
+    let mut merged: Option<bytes::BytesMut> = None;
+    while !body.is_end_stream() && data.len() + merged.as_ref().map_or(0, |m| m.len()) < READ_AHEAD
+    {
+        // One poll: what is already there, without waiting for more.
+        let polled = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(match std::pin::Pin::new(&mut body).poll_frame(cx) {
+                std::task::Poll::Pending => None,
+                std::task::Poll::Ready(f) => Some(f),
+            })
+        })
+        .await;
+        match polled {
+            None | Some(None) => break,
+            Some(Some(Err(_))) => return Err(ProxyError::UpstreamUnavailable),
+            Some(Some(Ok(frame))) => match frame.into_data() {
+                Ok(more) => merged
+                    .get_or_insert_with(|| bytes::BytesMut::from(&data[..]))
+                    .extend_from_slice(&more),
+                // Trailers: sent after what was read ahead.
+                Err(trailers) => {
+                    let ahead = merged.map_or(data, bytes::BytesMut::freeze);
+                    return Ok(Body::upstream_after(ahead, Some(trailers), body));
+                }
+            },
+        }
+    }
+    if let Some(m) = merged {
+        data = m.freeze();
+    }
+    Ok(Body::upstream_after(data, None, body))
 }

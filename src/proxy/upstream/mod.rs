@@ -278,16 +278,20 @@ fn lean_request<B: Outgoing>(req: &Request<B>) -> Option<LeanRequest> {
 
 /// One exchange on a lean connection: reuse an idle one or open a new one. When a reused
 /// connection fails before any response byte arrives (the upstream closed it as the request went
-/// out), an idempotent request is sent again on the next one; a new connection's failure is final.
-/// Returns the response and the time its head arrived.
+/// out), an idempotent request is sent again on the next one. When what a reused connection
+/// gives back is not a response head (stray bytes that arrived after the request went out: the
+/// connection was poisoned), an idempotent request is sent once more, on a new connection. A new
+/// connection's failure is final. Returns the response and the time its head arrived.
 async fn send_lean(
     pool: &Arc<pool::Pool>,
     req: LeanRequest,
     now: Instant,
 ) -> Result<(Response<UpstreamBody>, Instant), ProxyError> {
     let retry = req.method.is_idempotent();
+    let mut fresh = false;
     loop {
-        let (mut conn, reused) = match pool.checkout_lean(now) {
+        let pooled = if fresh { None } else { pool.checkout_lean(now) };
+        let (mut conn, reused) = match pooled {
             Some(conn) => (conn, true),
             // Boxed: opening a connection is rare, and its future would otherwise make every
             // request's future larger.
@@ -303,6 +307,7 @@ async fn send_lean(
                 return Ok((resp, since));
             }
             Err(e) if reused && retry && e.nothing_received() => {}
+            Err(h1::ExchangeError::Head(_)) if reused && retry => fresh = true,
             Err(e) if e.is_timeout() => return Err(ProxyError::UpstreamTimeout),
             Err(_) => return Err(ProxyError::UpstreamUnavailable),
         }
@@ -321,8 +326,12 @@ async fn send_https(
     client.request(req).await.map_err(|e| classify(&e))
 }
 
-/// 504 for a timeout anywhere in the error's chain (connect timeout, `ETIMEDOUT`), else 502.
+/// 400 when the client's own request body failed, 504 for a timeout anywhere in the error's
+/// chain (connect timeout, `ETIMEDOUT`), else 502.
 fn classify(e: &(dyn std::error::Error + 'static)) -> ProxyError {
+    if super::body::is_client_body_error(e) {
+        return ProxyError::BadRequest;
+    }
     let mut source = Some(e);
     while let Some(err) = source {
         if let Some(io) = err.downcast_ref::<std::io::Error>()
@@ -420,6 +429,9 @@ mod tests {
         /// Answers the first request on a connection; closes it on reading the second (the
         /// keep-alive race: the close crosses the reused connection's request).
         DropSecond,
+        /// Answers the first request on a connection; answers the second with bytes that are
+        /// not a response (stray bytes that poisoned it), then closes.
+        GarbageSecond,
     }
 
     /// A raw upstream on loopback answering requests with `ok` as `mode` says. Returns its
@@ -447,6 +459,10 @@ mod tests {
                         while let Some(end) = have.windows(4).position(|w| w == b"\r\n\r\n") {
                             have.drain(..end + 4);
                             if mode == Mode::DropSecond && answered == 1 {
+                                return;
+                            }
+                            if mode == Mode::GarbageSecond && answered == 1 {
+                                let _ = s.write_all(b"STRAY garbage\r\n\r\n").await;
                                 return;
                             }
                             let resp = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
@@ -527,6 +543,26 @@ mod tests {
         assert_eq!(get(&up).await.unwrap(), ok, "retried");
         assert_eq!(accepted.load(Ordering::SeqCst), 2);
         // A POST is not sent twice: the caller gets the failure.
+        assert_eq!(
+            exchange(&up, http::Method::POST)
+                .await
+                .unwrap_err()
+                .status(),
+            502
+        );
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_poisoned_connection_is_retried_once_on_a_new_one_when_idempotent() {
+        let (addr, accepted) = raw_upstream(Mode::GarbageSecond).await;
+        let up = upstream(&format!("http://{addr}"));
+        let ok = (200, Bytes::from_static(b"ok"));
+        assert_eq!(get(&up).await.unwrap(), ok);
+        // The reused connection gives back stray bytes: the GET goes out again, on a new one.
+        assert_eq!(get(&up).await.unwrap(), ok, "retried");
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+        // A POST on the poisoned connection is not sent twice.
         assert_eq!(
             exchange(&up, http::Method::POST)
                 .await

@@ -168,12 +168,17 @@ fn framing(
     version: Version,
     headers: &HeaderMap,
 ) -> Result<(Framing, bool), HeadError> {
+    if status.is_informational() {
+        return Ok((Framing::Empty, false));
+    }
     if *request == Method::HEAD
-        || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED
     {
-        return Ok((Framing::Empty, false));
+        // Nothing marks where a bodiless response ends: an upstream that sends a body anyway (a
+        // HEAD answered like a GET) would have it read as the next request's response, however
+        // late it arrives. Such a connection cannot be proven idle, so it is not reused.
+        return Ok((Framing::Empty, true));
     }
     if headers.contains_key(header::TRANSFER_ENCODING) {
         // Transfer-Encoding wins over Content-Length, but a message with both may be an attempt
@@ -313,21 +318,21 @@ mod tests {
                 Method::HEAD,
                 "HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n",
                 Empty,
-                true,
+                false, // bodiless: not provably idle after it
             ),
             (
                 "no content",
                 get.clone(),
                 "HTTP/1.1 204 No Content\r\n\r\n",
                 Empty,
-                true,
+                false, // bodiless: not provably idle after it
             ),
             (
                 "not modified",
                 get.clone(),
                 "HTTP/1.1 304 Not Modified\r\ncontent-length: 12\r\n\r\n",
                 Empty,
-                true,
+                false, // bodiless: not provably idle after it
             ),
             (
                 "continue",

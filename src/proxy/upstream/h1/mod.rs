@@ -87,16 +87,18 @@ impl Conn {
         }
     }
 
-    /// Whether an idle connection can carry another request: nothing arrived on it while idle
-    /// (no close, no stray bytes). Costs a system call only when the socket became readable.
+    /// Whether an idle connection can carry another request: provably nothing arrived on it
+    /// while idle (no close, no stray bytes). Asks the kernel (a non-blocking peek), not the
+    /// runtime's readiness, which may not yet have seen bytes that are already there.
     pub fn is_reusable(&self) -> bool {
         if !self.buf.is_empty() {
             return false;
         }
-        // `try_read` answers from the runtime's readiness first: not readable means nothing
-        // arrived, without asking the kernel.
-        let mut probe = [0u8; 1];
-        matches!(self.io.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+        let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+        matches!(
+            socket2::SockRef::from(&self.io).peek(&mut probe),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock
+        )
     }
 
     /// Writes `request` (a whole request: head and body) and reads up to the final response
