@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod atomic_fs;
 pub mod audit;
 pub mod config;
 pub mod demo;
