@@ -12,7 +12,7 @@ use crate::lists::{
     read_files,
 };
 use crate::matcher::{MatcherError, PersistError, TermMatcher, TextList};
-use crate::pages::Pages;
+use crate::mempages::Pages;
 use crate::sealed::{SealKey, SealedError, SealedIndex, SealedList, is_sealed};
 use crate::urlindex::{UrlIndex, UrlList, UrlListError};
 use crate::verdict::{ListId, Verdict};

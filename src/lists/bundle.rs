@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::lists::manifest::{MANIFEST_FILE, Manifest, ManifestError, Timestamp};
 use crate::lists::signature::{self, SIGNATURE_FILE, SignatureError, TrustPolicy};
 use crate::lists::{ListSource, ParseError, count_entries};
-use crate::pages::Pages;
+use crate::mempages::Pages;
 
 /// Largest manifest accepted; a real one is a few KiB.
 const MAX_MANIFEST_BYTES: u64 = 4 << 20;

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 
 use crate::lists::ListSpec;
-use crate::pages::Pages;
+use crate::mempages::Pages;
 
 /// A list file could not be read.
 #[derive(Debug, thiserror::Error)]

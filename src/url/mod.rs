@@ -1,4 +1,4 @@
-//! Google Safe Browsing v4 URL canonicalisation and lookup expressions (issue 5).
+//! Google Safe Browsing v4 URL canonicalisation and lookup expressions.
 //!
 //! [`canonicalize`] follows the "Canonicalization" section of the Safe Browsing v4 "URLs and
 //! Hashing" document: remove tab/CR/LF, drop the fragment, percent-unescape until nothing is left

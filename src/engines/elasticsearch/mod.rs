@@ -4,8 +4,6 @@
 mod dsl;
 mod fast;
 #[cfg(test)]
-mod fast_tests;
-#[cfg(test)]
 mod tests;
 
 use serde_json::{Value, json};
