@@ -56,7 +56,8 @@ fn decode(s: &str) -> Result<String, EngineError> {
         .map_err(|_| malformed("UTF-8 in percent-encoded parameters"))
 }
 
-fn media_type(content_type: Option<&str>) -> String {
+/// The media type of a `Content-Type` header, lowercased, without parameters.
+pub(crate) fn media_type(content_type: Option<&str>) -> String {
     content_type
         .and_then(|ct| ct.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
@@ -70,7 +71,12 @@ pub(crate) fn is_form(content_type: Option<&str>) -> bool {
 
 /// Whether a request body carries anything but whitespace.
 pub(crate) fn has_body(body: &[u8]) -> bool {
-    body.iter().any(|b| !b.is_ascii_whitespace())
+    !blank(body)
+}
+
+/// Whether `bytes` hold nothing but whitespace.
+pub(crate) fn blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
 }
 
 /// Parses a JSON document.

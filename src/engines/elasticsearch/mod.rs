@@ -12,7 +12,10 @@ use super::query::{
     dedup, has_body, last_segment, malformed, param_values, parse_json, parse_ndjson, shape,
 };
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
+use super::{
+    Engine, EngineError, HitFields, IndexingBody, RequestView, ResponseFilter, Synthesized,
+    indexing,
+};
 use crate::signpost::Notice;
 
 /// The Elasticsearch adapter, also used for OpenSearch (same search API).
@@ -159,16 +162,8 @@ impl Engine for Elasticsearch {
         self.name
     }
 
-    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-        indexing::elasticsearch(req).map(indexing::Parsed::into_documents)
-    }
-
-    fn filter_documents(
-        &self,
-        req: &RequestView<'_>,
-        keep: &[bool],
-    ) -> Result<Vec<u8>, EngineError> {
-        indexing::elasticsearch(req)?.filter(req.body, keep)
+    fn indexing(&self, req: &RequestView<'_>) -> Result<IndexingBody, EngineError> {
+        indexing::elasticsearch(req)
     }
 
     fn hit_fields(&self) -> HitFields {
