@@ -7,7 +7,7 @@
 //! with a support notice injected (a signposted query). Each iteration checks its answer.
 //!
 //! Before criterion runs, each case is also timed call by call (`SEARCHWARD_FILTER_CALLS`
-//! calls, default 2000) and its p50 / p90 / p99 printed, since the target is a p50.
+//! calls, default 2000) and its p50 / p90 / p99 printed, since the filtering goal is stated as a p50.
 
 use std::hint::black_box;
 use std::path::PathBuf;

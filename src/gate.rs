@@ -116,19 +116,12 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lists::ListSource;
     use crate::lists::{ListKind, ListSpec};
-    use crate::snapshot::ListSource;
 
     fn snapshot(terms: &str) -> Snapshot {
         let spec = ListSpec::from_flag(ListKind::Terms, "t.txt".into());
-        Snapshot::build(vec![ListSource {
-            spec,
-            bytes: terms.as_bytes().to_vec(),
-            version: None,
-            stale_after: None,
-            compiled: None,
-        }])
-        .unwrap()
+        Snapshot::build(vec![ListSource::new(spec, terms.as_bytes().to_vec())]).unwrap()
     }
 
     #[test]

@@ -1,17 +1,20 @@
 //! searchward: a search and autocomplete safety proxy.
 //!
 //! Module map (see DESIGN.md for the data flow):
-//! - detection core, pure: [`normalize`], [`matcher`], [`url`], [`urlindex`], [`hashes`], [`verdict`]
-//! - lists: [`lists`] (parse, declarations), [`sealed`] (keyed-hash lists), [`snapshot`]
-//!   (compiled, swappable)
-//! - engine shapes and notices, pure: [`engines`], [`signpost`]
-//! - serving: [`config`], [`proxy`], [`admin`], [`metrics`], [`evidence`], [`demo`]
+//! - detection core, pure: [`normalize`], [`matcher`], [`url`], [`urlindex`], [`hashes`],
+//!   [`sealed`] (keyed-hash lists), [`verdict`]; [`mempages`] holds their large read-only indexes
+//! - lists: [`lists`] (the one reader, parsing, declarations, bundles), [`snapshot`] (compiled,
+//!   swappable), [`gate`] (false-positive gate), [`reload`] (loader, publish, watch)
+//! - engine shapes, policy and notices, pure: [`engines`], [`policy`], [`signpost`]
+//! - serving: [`config`], [`proxy`], [`admin`], [`audit`], [`metrics`], [`evidence`], [`demo`]
+//! - disk: [`atomic_fs`] (atomic replacement of files and directories)
 #![forbid(unsafe_code)]
 // A panic in a safety proxy is an outage or a bypass: no unwrap or expect outside tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod atomic_fs;
 pub mod audit;
 pub mod config;
 pub mod demo;
@@ -21,9 +24,9 @@ pub mod gate;
 pub mod hashes;
 pub mod lists;
 pub mod matcher;
+pub mod mempages;
 pub mod metrics;
 pub mod normalize;
-pub mod pages;
 pub mod policy;
 pub mod profiles;
 pub mod proxy;

@@ -266,21 +266,15 @@ impl ResponseFilter for PolicyFilter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lists::ListSource;
     use crate::lists::{ListKind, ListSpec};
-    use crate::snapshot::ListSource;
 
     fn snapshot() -> Snapshot {
         let mut md5 = ListSpec::from_flag(ListKind::Hashes, "md5.txt".into());
         md5.algorithm = Some(HashAlgorithm::Md5);
         let mut demote = ListSpec::from_flag(ListKind::Urls, "soft.txt".into());
         demote.effect = HitEffect::Demote;
-        let src = |spec: ListSpec, text: &str| ListSource {
-            spec,
-            bytes: text.as_bytes().to_vec(),
-            version: None,
-            stale_after: None,
-            compiled: None,
-        };
+        let src = |spec: ListSpec, text: &str| ListSource::new(spec, text.as_bytes().to_vec());
         Snapshot::build(vec![
             src(
                 ListSpec::from_flag(ListKind::Terms, "terms.txt".into()),

@@ -1,17 +1,18 @@
 //! The immutable set of compiled lists the proxy enforces, and the `ArcSwap` holder requests
 //! load it from. A reload builds a whole new [`Snapshot`] off the request path and swaps it in.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use arc_swap::ArcSwapOption;
-use sha2::{Digest, Sha256};
 
 use crate::hashes::{HashIndex, HashList, HashListError};
-use crate::lists::{Entry, ListKind, ListSpec, ParseError, count_entries, parse_reader};
+use crate::lists::{
+    Entry, ListKind, ListSource, ListSpec, ParseError, ReadError, count_entries, parse_reader,
+    read_files,
+};
 use crate::matcher::{MatcherError, PersistError, TermMatcher, TextList};
-use crate::pages::Pages;
+use crate::mempages::Pages;
 use crate::sealed::{SealKey, SealedError, SealedIndex, SealedList, is_sealed};
 use crate::urlindex::{UrlIndex, UrlList, UrlListError};
 use crate::verdict::{ListId, Verdict};
@@ -33,51 +34,12 @@ pub struct LoadedList {
     pub stale_after: Option<SystemTime>,
 }
 
-/// The raw content of one list, as read from disk or received by the admin API.
-/// Its `Debug` output shows the size of the content, never the entries.
-#[derive(Clone)]
-pub struct ListSource {
-    /// Its declaration.
-    pub spec: ListSpec,
-    /// The file's bytes.
-    pub bytes: Vec<u8>,
-    /// An explicit version (from a bundle manifest); `None` derives it from the checksum.
-    pub version: Option<String>,
-    /// When this content goes stale (a file's mtime plus its `max_age`, or a bundle's expiry).
-    pub stale_after: Option<SystemTime>,
-    /// The precompiled index of the text lists of the bundle this list came from (shared by
-    /// all of them), if the bundle carries one. Used only when it covers exactly the
-    /// snapshot's text lists, as they are.
-    pub compiled: Option<Arc<Pages>>,
-}
-
-impl std::fmt::Debug for ListSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ListSource")
-            .field("spec", &self.spec)
-            .field("bytes", &self.bytes.len())
-            .field("version", &self.version)
-            .field("stale_after", &self.stale_after)
-            .field(
-                "compiled",
-                &self.compiled.as_ref().map(|c| c.as_ref().as_ref().len()),
-            )
-            .finish()
-    }
-}
-
 /// Why a snapshot could not be built. The previous snapshot stays in force.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// A list file could not be read.
-    #[error("{path}: cannot read list")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// A list file is malformed.
     #[error(transparent)]
     Parse(#[from] ParseError),
@@ -127,24 +89,7 @@ impl Snapshot {
     /// # Errors
     /// [`LoadError`] naming the file (and line) of the first problem.
     pub fn load(specs: &[ListSpec]) -> Result<Self, LoadError> {
-        let mut sources = Vec::with_capacity(specs.len());
-        for spec in specs {
-            let bytes = std::fs::read(&spec.path).map_err(|source| LoadError::Read {
-                path: spec.path.clone(),
-                source,
-            })?;
-            let modified = std::fs::metadata(&spec.path)
-                .and_then(|m| m.modified())
-                .ok();
-            sources.push(ListSource {
-                spec: spec.clone(),
-                bytes,
-                version: None,
-                stale_after: modified.and_then(|m| spec.stale_after(m)),
-                compiled: None,
-            });
-        }
-        Self::build(sources)
+        Self::build(read_files(specs)?)
     }
 
     /// Compiles lists from their raw content.
@@ -160,20 +105,23 @@ impl Snapshot {
         let mut sealed_key = None;
         let mut compiled = Vec::with_capacity(sources.len());
         let mut deferred_bytes: Vec<(usize, Vec<u8>)> = Vec::new();
-        for source in sources {
+        for mut source in sources {
             compiled.push(source.compiled.clone());
             // A text list a precompiled index may stand for is only checked and counted here;
             // its entries are read only if the index turns out not to fit.
             let deferred = source.compiled.is_some() && in_term_matcher(&source.spec);
             let (parsed, count) = if deferred {
-                (Vec::new(), count_entries(&source.bytes, &source.spec.path)?)
+                (
+                    Vec::new(),
+                    count_entries(source.bytes(), &source.spec.path)?,
+                )
             } else {
-                let parsed = parse_reader(source.bytes.as_slice(), &source.spec.path)?;
+                let parsed = parse_reader(source.bytes(), &source.spec.path)?;
                 let n = parsed.len();
                 (parsed, n)
             };
             // A sealed file never reaches the plain matcher: its lines are hashes, not terms.
-            let parsed = match (&source.spec.sealed_key, is_sealed(&source.bytes)) {
+            let parsed = match (&source.spec.sealed_key, is_sealed(source.bytes())) {
                 (Some(key), true) => {
                     sealed_key = Some(SealKey::load(key)?);
                     parsed
@@ -192,21 +140,26 @@ impl Snapshot {
                     });
                 }
             };
-            let sha256 = hex::encode(Sha256::digest(&source.bytes));
-            let version = source.version.unwrap_or_else(|| sha256[..12].to_owned());
+            let sha256 = source.sha256().to_owned();
+            let version = source
+                .version
+                .take()
+                .unwrap_or_else(|| sha256.get(..12).unwrap_or(&sha256).to_owned());
+            let stale_after = source.stale_after;
+            let (spec, bytes) = source.into_parts();
             lists.push(LoadedList {
-                spec: source.spec,
+                spec,
                 entries: count,
                 sha256,
                 version,
                 loaded_at,
-                stale_after: source.stale_after,
+                stale_after,
             });
             entries.push(parsed);
             if let Some(key) = sealed_key.take() {
-                sealed_bytes.push((lists.len() - 1, source.bytes, key));
+                sealed_bytes.push((lists.len() - 1, bytes, key));
             } else if deferred {
-                deferred_bytes.push((lists.len() - 1, source.bytes));
+                deferred_bytes.push((lists.len() - 1, bytes));
             }
         }
         let precompiled = try_precompiled(&text_lists(&lists, &entries), &lists, &compiled);
@@ -431,6 +384,8 @@ impl SnapshotHolder {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     fn source(name: &str, kind: ListKind, text: &str) -> ListSource {
@@ -438,16 +393,13 @@ mod tests {
     }
 
     fn source_bytes(name: &str, kind: ListKind, bytes: &[u8]) -> ListSource {
-        ListSource {
-            spec: ListSpec {
+        ListSource::new(
+            ListSpec {
                 name: name.to_owned(),
                 ..ListSpec::from_flag(kind, PathBuf::from(format!("{name}.txt")))
             },
-            bytes: bytes.to_vec(),
-            version: None,
-            stale_after: None,
-            compiled: None,
-        }
+            bytes.to_vec(),
+        )
     }
 
     #[test]

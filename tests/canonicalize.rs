@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::util::{bin, root};
+use crate::util::{bin, pipe_through, root};
 
 /// One input per line; no input contains `\n` (the command is line based).
 const INPUTS: &[&str] = &[
@@ -63,17 +63,9 @@ fn run(expressions: bool) -> String {
     if expressions {
         cmd.arg("--expressions");
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
     let input = INPUTS.join("\n") + "\n";
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    let (out, written) = pipe_through(&mut cmd, input.as_bytes());
+    written.unwrap();
     assert!(
         out.status.success(),
         "{}",

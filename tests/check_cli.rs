@@ -1,27 +1,19 @@
 //! `searchward check` from outside: the one-JSON-line-per-input contract, the shipped synthetic
 //! lists, streaming many queries in one process, and bad lists.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::util::{bin, root};
+use crate::util::{bin, pipe_through, root};
 
 fn check(args: &[&str], input: &str) -> (i32, String, String) {
-    let mut child = Command::new(bin())
-        .arg("check")
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
     // A run that refuses its lists exits without reading stdin: a broken pipe is expected then.
-    let _ = writer.join().unwrap();
+    let (out, _) = pipe_through(
+        Command::new(bin())
+            .arg("check")
+            .args(args)
+            .current_dir(root()),
+        input.as_bytes(),
+    );
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),

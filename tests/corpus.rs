@@ -2,9 +2,9 @@
 //! `searchward check` over the generated corpus in `testdata/corpus/` (see docs/detection.md).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::util;
 
@@ -120,9 +120,9 @@ fn parse_answer(line: &str) -> Result<Matches, String> {
 
 /// Runs `searchward check` over the corpus lists with one query per stdin line.
 fn check(queries: &[String]) -> Vec<Matches> {
-    let mut child = Command::new(util::bin())
-        .current_dir(util::root())
-        .args([
+    let input: String = queries.iter().map(|q| format!("{q}\n")).collect();
+    let (out, written) = util::pipe_through(
+        Command::new(util::bin()).current_dir(util::root()).args([
             "check",
             "--terms",
             TERMS,
@@ -130,27 +130,19 @@ fn check(queries: &[String]) -> Vec<Matches> {
             VICTIMS,
             "--allow",
             ALLOW,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = queries.iter().map(|q| format!("{q}\n")).collect();
-    // Written from another thread so a full stdout pipe cannot deadlock us.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let answers: Vec<Matches> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map(|l| parse_answer(&l.unwrap()).unwrap())
-        .collect();
-    let out = child.wait_with_output().unwrap();
+        ]),
+        input.as_bytes(),
+    );
     assert!(
         out.status.success(),
         "check failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    writer.join().unwrap().unwrap();
+    let answers: Vec<Matches> = BufReader::new(out.stdout.as_slice())
+        .lines()
+        .map(|l| parse_answer(&l.unwrap()).unwrap())
+        .collect();
+    written.unwrap();
     assert_eq!(answers.len(), queries.len(), "one answer line per query");
     answers
 }

@@ -1,26 +1,16 @@
 //! Sealed lists end to end: `searchward lists keygen`, `lists seal`, then `searchward check
 //! --config` with the sealed lists declared, blocking evaded queries by the plain list's lines.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::util::bin;
+use crate::util::{bin, pipe_through};
 
 fn run(dir: &Path, args: &[&str], input: &str) -> (i32, String, String) {
-    let mut child = Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    let _ = writer.join().unwrap();
+    let (out, _) = pipe_through(
+        Command::new(bin()).args(args).current_dir(dir),
+        input.as_bytes(),
+    );
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),

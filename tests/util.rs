@@ -20,6 +20,26 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+/// Runs `cmd` with `input` piped to its stdin, written from another thread so a full stdout
+/// pipe cannot deadlock the test; returns the output and how the write ended (a run that exits
+/// without reading its input gives a broken pipe there).
+pub fn pipe_through(
+    cmd: &mut Command,
+    input: &[u8],
+) -> (std::process::Output, std::io::Result<()>) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    (out, writer.join().unwrap())
+}
+
 /// Path of the `searchward` binary built for these tests.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_searchward"))

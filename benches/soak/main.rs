@@ -1,4 +1,4 @@
-//! Soak test for hot list swapping (issue 6): a steady-rate load against the real `searchward`
+//! Soak test for hot list swapping: a steady-rate load against the real `searchward`
 //! binary while a bundle of ~1,000,000 terms and 100,000 URLs is swapped every second
 //! (Kubernetes `..data` rename), every fourth version deliberately broken.
 //!

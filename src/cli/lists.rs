@@ -351,11 +351,8 @@ fn sign(dir: &Path, secret_key: &Path) -> anyhow::Result<ExitCode> {
 
 /// Writes through a temp file and a rename so a watcher never sees half a manifest.
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot replace", path.display()))
+    searchward::atomic_fs::write_atomically(path, bytes)
+        .with_context(|| format!("{}: cannot write", path.display()))
 }
 
 /// Entries of each list, by list name.
@@ -374,7 +371,7 @@ fn read_side(path: &Path) -> anyhow::Result<Lists> {
             .sources
             .into_iter()
             .map(|s| {
-                let entries = parse_reader(s.bytes.as_slice(), &s.spec.path)?;
+                let entries = parse_reader(s.bytes(), &s.spec.path)?;
                 Ok((s.spec.name, entries.into_iter().map(|e| e.text).collect()))
             })
             .collect()

@@ -2,7 +2,7 @@
 //! into a sealed one (keyed hashes of its normalised entries), and make the key.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -41,13 +41,7 @@ pub fn run_seal(
         SealKind::Victims => ListKind::Victims,
     };
     let sealed = seal(&entries, &lines, kind, &key, input)?;
-    let mut tmp = output.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, sealed.as_bytes())
-        .with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, output)
-        .with_context(|| format!("{}: cannot replace", output.display()))?;
+    super::lists::write_atomically(output, sealed.as_bytes())?;
     println!(
         "sealed {} entries of {} into {} with key {} (whole-token matching only)",
         entries.len(),

@@ -6,7 +6,10 @@ use serde_json::Value;
 
 use super::query::{dedup, has_body, is_form, malformed, parse_json, request_params, shape};
 use super::rewrite::{Rewriter, json_response, with_notice};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, Synthesized, indexing};
+use super::{
+    Engine, EngineError, HitFields, IndexingBody, RequestView, ResponseFilter, Synthesized,
+    indexing,
+};
 use crate::signpost::Notice;
 
 /// Options of the `generic` adapter (and `query_param`/`banner_marker` of `html`). Pointers are
@@ -154,17 +157,8 @@ impl Engine for Generic {
         "generic"
     }
 
-    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+    fn indexing(&self, req: &RequestView<'_>) -> Result<IndexingBody, EngineError> {
         indexing::generic(req, self.options.documents.as_deref())
-            .map(indexing::Parsed::into_documents)
-    }
-
-    fn filter_documents(
-        &self,
-        req: &RequestView<'_>,
-        keep: &[bool],
-    ) -> Result<Vec<u8>, EngineError> {
-        indexing::generic(req, self.options.documents.as_deref())?.filter(req.body, keep)
     }
 
     fn hit_fields(&self) -> HitFields {

@@ -7,7 +7,9 @@ use super::query::{
     all_strings, dedup, has_body, last_segment, param_values, parse_json, push_str, segment_after,
 };
 use super::rewrite::{Rewriter, object_mut, rewrite_results};
-use super::{Engine, EngineError, FieldForms, HitFields, RequestView, ResponseFilter, indexing};
+use super::{
+    Engine, EngineError, FieldForms, HitFields, IndexingBody, RequestView, ResponseFilter, indexing,
+};
 
 /// The Meilisearch adapter.
 #[derive(Clone, Copy, Debug)]
@@ -91,16 +93,8 @@ impl Engine for Meilisearch {
         "meilisearch"
     }
 
-    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-        indexing::meilisearch(req).map(indexing::Parsed::into_documents)
-    }
-
-    fn filter_documents(
-        &self,
-        req: &RequestView<'_>,
-        keep: &[bool],
-    ) -> Result<Vec<u8>, EngineError> {
-        indexing::meilisearch(req)?.filter(req.body, keep)
+    fn indexing(&self, req: &RequestView<'_>) -> Result<IndexingBody, EngineError> {
+        indexing::meilisearch(req)
     }
 
     fn hit_fields(&self) -> HitFields {

@@ -22,6 +22,7 @@ pub mod solr;
 pub mod typesense;
 
 pub use hit::{Hit, Strs};
+pub use indexing::Parsed as IndexingBody;
 pub use markup::strip_markup;
 
 mod markup;
@@ -277,24 +278,35 @@ pub trait Engine: Send + Sync {
         filter: &mut dyn ResponseFilter,
     ) -> Result<Option<Vec<u8>>, EngineError>;
 
+    /// Parses an indexing request body with the adapter's body shape (`engines/indexing/`):
+    /// its documents and how to rebuild it without some of them. The only indexing method an
+    /// adapter writes; [`Engine::documents`] and [`Engine::filter_documents`] go through it.
+    ///
+    /// # Errors
+    /// [`EngineError::Unsupported`] by default; [`EngineError::Malformed`] for a body that
+    /// cannot be evaluated.
+    fn indexing(&self, _req: &RequestView<'_>) -> Result<IndexingBody, EngineError> {
+        Err(EngineError::Unsupported("indexing"))
+    }
+
     /// The documents in an indexing request (one `Value` per document), for the indexing guard.
     ///
     /// # Errors
-    /// [`EngineError::Unsupported`] by default.
-    fn documents(&self, _req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-        Err(EngineError::Unsupported("indexing"))
+    /// As [`Engine::indexing`].
+    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
+        self.indexing(req).map(IndexingBody::into_documents)
     }
 
     /// Rebuilds an indexing request body keeping only the documents whose `keep` flag is true.
     ///
     /// # Errors
-    /// [`EngineError::Unsupported`] by default.
+    /// As [`Engine::indexing`], and [`IndexingBody::filter`]'s.
     fn filter_documents(
         &self,
-        _req: &RequestView<'_>,
-        _keep: &[bool],
+        req: &RequestView<'_>,
+        keep: &[bool],
     ) -> Result<Vec<u8>, EngineError> {
-        Err(EngineError::Unsupported("indexing"))
+        self.indexing(req)?.filter(req.body, keep)
     }
 }
 

@@ -46,37 +46,18 @@ pub(crate) fn request_params(
     Ok(out)
 }
 
+/// Decodes one form-encoded key or value: `+` is a space, `%XX` a byte, a `%` not followed by
+/// two hex digits stays as it is.
 fn decode(s: &str) -> Result<String, EngineError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&c) = bytes.get(i) {
-        match c {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = bytes.get(i + 1).and_then(hex);
-                let lo = bytes.get(i + 2).and_then(hex);
-                if let (Some(hi), Some(lo)) = (hi, lo) {
-                    out.push(hi << 4 | lo);
-                    i += 2;
-                } else {
-                    out.push(b'%');
-                }
-            }
-            _ => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| malformed("UTF-8 in percent-encoded parameters"))
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| malformed("UTF-8 in percent-encoded parameters"))
 }
 
-fn hex(c: &u8) -> Option<u8> {
-    char::from(*c)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
-}
-
-fn media_type(content_type: Option<&str>) -> String {
+/// The media type of a `Content-Type` header, lowercased, without parameters.
+pub(crate) fn media_type(content_type: Option<&str>) -> String {
     content_type
         .and_then(|ct| ct.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
@@ -103,7 +84,12 @@ pub(crate) fn mentions(req: &super::RequestView<'_>, names: &[&str]) -> bool {
 }
 
 pub(crate) fn has_body(body: &[u8]) -> bool {
-    body.iter().any(|b| !b.is_ascii_whitespace())
+    !blank(body)
+}
+
+/// Whether `bytes` hold nothing but whitespace.
+pub(crate) fn blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
 }
 
 /// Parses a JSON document.

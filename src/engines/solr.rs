@@ -7,7 +7,7 @@ use super::query::{
     MAX_DEPTH, dedup, has_body, is_form, last_segment, malformed, parse_json, request_params, shape,
 };
 use super::rewrite::{Rewriter, object_mut};
-use super::{Engine, EngineError, HitFields, RequestView, ResponseFilter, indexing};
+use super::{Engine, EngineError, HitFields, IndexingBody, RequestView, ResponseFilter, indexing};
 
 /// The Solr adapter.
 #[derive(Clone, Copy, Debug)]
@@ -100,16 +100,8 @@ impl Engine for Solr {
         "solr"
     }
 
-    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-        indexing::solr(req).map(indexing::Parsed::into_documents)
-    }
-
-    fn filter_documents(
-        &self,
-        req: &RequestView<'_>,
-        keep: &[bool],
-    ) -> Result<Vec<u8>, EngineError> {
-        indexing::solr(req)?.filter(req.body, keep)
+    fn indexing(&self, req: &RequestView<'_>) -> Result<IndexingBody, EngineError> {
+        indexing::solr(req)
     }
 
     fn hit_fields(&self) -> HitFields {

@@ -8,7 +8,9 @@ use super::query::{
     segment_after, shape,
 };
 use super::rewrite::{Rewriter, object_mut, rewrite_results};
-use super::{Engine, EngineError, FieldForms, HitFields, RequestView, ResponseFilter, indexing};
+use super::{
+    Engine, EngineError, FieldForms, HitFields, IndexingBody, RequestView, ResponseFilter, indexing,
+};
 
 /// The Typesense adapter.
 #[derive(Clone, Copy, Debug)]
@@ -98,16 +100,8 @@ impl Engine for Typesense {
         "typesense"
     }
 
-    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-        indexing::typesense(req).map(indexing::Parsed::into_documents)
-    }
-
-    fn filter_documents(
-        &self,
-        req: &RequestView<'_>,
-        keep: &[bool],
-    ) -> Result<Vec<u8>, EngineError> {
-        indexing::typesense(req)?.filter(req.body, keep)
+    fn indexing(&self, req: &RequestView<'_>) -> Result<IndexingBody, EngineError> {
+        indexing::typesense(req)
     }
 
     fn hit_fields(&self) -> HitFields {

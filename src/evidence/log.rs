@@ -10,6 +10,8 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::atomic_fs::{AtomicFile, sync_dir};
+
 use super::read::{RecordFilter, for_each_record, read_file};
 use super::{EvidenceConfig, EvidenceError, EvidenceRecord, ReadOutcome, RetentionPolicy};
 
@@ -190,15 +192,9 @@ impl EvidenceLog {
                 });
             }
         };
-        let tmp = temp_path(&self.path);
         // Streams record by record so a year of evidence never has to fit in memory.
         let streamed = (|| {
-            let out = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(FILE_MODE)
-                .open(&tmp)?;
+            let out = AtomicFile::create_with_mode(&self.path, FILE_MODE)?;
             let mut w = BufWriter::with_capacity(1 << 16, out);
             let mut changed = false;
             let mut write_error = None;
@@ -216,24 +212,21 @@ impl EvidenceLog {
             if let Some(e) = write_error {
                 return Err(e);
             }
-            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            Ok((changed || skipped > 0, skipped))
-        })();
-        let (changed, skipped) = match streamed {
-            Ok(done) => done,
-            Err(source) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(err(source));
+            let out = w.into_inner().map_err(|e| e.into_error())?;
+            // Unchanged: the temp file is dropped, the log left as it is.
+            if !(changed || skipped > 0) {
+                return Ok(None);
             }
-        };
-        if !changed {
-            let _ = std::fs::remove_file(&tmp);
-            return Ok(0);
+            out.commit()?;
+            Ok(Some(skipped))
+        })();
+        match streamed.map_err(err)? {
+            Some(skipped) => {
+                *file = open_append(&self.path)?.0;
+                Ok(skipped)
+            }
+            None => Ok(0),
         }
-        std::fs::rename(&tmp, &self.path).map_err(err)?;
-        sync_dir(&self.path).map_err(err)?;
-        *file = open_append(&self.path)?.0;
-        Ok(skipped)
     }
 
     fn lock(&self) -> MutexGuard<'_, File> {
@@ -298,21 +291,4 @@ fn replaced(path: &Path, file: &File) -> bool {
         (Ok(p), Ok(f)) => p.dev() != f.dev() || p.ino() != f.ino(),
         _ => true,
     }
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.rewrite"))
-}
-
-/// Makes a create or rename in `path`'s directory durable.
-fn sync_dir(path: &Path) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    File::open(dir)?.sync_all()
 }

@@ -14,9 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::lists::manifest::{MANIFEST_FILE, Manifest, ManifestError, Timestamp};
 use crate::lists::signature::{self, SIGNATURE_FILE, SignatureError, TrustPolicy};
-use crate::lists::{ParseError, count_entries};
-use crate::pages::Pages;
-use crate::snapshot::{ListSource, LoadError, Snapshot};
+use crate::lists::{ListSource, ParseError, count_entries};
+use crate::mempages::Pages;
 
 /// Largest manifest accepted; a real one is a few KiB.
 const MAX_MANIFEST_BYTES: u64 = 4 << 20;
@@ -34,16 +33,6 @@ pub struct Bundle {
     pub sources: Vec<ListSource>,
     /// Key id (hex) of the trusted key that signed it; `None` when no keys were required.
     pub signed_by: Option<String>,
-}
-
-impl Bundle {
-    /// Compiles the bundle's lists into a snapshot.
-    ///
-    /// # Errors
-    /// [`LoadError`] when a list does not compile.
-    pub fn into_snapshot(self) -> Result<Snapshot, LoadError> {
-        Snapshot::build(self.sources)
-    }
 }
 
 /// Why a bundle was refused. Nothing of it is used.
@@ -246,13 +235,10 @@ fn load(
                 path: spec.path,
             });
         }
-        sources.push(ListSource {
-            spec,
-            bytes,
-            version: Some(manifest.version.clone()),
-            stale_after: manifest.expires.as_ref().map(|t| t.0),
-            compiled: None,
-        });
+        let mut source = ListSource::verified(spec, bytes, actual);
+        source.version = Some(manifest.version.clone());
+        source.stale_after = manifest.expires.as_ref().map(|t| t.0);
+        sources.push(source);
     }
     if let (Some(c), true) = (&manifest.compiled, with_index) {
         let path = dir.join(&c.file);
@@ -423,7 +409,7 @@ mod tests {
         let b = load_bundle(dir.path(), &TrustPolicy::default()).unwrap();
         assert_eq!(b.sources.len(), 1);
         assert_eq!(b.sources[0].version.as_deref(), Some("2026.11.28"));
-        let snap = b.into_snapshot().unwrap();
+        let snap = crate::snapshot::Snapshot::build(b.sources).unwrap();
         assert_eq!(snap.lists[0].entries, 3);
         assert_eq!(snap.lists[0].version, "2026.11.28");
     }

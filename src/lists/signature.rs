@@ -110,29 +110,14 @@ pub fn verify(
 fn key_id_hex(signature: &str) -> Option<String> {
     use std::fmt::Write;
     let line = signature.lines().nth(1)?;
-    let bin = base64_decode(line.trim())?;
+    use base64::Engine as _;
+    let bin = base64::engine::general_purpose::STANDARD
+        .decode(line.trim())
+        .ok()?;
     let id = bin.get(2..10)?;
     let mut out = String::with_capacity(16);
     for b in id.iter().rev() {
         let _ = write!(out, "{b:02X}");
-    }
-    Some(out)
-}
-
-/// Minimal standard base64 decoding, for reading the key id out of a signature.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes().take_while(|&c| c != b'=') {
-        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
     }
     Some(out)
 }

@@ -1,6 +1,6 @@
 //! An FST from normalised keys to postings, with single postings stored inline in the FST value.
 
-use crate::pages::Pages;
+use crate::mempages::Pages;
 use fst::raw::Output;
 
 use super::MatcherError;

@@ -20,7 +20,7 @@ use super::substring::SubstringIndex;
 use super::typo::TypoIndex;
 use super::{ListInfo, TermMatcher, TextList};
 use crate::lists::{ListKind, MatchMode};
-use crate::pages::{Pages, Region};
+use crate::mempages::{Pages, Region};
 use crate::verdict::Action;
 
 /// First bytes of a compiled file; the last byte is the format version.

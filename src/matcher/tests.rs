@@ -95,7 +95,7 @@ fn compiled_file_round_trip_and_refusals() {
     let sums: Vec<String> = (0..lists.len()).map(|i| format!("{i:064x}")).collect();
     let sums: Vec<&str> = sums.iter().map(String::as_str).collect();
     let bytes = m.to_compiled(&names, &sums).unwrap();
-    let file = |b: &[u8]| std::sync::Arc::new(crate::pages::Pages::new(b.to_vec()));
+    let file = |b: &[u8]| std::sync::Arc::new(crate::mempages::Pages::new(b.to_vec()));
     let back = TermMatcher::from_compiled(&file(&bytes), &text, &sums).unwrap();
     assert_eq!(back.stats(), m.stats());
     for case in &table.case {

@@ -12,7 +12,7 @@
 //! other reading, so it never creates a match that is not listed.
 
 use super::MatcherError;
-use crate::pages::{Pages, Region};
+use crate::mempages::{Pages, Region};
 
 /// Tokens shorter than this are never corrected: short words collide too easily.
 pub const MIN_TYPO_LEN: usize = 7;

@@ -3,7 +3,7 @@
 //! end on a token boundary, or inside a token for prefix lists. Cost grows with the query, not
 //! with the lists.
 
-use crate::pages::Pages;
+use crate::mempages::Pages;
 use fst::raw::{Fst, Node, Output};
 
 use super::index::{Posting, PostingMap};

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::lists::{ListKind, ListSpec};
 use crate::signpost::NoticeKind;
-use crate::snapshot::ListSource;
+use crate::lists::ListSource;
 
 /// The synthetic lists shipped in `lists/`.
 fn snapshot() -> Snapshot {
@@ -17,13 +17,7 @@ fn snapshot() -> Snapshot {
     };
     let mut md5 = ListSpec::from_flag(ListKind::Hashes, "lists/hashes-md5.txt".into());
     md5.algorithm = Some(HashAlgorithm::Md5);
-    let src = |spec: ListSpec, bytes: Vec<u8>| ListSource {
-        spec,
-        bytes,
-        version: None,
-        stale_after: None,
-        compiled: None,
-    };
+    let src = ListSource::new;
     Snapshot::build(vec![
         src(
             ListSpec::from_flag(ListKind::Urls, "lists/urls.txt".into()),

@@ -3,24 +3,23 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
 use super::SealedError;
 
 /// Bytes of a key.
 pub const KEY_BYTES: usize = 32;
-/// SHA-256 block size, the HMAC pad length.
-const BLOCK: usize = 64;
 /// What the key id is the keyed hash of; normalised entries never contain `-`, so no entry's
 /// hash can equal it.
 const ID_LABEL: &[u8] = b"searchward-sealed key-id";
 
-/// A sealing key with the HMAC pads already absorbed, so each hash costs two compressions.
+/// A sealing key with the HMAC pads already absorbed (`Hmac` keeps its keyed state and is
+/// cloned per hash), so each hash costs two compressions.
 /// Its `Debug` output shows only the key id.
 #[derive(Clone)]
 pub struct SealKey {
-    inner: Sha256,
-    outer: Sha256,
+    mac: Hmac<Sha256>,
     id: String,
 }
 
@@ -33,15 +32,18 @@ impl std::fmt::Debug for SealKey {
 impl SealKey {
     /// A key from its 32 bytes.
     pub fn from_bytes(key: &[u8; KEY_BYTES]) -> Self {
-        let mut ipad = [0x36u8; BLOCK];
-        let mut opad = [0x5cu8; BLOCK];
-        for (i, b) in key.iter().enumerate() {
-            ipad[i] ^= b;
-            opad[i] ^= b;
-        }
+        Self::from_key(key)
+    }
+
+    /// A key of any length (HMAC hashes keys longer than a block).
+    fn from_key(key: &[u8]) -> Self {
+        // HMAC accepts a key of any length; this cannot fail.
+        let mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC takes keys of any length"),
+        };
         let mut k = SealKey {
-            inner: Sha256::new_with_prefix(ipad),
-            outer: Sha256::new_with_prefix(opad),
+            mac,
             id: String::new(),
         };
         k.id = hex::encode(&k.mac(ID_LABEL)[..8]);
@@ -89,11 +91,9 @@ impl SealKey {
 
     /// HMAC-SHA256 of `data` under this key.
     fn mac(&self, data: &[u8]) -> [u8; 32] {
-        let mut inner = self.inner.clone();
-        inner.update(data);
-        let mut outer = self.outer.clone();
-        outer.update(inner.finalize());
-        outer.finalize().into()
+        let mut mac = self.mac.clone();
+        mac.update(data);
+        mac.finalize().into_bytes().into()
     }
 
     /// The keyed hash of one normalised form: HMAC-SHA256 truncated to its first 128 bits.
@@ -111,19 +111,8 @@ mod tests {
 
     #[test]
     fn hmac_matches_rfc_4231_case_2() {
-        // RFC 4231 test case 2 has a 4-byte key; pad it into our fixed-size form by hand.
-        let key = b"Jefe";
-        let mut ipad = [0x36u8; BLOCK];
-        let mut opad = [0x5cu8; BLOCK];
-        for (i, b) in key.iter().enumerate() {
-            ipad[i] ^= b;
-            opad[i] ^= b;
-        }
-        let k = SealKey {
-            inner: Sha256::new_with_prefix(ipad),
-            outer: Sha256::new_with_prefix(opad),
-            id: String::new(),
-        };
+        // RFC 4231 test case 2 has a 4-byte key.
+        let k = SealKey::from_key(b"Jefe");
         assert_eq!(
             hex::encode(k.mac(b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

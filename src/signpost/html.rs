@@ -239,5 +239,4 @@ fn tag_close(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
-#[path = "html_tests.rs"]
 mod tests;

@@ -385,5 +385,4 @@ fn label(v: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "signposter_tests.rs"]
 mod tests;

@@ -1,4 +1,4 @@
-//! URL lists compiled into an index keyed by Safe Browsing expressions (issue 5).
+//! URL lists compiled into an index keyed by Safe Browsing expressions.
 //!
 //! Each entry (a URL, or an expression such as `zorvexil-forum.example/` for a whole host,
 //! `host/dir/` for everything under a directory, `host/page.html` for one page, with or without

@@ -5,8 +5,6 @@ mod dsl;
 mod endpoint;
 mod fast;
 #[cfg(test)]
-mod fast_tests;
-#[cfg(test)]
 mod tests;
 
 use serde_json::{Value, json};
@@ -14,7 +12,8 @@ use serde_json::{Value, json};
 use super::query::{dedup, has_body, malformed, param_values, parse_json, parse_ndjson, shape};
 use super::rewrite::{Rewriter, json_response, object_mut, with_notice};
 use super::{
-    Engine, EngineError, FieldForms, HitFields, RequestView, ResponseFilter, Synthesized, indexing,
+    Engine, EngineError, FieldForms, HitFields, IndexingBody, RequestView, ResponseFilter,
+    Synthesized, indexing,
 };
 use crate::signpost::Notice;
 use endpoint::Api;
@@ -161,16 +160,8 @@ impl Engine for Elasticsearch {
         self.name
     }
 
-    fn documents(&self, req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-        indexing::elasticsearch(req).map(indexing::Parsed::into_documents)
-    }
-
-    fn filter_documents(
-        &self,
-        req: &RequestView<'_>,
-        keep: &[bool],
-    ) -> Result<Vec<u8>, EngineError> {
-        indexing::elasticsearch(req)?.filter(req.body, keep)
+    fn indexing(&self, req: &RequestView<'_>) -> Result<IndexingBody, EngineError> {
+        indexing::elasticsearch(req)
     }
 
     fn hit_fields(&self) -> HitFields {

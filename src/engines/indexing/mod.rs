@@ -28,6 +28,7 @@ use std::ops::Range;
 use serde_json::Value;
 
 use super::EngineError;
+use super::query::{blank, malformed, media_type};
 
 pub(crate) use shapes::{elasticsearch, generic, meilisearch, solr, typesense};
 
@@ -51,7 +52,7 @@ enum Part {
 
 /// The documents of an indexing body and how to rebuild it without some of them.
 #[derive(Debug)]
-pub(crate) struct Parsed {
+pub struct Parsed {
     docs: Vec<Value>,
     parts: Vec<Part>,
     /// Whether documents can be left out one by one (false for single-document requests,
@@ -84,7 +85,7 @@ impl Parsed {
     }
 
     /// The documents, in order.
-    pub(crate) fn into_documents(self) -> Vec<Value> {
+    pub fn into_documents(self) -> Vec<Value> {
         self.docs
     }
 
@@ -95,7 +96,7 @@ impl Parsed {
     /// [`EngineError::Shape`] when `keep` does not have one flag per document;
     /// [`EngineError::Unsupported`] when some but not all documents of a single-document
     /// request are refused.
-    pub(crate) fn filter(&self, body: &[u8], keep: &[bool]) -> Result<Vec<u8>, EngineError> {
+    pub fn filter(&self, body: &[u8], keep: &[bool]) -> Result<Vec<u8>, EngineError> {
         if keep.len() != self.docs.len() {
             return Err(EngineError::Shape(format!(
                 "{} keep flags for {} documents",
@@ -174,19 +175,6 @@ fn render(part: &Part, body: &[u8], keep: &[bool], out: &mut Vec<u8>) -> Result<
     Ok(true)
 }
 
-/// A [`EngineError::Malformed`] naming what was expected.
-fn malformed(what: impl Into<String>) -> EngineError {
-    EngineError::Malformed { what: what.into() }
-}
-
-/// The media type of a `Content-Type` header, lowercased, without parameters.
-fn media_type(content_type: Option<&str>) -> String {
-    content_type
-        .and_then(|ct| ct.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
 /// Whether a media type names newline-delimited JSON.
 fn is_ndjson(media: &str) -> bool {
     matches!(
@@ -217,9 +205,4 @@ fn lines(body: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
         start = end;
         Some(line)
     })
-}
-
-/// Whether `bytes` hold nothing but whitespace.
-fn blank(bytes: &[u8]) -> bool {
-    bytes.iter().all(u8::is_ascii_whitespace)
 }

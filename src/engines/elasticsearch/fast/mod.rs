@@ -377,3 +377,6 @@ impl<'a> Parsed<'a> {
         Ok(self.recs.len() - 1)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,7 @@
 //!
 //! With `SEARCHWARD_HUGE_PAGES=1` the buffers are anonymous mappings advised for transparent
 //! huge pages, so a lookup that misses the cache does not also miss the TLB (on a VM with
-//! nested paging a TLB miss costs several memory reads). Off by default: see [`wanted`]. The
+//! nested paging a TLB miss costs several memory reads). Off by default: see `wanted`. The
 //! heap is used whenever the mapping or the advice is refused, so behaviour never depends on
 //! it; only speed does.
 

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::{Elasticsearch, fast, rewrite_tree};
+use crate::engines::elasticsearch::{Elasticsearch, fast, rewrite_tree};
 use crate::engines::testkit::{FakeFilter, Req, golden};
 use crate::engines::{Engine, HitFields};
 
