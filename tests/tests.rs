@@ -20,8 +20,11 @@
 //! - faults: a fault-injecting TCP relay before the upstream (latency, bandwidth, slicing, hang,
 //!   truncation, reset): bounded time, safe answers, nothing of a failed response leaks
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
+//! - adversarial: recall per class, list kind and entry length, and false positives per benign
+//!   source, over the independent corpus in testdata/adversarial/
 
 mod abuse;
+mod adversarial;
 mod browser;
 mod bundles;
 mod canonicalize;

@@ -80,9 +80,10 @@ class Benign:
         self.entries = entries
         en = [w for w in words("en") if 3 <= len(w) <= 10 and clean(w)]
         self.en = {"w": en, "n": en, "a": en}
-        self.ru = {"w": [w for w in words("ru") if 3 <= len(w) <= 12]}
-        self.uk = {"w": [w for w in words("uk") if 3 <= len(w) <= 12 and "'" not in w]}
-        self.el = {"w": [w for w in words("el") if 3 <= len(w) <= 12]}
+        self.ru = {"w": [w for w in words("ru") if 3 <= len(w) <= 12 and clean(w)]}
+        self.uk = {"w": [w for w in words("uk") if 3 <= len(w) <= 12 and "'" not in w
+                         and clean(w)]}
+        self.el = {"w": [w for w in words("el") if 3 <= len(w) <= 12 and clean(w)]}
         self.rows = []
         self.dropped = {}
 
@@ -119,6 +120,7 @@ class Benign:
         for _ in range(n(1500)):
             self._add("greek", _filled(rng, rng.choice(EL_TEMPLATES), self.el))
         self._traps(n(1000))
+        self._lookalikes(n(300))
         self._fragments(n(500))
         self._styled(n(100))
         self._disguised(n(800))
@@ -132,6 +134,17 @@ class Benign:
         pools["n"] = hosts
         for _ in range(count if hosts else 0):
             self._add("short_entry_traps", _filled(self.rng, self.rng.choice(EN_TEMPLATES), pools))
+
+    def _lookalikes(self, count):
+        """Real Russian words that look exactly like a short Latin entry (`кот` / `kot`), in
+        all-Cyrillic queries: folding a whole Cyrillic word to Latin must not match them."""
+        from unicode_sources import skeleton
+        shorts = {e for e in self.entries.entries if len(e) <= 4 and e.isascii()}
+        hosts = [w for w in self.ru["w"] if len(w) <= 4 and skeleton(w).lower() in shorts]
+        for _ in range(count if hosts else 0):
+            t = self.rng.choice(RU_TEMPLATES)
+            q = _filled(self.rng, t.replace("{w}", "{x}", 1), {"x": hosts, "w": self.ru["w"]})
+            self._add("cyrillic_lookalike_words", q)
 
     def _fragments(self, count):
         """One word of a multi-word entry alone among ordinary words."""
@@ -184,5 +197,7 @@ class Benign:
         for _ in range(count):
             q = self.english()
             marks = rng.sample(EMOJI, 3)
-            out = " ".join("".join(c + rng.choice(marks) for c in w) for w in q.split(" "))
+            share = rng.choice([1.0, 1.0, 0.6])
+            out = " ".join("".join(c + (rng.choice(marks) if rng.random() < share else "")
+                                   for c in w) for w in q.split(" "))
             self._add("emoji_between_letters", out, q)

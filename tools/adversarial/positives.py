@@ -2,7 +2,7 @@
 
 import contexts
 import transforms as tf
-from reference import is_real_word, short, translit_possible
+from reference import is_real_word, translit_possible
 from scripts import type_latin, type_on
 
 CLASSES = ["plain", "spaces_removed", "split_words", "ambiguous_glyphs", "leet_tokens",
@@ -51,7 +51,8 @@ def _into_neighbour(rng, template, text):
 
 
 def _check_short(item, text, what):
-    if item.script == "short" and what in ("typo", "layout", "translit") and is_real_word(text):
+    """A short entry whose disguised form is a real word is that word, not a disguise."""
+    if item.script == "short" and is_real_word(text):
         raise Impossible(what + " gives a real word")
 
 
@@ -123,6 +124,7 @@ def confusables(rng, item):
     if r is None:
         return None
     shape, t = r
+    _check_short(item, t, "confusables")
     return shape, fill(contexts.pick(rng, item.script), t)
 
 
@@ -142,11 +144,11 @@ def layout_slip(rng, item):
     whole = rng.random() < 0.5
     if item.latin:
         layout = rng.choice(["ru", "ru", "uk", "el"])
+        t = type_on(layout, text)
+        _check_short(item, t, "layout")
         if whole:
             return layout + "_layout_query", type_on(layout, fill(contexts.pick(rng, lang="en"),
                                                                   text))
-        t = type_on(layout, text)
-        _check_short(item, t, "layout")
         lang = {"ru": "ru", "uk": "uk", "el": "el"}[layout] if rng.random() < 0.5 else "en"
         return layout + "_layout_entry", fill(contexts.pick(rng, lang=lang), t)
     layout = "el" if item.script == "greek" else rng.choice(["ru", "ru", "uk"])

@@ -13,10 +13,13 @@ It is not a matcher to compete with searchward; it only decides which generated 
     its letters away from the entry's, after the sound classes people conflate are merged
     (`loose`): the spelling lost too much to point at one entry;
   * a whole word of 4 letters or fewer turned entirely into digits.
+- Tokens are runs of letters and digits; every other character (`_` too) separates them.
 - A benign query is kept only when `contains_entry` finds no entry in it: its tokens (NFKC, case
   folded, marks removed) do not contain an entry's tokens in a row, its letters with separators
   removed do not contain an entry of 6+ letters, and the same holds for the UTS #39 skeletons of
-  both sides (for entries of 5+ letters).
+  both sides for entries of 5+ letters. A short entry's skeleton is not looked for: a real
+  Cyrillic word that looks like a short Latin entry (`кот`, `kot`) is benign, and is the
+  false-positive trap of benign source `cyrillic_lookalike_words`.
 """
 
 import re
@@ -26,7 +29,7 @@ from scripts import icu_translit
 from unicode_sources import skeleton
 from wordlists import all_words
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def plain_fold(text):
@@ -60,9 +63,10 @@ class Entries:
         for e in entries:
             toks = tuple(tokens(e))
             self.by_first.setdefault(toks[0], []).append(toks)
-            sk = tuple(skeleton(t).lower() for t in toks)
-            self.skel_first.setdefault(sk[0], []).append(sk)
             j = "".join(toks)
+            if len(j) >= 5:
+                sk = tuple(skeleton(t).lower() for t in toks)
+                self.skel_first.setdefault(sk[0], []).append(sk)
             if len(j) >= 6:
                 self.joined.append(j)
             if len(j) >= 5:

@@ -7,7 +7,7 @@ token of 5+ letters is more than one edit from every English word (so a typo of 
 ordinary word) and from every other nonsense token.
 """
 
-from wordlists import word_set
+from wordlists import excluded, word_set
 
 _ONSETS = ["b", "bl", "br", "d", "dr", "f", "fl", "fr", "g", "gl", "gr", "k", "kl", "kr", "l",
            "m", "n", "p", "pl", "pr", "r", "s", "sk", "sl", "sn", "sp", "st", "t", "tr", "v",
@@ -84,15 +84,15 @@ class Vocabulary:
 # matter in English, Russian and Greek, so no placeholder reads as a real term.
 _BANNED = ("fuck", "shit", "cunt", "cock", "dick", "porn", "sex", "rape", "nud", "teen", "kid",
            "lol", "ped", "anal", "cum", "tit", "slut", "whor", "nig", "fag", "boob", "puss",
-           "xxx", "child", "girl", "boy", "baby", "pth", "cp", "hot", "ass", "fuk", "sux",
+           "xxx", "yiff", "fap", "jizz", "milf", "shota", "incest", "smut", "child", "girl", "boy", "baby", "pth", "cp", "hot", "ass", "fuk", "sux",
            "хуй", "хуе", "хуя", "хую", "пизд", "еба", "ёб", "бля", "сук", "жоп", "муд", "дроч",
-           "пид", "сра", "член", "секс", "порн", "дет", "мал",
+           "пид", "сра", "член", "хер", "секс", "порн", "дет", "мал",
            "πουτ", "γαμ", "μαλακ", "σεξ", "πορν", "παιδ", "κωλ")
 
 
 def clean(token):
     t = token.lower()
-    return not any(b in t for b in _BANNED)
+    return not any(b in t for b in _BANNED) and not excluded(t)
 
 
 def _word(rng, vocab, onsets, nuclei, codas, lo, hi, min_len=5, max_len=12):
@@ -117,9 +117,31 @@ def short_term(rng, vocab, avoid):
             return w
 
 
-def make_terms(rng, vocab, avoid):
-    """(entry, script) list: 420 Latin phrases of 1-4 words, 50 short, 60 Cyrillic, 40 Greek."""
+def lookalike_shorts(rng, vocab, avoid, count):
+    """Short Latin terms that an all-Cyrillic real Russian word looks exactly like (its UTS #39
+    skeleton): `kot` for `кот`. They make the false-positive trap of folding a whole Cyrillic
+    word to Latin measurable; the Russian words are used by benign.py."""
+    from unicode_sources import skeleton
+    from wordlists import words
+    cands = []
+    for w in words("ru"):
+        if 3 <= len(w) <= 4 and all(c in "авекмнорстух" for c in w):
+            sk = skeleton(w).lower()
+            if sk.isascii() and sk.isalpha() and sk not in avoid:
+                cands.append(sk)
     out = []
+    for sk in rng.sample(sorted(set(cands)), len(set(cands))):
+        if len(out) == count:
+            break
+        if clean(sk) and vocab.accept(sk):
+            out.append(sk)
+    return out
+
+
+def make_terms(rng, vocab, avoid):
+    """(entry, script) list: 420 Latin phrases of 1-4 words, 60 short (10 of them lookalikes of
+    Russian words), 60 Cyrillic, 40 Greek."""
+    out = [(w, "short") for w in lookalike_shorts(rng, vocab, avoid, 10)]
     for _ in range(420):
         n = rng.choices([1, 2, 3, 4], weights=[45, 30, 15, 10])[0]
         out.append((" ".join(latin_word(rng, vocab) for _ in range(n)), "latin"))

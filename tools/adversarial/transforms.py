@@ -268,5 +268,7 @@ def typo(rng, entry, min_len=6):
         nw = w[:p] + w[p + 1] + w[p] + w[p + 2:]
     if nw.lower() == w.lower():
         return None
+    if w.isupper():
+        nw = nw.upper()
     words[wi] = nw
     return kind, " ".join(words)
