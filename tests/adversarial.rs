@@ -20,16 +20,16 @@ const BENIGN: &str = "testdata/adversarial/benign.tsv";
 /// improves; the target is 99.5 % for every class but `typos` and `transliteration` (95 %).
 const FLOORS: &[(&str, f64)] = &[
     ("plain", 99.5),
-    ("spaces_removed", 33.0),
-    ("split_words", 77.0),
-    ("ambiguous_glyphs", 71.0),
+    ("spaces_removed", 34.0),
+    ("split_words", 78.0),
+    ("ambiguous_glyphs", 73.0),
     ("leet_tokens", 95.5),
-    ("confusables", 34.0),
-    ("letter_styles", 76.0),
+    ("confusables", 36.5),
+    ("letter_styles", 77.0),
     ("layout_slip", 0.0),
     ("transliteration", 0.0),
-    ("typos", 74.0),
-    ("combos", 32.0),
+    ("typos", 77.0),
+    ("combos", 31.0),
 ];
 /// Ceiling on the share of benign queries with any match, in percent (target 0.05 %).
 const MAX_FP_RATE: f64 = 1.4;

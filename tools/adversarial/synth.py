@@ -125,7 +125,7 @@ def lookalike_shorts(rng, vocab, avoid, count):
     from wordlists import words
     cands = []
     for w in words("ru"):
-        if 3 <= len(w) <= 4 and all(c in "авекмнорстух" for c in w):
+        if 3 <= len(w) <= 4 and all(c in "авекмнорстух" for c in w) and clean(w):
             sk = skeleton(w).lower()
             if sk.isascii() and sk.isalpha() and sk not in avoid:
                 cands.append(sk)
