@@ -92,7 +92,7 @@ fn parse_evasion(text: &str) -> Result<Vec<Row>, String> {
 }
 
 /// Parses one answer line: `{"action": .., "matches": [{"kind", "file", "line"}]}`.
-fn parse_answer(line: &str) -> Result<Matches, String> {
+pub(crate) fn parse_answer(line: &str) -> Result<Matches, String> {
     let v: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
     let action = v["action"].as_str().unwrap_or("");

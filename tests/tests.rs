@@ -25,9 +25,12 @@
 //! - hardening: stray upstream bytes never reused or handed on, framing errors answered (502/400),
 //!   `/metrics` accepted by a strict parser whatever the route names
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
+//! - adversarial: recall per class, list kind and entry length, and false positives per benign
+//!   source, over the independent corpus in testdata/adversarial/
 
 mod abuse;
 mod admin_abuse;
+mod adversarial;
 mod browser;
 mod bundles;
 mod bypass;
