@@ -396,4 +396,6 @@ fn span(view: &TokenView, first: usize, last: usize) -> Option<(u32, u32)> {
 }
 
 #[cfg(test)]
+mod shapes;
+#[cfg(test)]
 mod tests;

@@ -15,12 +15,19 @@ pub fn fold_into(text: &str, out: &mut Vec<char>) {
 
 /// Like [`fold_into`], and also records in `alts` (cleared first) the positions of capitals
 /// whose own lookalike differs from their lower-case form's (Greek `Ν` looks like `N`, `ν` like
-/// `v`): the views read such a word both ways.
+/// `v`): the views read such a word both ways; and the positions of capital I and its
+/// lookalikes, with [`I_OR_L`], which the skeleton reads as `i` or `l`.
 pub fn fold_with_alts(text: &str, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
     alts.clear();
     if text.is_ascii() {
         // ASCII is NFKC-stable and has no confusables or marks: the common case stays cheap.
+        let at = out.len();
         out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'I' {
+                alts.push(((at + i) as u32, I_OR_L));
+            }
+        }
         return;
     }
     for c in text.chars() {
@@ -40,6 +47,12 @@ pub fn fold_with_alts(text: &str, out: &mut Vec<char>, alts: &mut Vec<(u32, char
 
 fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
     if is_invisible(c) || is_stripped_mark(c) {
+        return;
+    }
+    if is_capital_i(c) {
+        // A capital I, or a letter shaped like one, also stands for `l` (`BIack`, `Ιena`).
+        alts.push((out.len() as u32, I_OR_L));
+        out.push('i');
         return;
     }
     if c.is_ascii() {
@@ -67,6 +80,20 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
         alts.push((at as u32, own));
     }
 }
+/// Recorded in the alternatives for a character that reads as `i` or as `l` (capital I and its
+/// lookalikes); the skeleton view reads it both ways.
+pub const I_OR_L: char = '\u{E000}';
+
+/// Capital I and the letters shaped like it (after compatibility decomposition, so the
+/// mathematical and fullwidth capitals are among them): Greek capital iota, Cyrillic capital
+/// І and palochka, Latin iota and dental click.
+fn is_capital_i(c: char) -> bool {
+    matches!(
+        c,
+        'I' | '\u{0399}' | '\u{0406}' | '\u{04C0}' | '\u{04CF}' | '\u{0196}' | '\u{01C0}'
+    )
+}
+
 /// Format and invisible characters that carry no letters: zero-width characters, bidi controls,
 /// soft hyphen, variation selectors, tag characters, fillers.
 pub fn is_invisible(c: char) -> bool {
