@@ -27,6 +27,9 @@ use walk::{Found, Walker};
 pub use persist::{CompiledList, PersistError};
 pub use typo::within_one_edit;
 
+/// Fewest letters a match made only of Cyrillic or Greek lookalikes must have.
+const MIN_LOOKALIKE_LETTERS: usize = 6;
+
 /// One text list (terms, victims, context or allow) handed to [`TermMatcher::build`].
 #[derive(Clone, Copy, Debug)]
 pub struct TextList<'a> {
@@ -244,6 +247,9 @@ impl TermMatcher {
                 }
             });
         }
+        // A short entry reached only by reading a word of another script as Latin lookalikes
+        // (an all-Cyrillic `хаос`) is that script's own word far more often than a disguise.
+        hits.retain(|h| !views.short_lookalike(h.start, h.end, MIN_LOOKALIKE_LETTERS));
         self.verdict(hits)
     }
 

@@ -52,6 +52,9 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
     if is_capital_i(c) {
         // A capital I, or a letter shaped like one, also stands for `l` (`BIack`, `Ιena`).
         alts.push((out.len() as u32, I_OR_L));
+        if is_cyrillic_or_greek(c) {
+            alts.push((out.len() as u32, LOOKALIKE));
+        }
         out.push('i');
         return;
     }
@@ -73,6 +76,13 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
             }
         });
     }
+    if is_cyrillic_or_greek(c)
+        && out.get(at..).is_some_and(|f| f.iter().all(char::is_ascii_alphabetic))
+    {
+        for p in at..out.len() {
+            alts.push((p as u32, LOOKALIKE));
+        }
+    }
     if out.len() == at + 1
         && let Some(own) = lookalike(c)
         && out.get(at) != Some(&own)
@@ -83,6 +93,14 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
 /// Recorded in the alternatives for a character that reads as `i` or as `l` (capital I and its
 /// lookalikes); the skeleton view reads it both ways.
 pub const I_OR_L: char = '\u{E000}';
+
+/// Recorded in the alternatives for a Latin letter that was a Cyrillic or Greek lookalike.
+pub const LOOKALIKE: char = '\u{E001}';
+
+/// Letters of the Cyrillic and Greek blocks.
+fn is_cyrillic_or_greek(c: char) -> bool {
+    matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}' | '\u{1F00}'..='\u{1FFF}')
+}
 
 /// Capital I and the letters shaped like it (after compatibility decomposition, so the
 /// mathematical and fullwidth capitals are among them): Greek capital iota, Cyrillic capital

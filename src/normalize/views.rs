@@ -2,7 +2,7 @@
 
 use unicode_normalization::char::is_combining_mark;
 
-use super::fold::{I_OR_L, fold_with_alts};
+use super::fold::{I_OR_L, LOOKALIKE, fold_with_alts};
 
 /// Stands in the skeleton view for a character that reads as `i` or `l` (`1`, `|`); the matcher
 /// tries both readings, so no reading is lost however many of them a word has.
@@ -155,6 +155,8 @@ pub struct Views {
     alt_chars: Vec<char>,
     /// `chars` with capital I and its lookalikes marked [`I_OR_L`] (empty when there are none).
     skel_chars: Vec<char>,
+    /// Positions (ascending) of Latin letters folded from Cyrillic or Greek lookalikes.
+    lookalikes: Vec<u32>,
     work: Work,
     /// Letters and digits only.
     pub literal: TokenView,
@@ -171,7 +173,12 @@ impl Views {
         self.alt_chars.clear();
         self.skel_chars.clear();
         fold_with_alts(text, &mut self.chars, &mut self.alts);
+        self.lookalikes.clear();
         for &(at, c) in &self.alts {
+            if c == LOOKALIKE {
+                self.lookalikes.push(at);
+                continue;
+            }
             let (target, fill) = if c == I_OR_L {
                 (&mut self.skel_chars, c)
             } else {
@@ -197,6 +204,28 @@ impl Views {
     /// The folded characters token positions refer to.
     pub fn folded(&self) -> &[char] {
         &self.chars
+    }
+
+    /// True when every letter of `chars[start..end]` was folded from a Cyrillic or Greek
+    /// lookalike and there are fewer than `min` of them: a short word of another script that
+    /// only happens to look Latin.
+    pub fn short_lookalike(&self, start: u32, end: u32, min: usize) -> bool {
+        if self.lookalikes.is_empty() {
+            return false;
+        }
+        let letters = (start..end).filter(|&p| {
+            self.chars
+                .get(p as usize)
+                .is_some_and(|c| c.is_alphabetic())
+        });
+        let mut n = 0;
+        for p in letters {
+            if self.lookalikes.binary_search(&p).is_err() {
+                return false;
+            }
+            n += 1;
+        }
+        n < min
     }
 }
 
