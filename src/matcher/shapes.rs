@@ -14,6 +14,7 @@ const TERMS: &[&str] = &[
     "lenqavor",
     "dwimbrel",
     "tavrok",
+    "cop",
 ];
 const NAMES: &[&str] = &["Ada Quillfeather", "Lena Brostavik"];
 
@@ -89,6 +90,26 @@ const CASES: &[Case] = &[
     // Leet digits as a whole token.
     ("leet digits as a token", "13na brostavik", Some((1, 2))),
     ("leet token spaced", "13 na brostavik", Some((1, 2))),
+    // Keyboard-layout slips and transliteration.
+    (
+        "russian layout, entry alone",
+        "смотреть ящкмучшд онлайн",
+        Some((0, 1)),
+    ),
+    (
+        "russian layout, whole query",
+        "цфеср ящкмучшд",
+        Some((0, 1)),
+    ),
+    ("greek layout", "ζορωεχιλ", Some((0, 1))),
+    (
+        "informal transliteration",
+        "смотреть зорвексил",
+        Some((0, 1)),
+    ),
+    ("formal transliteration", "плендувар", Some((0, 3))),
+    ("greek transliteration", "πλενδουβαρ", Some((0, 3))),
+    ("short cyrillic lookalike word", "сор мир", None),
     // Short entries keep their stricter rules.
     ("short entry inside a word", "slightly", None),
     ("short entry inside a spaced word", "sli ghtly", None),

@@ -77,7 +77,9 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
         });
     }
     if is_cyrillic_or_greek(c)
-        && out.get(at..).is_some_and(|f| f.iter().all(char::is_ascii_alphabetic))
+        && out
+            .get(at..)
+            .is_some_and(|f| f.iter().all(char::is_ascii_alphabetic))
     {
         for p in at..out.len() {
             alts.push((p as u32, LOOKALIKE));

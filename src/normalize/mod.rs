@@ -17,6 +17,7 @@
 
 mod confusables;
 pub mod fold;
+pub mod script;
 pub mod views;
 
 pub use views::{Boundary, Gap, Token, TokenView, Views};
