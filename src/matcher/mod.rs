@@ -205,16 +205,15 @@ impl TermMatcher {
     pub fn check_with(&self, text: &str, scratch: &mut Scratch) -> Verdict {
         scratch.hits.clear();
         self.scan(text, scratch, 0);
-        if script::has_other_script(text) {
-            // Cyrillic or Greek letters may be a Latin entry typed with another keyboard layout
-            // active, or transliterated: the query is read again each of those ways.
-            let mut reread = std::mem::take(&mut scratch.reread);
-            for (pass, how) in (1..).zip(script::READINGS) {
-                script::reread(text, how, &mut reread);
-                self.scan(&reread, scratch, pass);
-            }
-            scratch.reread = reread;
+        // Cyrillic or Greek letters may be a Latin entry typed with another keyboard layout
+        // active, or transliterated; turned letters, text written upside down: the query is
+        // read again each of those ways.
+        let mut reread = std::mem::take(&mut scratch.reread);
+        for (pass, how) in (1..).zip(script::readings(text)) {
+            script::reread(text, how, &mut reread);
+            self.scan(&reread, scratch, pass);
         }
+        scratch.reread = reread;
         self.verdict(&mut scratch.hits)
     }
 

@@ -4,6 +4,7 @@
 use unicode_normalization::char::{decompose_canonical, decompose_compatible};
 
 use super::confusables::CONFUSABLES;
+use super::styles::STYLES;
 
 /// Appends the folded form of `text` to `out`, one `char` per folded character.
 ///
@@ -146,7 +147,7 @@ fn is_stripped_mark(c: char) -> bool {
 /// The Latin prototype of a character that looks like Latin letters (UTS #39 style), for the
 /// scripts and letter forms NFKC leaves alone.
 pub fn confusable(c: char) -> Option<&'static str> {
-    if let Some(p) = lookalike(c) {
+    if let Some(p) = lookalike(c).or_else(|| style(c)) {
         return Some(ascii_letter(p));
     }
     Some(match c {
@@ -187,6 +188,16 @@ fn lookalike(c: char) -> Option<char> {
         .binary_search_by_key(&c, |&(k, _)| k)
         .ok()
         .and_then(|i| CONFUSABLES.get(i))
+        .map(|&(_, p)| p)
+}
+
+/// The letter a styled character NFKC leaves alone shows (negative circled and squared letters,
+/// regional indicators, small capitals, modifier letters), from the generated table.
+fn style(c: char) -> Option<char> {
+    STYLES
+        .binary_search_by_key(&c, |&(k, _)| k)
+        .ok()
+        .and_then(|i| STYLES.get(i))
         .map(|&(_, p)| p)
 }
 

@@ -18,6 +18,7 @@
 mod confusables;
 pub mod fold;
 pub mod script;
+mod styles;
 pub mod views;
 
 pub use views::{Boundary, Gap, Token, TokenView, Views};

@@ -1,6 +1,9 @@
 //! Other readings of Cyrillic and Greek text as Latin: the keys a Latin word was typed on with a
 //! Russian, Ukrainian or Greek layout active, and transliteration back from two common schemes
-//! (a BGN/PCGN-like one and the informal one people type). Used to re-read a whole query.
+//! (a BGN/PCGN-like one and the informal one people type); and upside-down text turned back.
+//! Used to re-read a whole query.
+
+use super::styles::TURNED;
 
 /// How a Cyrillic or Greek text is read back as Latin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,19 +15,54 @@ pub enum Reading {
     Formal,
     /// Informal transliteration (`х` h, `ц` c, `й` j, `кс` x, `дж` j; Greek `β` v, `ου` u).
     Informal,
+    /// Upside-down text turned back: reversed, turned letters read upright, `b`/`q`, `d`/`p`
+    /// and `n`/`u` swapped.
+    Upside,
 }
 
-/// The readings tried for a query with Cyrillic or Greek letters, in order.
-pub const READINGS: [Reading; 3] = [Reading::Layout, Reading::Formal, Reading::Informal];
+/// The readings worth trying for `text` (none for plain ASCII, the common case).
+pub fn readings(text: &str) -> impl Iterator<Item = Reading> {
+    let (mut other, mut turned) = (false, false);
+    if !text.is_ascii() {
+        for c in text.chars() {
+            other |= key(c).is_some();
+            turned |= c != '\u{131}' && turn(c).is_some();
+        }
+    }
+    let scripts = [Reading::Layout, Reading::Formal, Reading::Informal];
+    scripts
+        .into_iter()
+        .filter(move |_| other)
+        .chain(turned.then_some(Reading::Upside))
+}
 
-/// True when `text` has a Cyrillic or Greek letter.
-pub fn has_other_script(text: &str) -> bool {
-    !text.is_ascii() && text.chars().any(|c| key(c).is_some())
+/// The letter a turned letter shows upright.
+fn turn(c: char) -> Option<char> {
+    TURNED
+        .binary_search_by_key(&c, |&(k, _)| k)
+        .ok()
+        .and_then(|i| TURNED.get(i))
+        .map(|&(_, p)| p)
 }
 
 /// Writes `text` read the `how` way into `out` (cleared first); other characters are copied.
 pub fn reread(text: &str, how: Reading, out: &mut String) {
     out.clear();
+    if how == Reading::Upside {
+        out.extend(text.chars().rev().map(|c| {
+            turn(c).unwrap_or(match c {
+                'b' => 'q',
+                'q' => 'b',
+                'd' => 'p',
+                'p' => 'd',
+                'n' => 'u',
+                'u' => 'n',
+                '¡' => 'i',
+                other => other,
+            })
+        }));
+        return;
+    }
     let mut it = text.chars().peekable();
     while let Some(c) = it.next() {
         let lower = base(c);
@@ -225,13 +263,22 @@ mod tests {
             ),
             ("greek", "ζορβεξίλ", Reading::Informal, "zorvexil"),
             ("latin kept", "abc зор", Reading::Formal, "abc zor"),
+            (
+                "upside down",
+                "ǝɯɐu lıxǝʌɹoz",
+                Reading::Upside,
+                "zorvexil name",
+            ),
         ];
         let mut out = String::new();
         for (name, text, how, want) in cases {
             reread(text, how, &mut out);
             assert_eq!(out, want, "{name}");
         }
-        assert!(has_other_script("abc зор"));
-        assert!(!has_other_script("zorvexil"));
+        let all = |t: &str| readings(t).collect::<Vec<_>>();
+        assert_eq!(all("abc зор").len(), 3);
+        assert!(all("zorvexil").is_empty());
+        assert_eq!(all("lıxǝʌɹoz"), [Reading::Upside]);
+        assert!(all("kırmızı").is_empty());
     }
 }

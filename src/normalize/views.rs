@@ -402,10 +402,10 @@ fn tokenize(
                 || (gap_before(i).is_none_or(|g| g == t.gap)
                     && gap_after(i).is_none_or(|g| g == t.gap))
         };
-        if !(consistent(k - 1) && consistent(k)) {
-            if let Some(r) = raw.get_mut(k) {
-                r.before = Boundary::Space;
-            }
+        if !(consistent(k - 1) && consistent(k))
+            && let Some(r) = raw.get_mut(k)
+        {
+            r.before = Boundary::Space;
         }
     }
     // Digits read as letters inside a word, or in a number joined to a word through a chain of
