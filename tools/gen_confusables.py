@@ -1,6 +1,6 @@
 """Generates src/normalize/confusables.rs: single characters that UTS #39 lists as confusable with one
 ASCII letter, for the scripts people mix into Latin text (Cyrillic, Greek, Coptic, Armenian,
-Cherokee, Latin letter forms and IPA), in both cases.
+Cherokee, Canadian syllabics, Lisu, Latin letter forms and IPA), in both cases.
 
 Usage: pip install confusable_homoglyphs && python3 tools/gen_confusables.py
 The output is sorted and deterministic for one package version; do not edit it by hand.
@@ -13,7 +13,7 @@ from importlib import metadata
 
 import confusable_homoglyphs
 
-SCRIPTS = ("CYRILLIC", "GREEK", "COPTIC", "ARMENIAN", "CHEROKEE", "LATIN")
+SCRIPTS = ("CYRILLIC", "GREEK", "COPTIC", "ARMENIAN", "CHEROKEE", "CANADIAN", "LISU", "LATIN")
 # Glyphs UTS #39 lists under a letter other than the one they are typed for, and lookalikes it
 # does not list; kept in step with the homoglyph table in testdata/corpus/generate.py.
 OVERRIDES = {

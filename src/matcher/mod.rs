@@ -16,7 +16,7 @@ mod walk;
 use std::path::PathBuf;
 
 use crate::lists::{Entry, ListKind, ListSpec, MatchMode};
-use crate::normalize::{TokenView, Views};
+use crate::normalize::{TokenView, Views, script};
 use crate::verdict::{Action, ListId, Match, Verdict};
 
 use index::{KeyArena, Posting, PostingMap};
@@ -26,6 +26,14 @@ use walk::{Found, Walker};
 
 pub use persist::{CompiledList, PersistError};
 pub use typo::within_one_edit;
+
+/// Fewest letters a match made only of Cyrillic or Greek lookalikes must have.
+const MIN_LOOKALIKE_LETTERS: usize = 6;
+
+/// Fewest characters a match found in a re-read query (another layout, a transliteration) spans.
+const MIN_REREAD_LETTERS: u32 = 5;
+/// Where the pass number goes in a hit's span (queries are far shorter than 2^28 characters).
+const PASS_SHIFT: u32 = 28;
 
 /// One text list (terms, victims, context or allow) handed to [`TermMatcher::build`].
 #[derive(Clone, Copy, Debug)]
@@ -101,6 +109,8 @@ pub struct Scratch {
     hay: String,
     marks: Vec<(usize, usize)>,
     key: Vec<u8>,
+    /// The query re-read from another script.
+    reread: String,
 }
 
 /// A raw match with its span among the folded characters.
@@ -193,8 +203,26 @@ impl TermMatcher {
 
     /// Checks one text against all lists, reusing `scratch`'s buffers.
     pub fn check_with(&self, text: &str, scratch: &mut Scratch) -> Verdict {
-        scratch.views.normalize(text);
         scratch.hits.clear();
+        self.scan(text, scratch, 0);
+        // Cyrillic or Greek letters may be a Latin entry typed with another keyboard layout
+        // active, or transliterated; turned letters, text written upside down: the query is
+        // read again each of those ways.
+        let mut reread = std::mem::take(&mut scratch.reread);
+        for (pass, how) in (1..).zip(script::readings(text)) {
+            script::reread(text, how, &mut reread);
+            self.scan(&reread, scratch, pass);
+        }
+        scratch.reread = reread;
+        self.verdict(&mut scratch.hits)
+    }
+
+    /// Normalises `text` and appends its hits; those of a re-reading (`pass` > 0) are moved
+    /// apart so that no allow-list match of one reading covers a match of another, and must be
+    /// long enough not to be chance in a re-read ordinary word.
+    fn scan(&self, text: &str, scratch: &mut Scratch, pass: u32) {
+        scratch.views.normalize(text);
+        let from = scratch.hits.len();
         self.collect_typos(scratch);
         let Scratch {
             views,
@@ -244,7 +272,20 @@ impl TermMatcher {
                 }
             });
         }
-        self.verdict(hits)
+        // A short entry reached only by reading a word of another script as Latin lookalikes
+        // (an all-Cyrillic `хаос`) is that script's own word far more often than a disguise.
+        let mut i = 0;
+        hits.retain(|h| {
+            i += 1;
+            // Hits of earlier passes are kept as they are.
+            i <= from
+                || !(views.short_lookalike(h.start, h.end, MIN_LOOKALIKE_LETTERS)
+                    || (pass > 0 && h.end - h.start < MIN_REREAD_LETTERS))
+        });
+        for h in hits.get_mut(from..).unwrap_or(&mut []) {
+            h.start |= pass << PASS_SHIFT;
+            h.end |= pass << PASS_SHIFT;
+        }
     }
 
     fn collect_typos(&self, scratch: &mut Scratch) {
@@ -395,5 +436,7 @@ fn span(view: &TokenView, first: usize, last: usize) -> Option<(u32, u32)> {
     Some((view.tokens.get(first)?.start, view.tokens.get(last)?.end))
 }
 
+#[cfg(test)]
+mod shapes;
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,9 @@ const MAX_IDLE: u32 = 8;
 const MAX_DEPTH: usize = 256;
 /// Nested feeds at most (tokens crossed plus `i`/`l` branches inside tokens).
 const MAX_RECURSION: u32 = 512;
+/// Shortest key (in bytes) that may be read across white space between words: two ordinary
+/// words side by side are not taken for a short entry.
+const MIN_SOFT_JOIN: u32 = 6;
 
 /// A match found by the walk, before list rules are applied.
 #[derive(Clone, Copy, Debug)]
@@ -42,13 +45,30 @@ pub(super) struct Walker<'a> {
     pub prefix_lists: bool,
     /// Per token: range of `typo_spans` with its corrections.
     pub typo_ranges: &'a [(u32, u32)],
-    /// Byte ranges of `typo_bytes`, one per correction.
+    /// Byte ranges of `typo_spans`, one per correction.
     pub typo_spans: &'a [(u32, u32)],
     pub typo_bytes: &'a [u8],
     pub budget: u32,
     /// Current nesting of `feed`.
     pub depth: u32,
     pub first: usize,
+}
+
+/// Where one reading of the walk stands: the FST state and what the path so far implies.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    node: Node<'a>,
+    acc: Output,
+    /// The last byte fed (for squeezing repeats).
+    last: Option<u8>,
+    /// A typo correction was used.
+    fuzzy: bool,
+    /// Tokens crossed without moving.
+    idle: u32,
+    /// Key bytes consumed.
+    len: u32,
+    /// White space between words was read as nothing on the way.
+    soft: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -61,23 +81,21 @@ impl<'a> Walker<'a> {
             }
             self.first = first;
             self.budget = BUDGET_PER_START;
-            let root = self.fst.root();
-            self.token(first, root, Output::zero(), false, None, 0, report);
+            let at = At {
+                node: self.fst.root(),
+                acc: Output::zero(),
+                last: None,
+                fuzzy: false,
+                idle: 0,
+                len: 0,
+                soft: false,
+            };
+            self.token(first, at, report);
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn token(
-        &mut self,
-        k: usize,
-        node: Node<'a>,
-        acc: Output,
-        fuzzy: bool,
-        last: Option<u8>,
-        idle: u32,
-        report: &mut dyn FnMut(Found),
-    ) {
-        if k - self.first >= MAX_DEPTH || self.budget == 0 || idle > MAX_IDLE {
+    fn token(&mut self, k: usize, at: At<'a>, report: &mut dyn FnMut(Found)) {
+        if k - self.first >= MAX_DEPTH || self.budget == 0 || at.idle > MAX_IDLE {
             return;
         }
         self.budget -= 1;
@@ -85,8 +103,12 @@ impl<'a> Walker<'a> {
         let Some(tok) = view.tokens.get(k) else {
             return;
         };
+        let at = At {
+            idle: at.idle + 1,
+            ..at
+        };
         for r in view.readings(tok) {
-            self.feed(k, node, acc, r.as_bytes(), last, fuzzy, idle + 1, report);
+            self.feed(k, at, r.as_bytes(), report);
         }
         if self.skeleton
             && let Some(&(s, e)) = self.typo_ranges.get(k)
@@ -94,91 +116,80 @@ impl<'a> Walker<'a> {
             let (spans, bytes) = (self.typo_spans, self.typo_bytes);
             for &(a, b) in spans.get(s as usize..e as usize).unwrap_or(&[]) {
                 let word = bytes.get(a as usize..b as usize).unwrap_or(&[]);
-                self.feed(k, node, acc, word, last, true, idle + 1, report);
+                self.feed(k, At { fuzzy: true, ..at }, word, report);
             }
         }
     }
 
     /// Feeds one token's bytes; the depth guard keeps hostile input (tokens full of `1`s) from
     /// recursing deep enough to threaten the stack.
-    #[allow(clippy::too_many_arguments)]
-    fn feed(
-        &mut self,
-        k: usize,
-        node: Node<'a>,
-        acc: Output,
-        bytes: &[u8],
-        last: Option<u8>,
-        fuzzy: bool,
-        idle: u32,
-        report: &mut dyn FnMut(Found),
-    ) {
+    fn feed(&mut self, k: usize, at: At<'a>, bytes: &[u8], report: &mut dyn FnMut(Found)) {
         if self.depth >= MAX_RECURSION {
             return;
         }
         self.depth += 1;
-        self.feed_inner(k, node, acc, bytes, last, fuzzy, idle, report);
+        self.feed_inner(k, at, bytes, report);
         self.depth -= 1;
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn feed_inner(
         &mut self,
         k: usize,
-        mut node: Node<'a>,
-        mut acc: Output,
+        mut at: At<'a>,
         bytes: &[u8],
-        mut last: Option<u8>,
-        fuzzy: bool,
-        mut idle: u32,
         report: &mut dyn FnMut(Found),
     ) {
         for (j, &b) in bytes.iter().enumerate() {
             if self.skeleton && b == AMBIGUOUS {
-                // Both readings of `1`/`|`; the rest of the token follows each.
+                // Both readings of `1`/`|`/`I`; the rest of the token follows each.
                 for c in [b'i', b'l'] {
-                    match self.step(node, acc, last, c) {
-                        Step::Moved(n, a) => {
-                            self.mid_token(n, a, k, j + 1 < bytes.len(), fuzzy, report);
-                            self.feed(k, n, a, &bytes[j + 1..], Some(c), fuzzy, 0, report);
-                        }
-                        Step::Squeezed => {
-                            let rest = &bytes[j + 1..];
-                            self.feed(k, node, acc, rest, last, fuzzy, idle, report)
-                        }
-                        Step::Dead => {}
+                    let rest = bytes.get(j + 1..).unwrap_or(&[]);
+                    if squeezes(self.skeleton, at.last, c) {
+                        self.feed(k, at, rest, report);
+                    } else if let Some(next) = self.step(at, c) {
+                        self.mid_token(next, k, !rest.is_empty(), report);
+                        self.feed(k, next, rest, report);
                     }
                 }
                 return;
             }
-            match self.step(node, acc, last, b) {
-                Step::Moved(n, a) => {
-                    node = n;
-                    acc = a;
-                    last = Some(b);
-                    idle = 0;
-                    self.mid_token(node, acc, k, j + 1 < bytes.len(), fuzzy, report);
+            // Letter pairs that look like one letter (`rn` for `m`, `vv` for `w`, `cl` for `d`)
+            // are read both ways.
+            if let Some(&n) = bytes.get(j + 1)
+                && let Some(one) = lookalike_pair(b, n)
+                && let Some(next) = self.step(at, one)
+            {
+                let rest = bytes.get(j + 2..).unwrap_or(&[]);
+                self.mid_token(next, k, !rest.is_empty(), report);
+                self.feed(k, next, rest, report);
+            }
+            if squeezes(self.skeleton, at.last, b) {
+                continue;
+            }
+            match self.step(at, b) {
+                Some(next) => {
+                    at = next;
+                    self.mid_token(at, k, j + 1 < bytes.len(), report);
                 }
-                Step::Squeezed => {}
-                Step::Dead => return,
+                None => return,
             }
         }
-        if node.is_final() && !self.joined_to_single(k + 1) {
+        self.token_end(k, at, report);
+    }
+
+    /// At the end of token `k`: report a key ending here, and go on into the next token, the
+    /// gap read as nothing (keys hold no spaces: an entry's words may be run together or split
+    /// anywhere in the query).
+    fn token_end(&mut self, k: usize, at: At<'a>, report: &mut dyn FnMut(Found)) {
+        if at.node.is_final() && !self.joined_to_single(k + 1) {
             // Inside a run of single letters a key ends only where the run ends.
-            self.emit(acc.cat(node.final_output()), k, true, fuzzy, report);
+            self.emit(at, k, true, report);
         }
         let Some(next) = self.view.tokens.get(k + 1) else {
             return;
         };
-        if next.before != Boundary::Glue
-            && let Some(t) = node.find_input(b' ').map(|i| node.transition(i))
-        {
-            let n = self.fst.node(t.addr);
-            self.token(k + 1, n, acc.cat(t.out), fuzzy, Some(b' '), 0, report);
-        }
-        if next.before != Boundary::Space {
-            self.token(k + 1, node, acc, fuzzy, last, idle, report);
-        }
+        let soft = at.soft || next.before == Boundary::Space;
+        self.token(k + 1, At { soft, ..at }, report);
     }
 
     /// True when token `k` is a single letter joined to a single letter before it: the two
@@ -214,58 +225,54 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn step(&mut self, node: Node<'a>, acc: Output, last: Option<u8>, b: u8) -> Step<'a> {
-        if squeezes(self.skeleton, last, b) {
-            return Step::Squeezed;
-        }
+    /// One byte into the FST (the caller handles squeezed repeats).
+    fn step(&mut self, at: At<'a>, b: u8) -> Option<At<'a>> {
         if self.budget == 0 {
-            return Step::Dead;
+            return None;
         }
         self.budget -= 1;
-        match node.find_input(b).map(|i| node.transition(i)) {
-            Some(t) => Step::Moved(self.fst.node(t.addr), acc.cat(t.out)),
-            None => Step::Dead,
+        let t = at.node.find_input(b).map(|i| at.node.transition(i))?;
+        Some(At {
+            node: self.fst.node(t.addr),
+            acc: at.acc.cat(t.out),
+            last: Some(b),
+            idle: 0,
+            len: at.len + 1,
+            ..at
+        })
+    }
+
+    fn mid_token(&self, at: At<'a>, k: usize, more: bool, report: &mut dyn FnMut(Found)) {
+        if self.prefix_lists && more && at.node.is_final() {
+            self.emit(at, k, false, report);
         }
     }
 
-    fn mid_token(
-        &self,
-        node: Node<'a>,
-        acc: Output,
-        k: usize,
-        more: bool,
-        fuzzy: bool,
-        report: &mut dyn FnMut(Found),
-    ) {
-        if self.prefix_lists && more && node.is_final() {
-            self.emit(acc.cat(node.final_output()), k, false, fuzzy, report);
+    fn emit(&self, at: At<'a>, k: usize, at_token_end: bool, report: &mut dyn FnMut(Found)) {
+        // Words run together across white space make a key only when it is long enough not to
+        // be two ordinary words side by side.
+        if at.soft && at.len < MIN_SOFT_JOIN {
+            return;
         }
-    }
-
-    fn emit(
-        &self,
-        out: Output,
-        k: usize,
-        at_token_end: bool,
-        fuzzy: bool,
-        report: &mut dyn FnMut(Found),
-    ) {
+        let out = at.acc.cat(at.node.final_output());
         for posting in self.map.postings(out) {
             report(Found {
                 posting,
                 first: self.first,
                 last: k,
                 at_token_end,
-                fuzzy,
+                fuzzy: at.fuzzy,
             });
         }
     }
 }
 
-/// The outcome of feeding one byte.
-enum Step<'a> {
-    Moved(Node<'a>, Output),
-    /// A repeat the skeleton drops: the walk stays where it is.
-    Squeezed,
-    Dead,
+/// The one letter a pair of letters can pass for.
+fn lookalike_pair(a: u8, b: u8) -> Option<u8> {
+    match (a, b) {
+        (b'r', b'n') => Some(b'm'),
+        (b'v', b'v') => Some(b'w'),
+        (b'c', b'l') => Some(b'd'),
+        _ => None,
+    }
 }

@@ -169,6 +169,26 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{13F4}', 'b'),  // CHEROKEE LETTER YV
     ('\u{13FB}', 'g'),  // CHEROKEE SMALL LETTER YU
     ('\u{13FC}', 'b'),  // CHEROKEE SMALL LETTER YV
+    ('\u{142F}', 'v'),  // CANADIAN SYLLABICS PE
+    ('\u{144C}', 'u'),  // CANADIAN SYLLABICS TE
+    ('\u{146D}', 'p'),  // CANADIAN SYLLABICS KI
+    ('\u{146F}', 'd'),  // CANADIAN SYLLABICS KO
+    ('\u{1472}', 'b'),  // CANADIAN SYLLABICS KA
+    ('\u{148D}', 'j'),  // CANADIAN SYLLABICS CO
+    ('\u{14AA}', 'l'),  // CANADIAN SYLLABICS MA
+    ('\u{1541}', 'x'),  // CANADIAN SYLLABICS SAYISI YI
+    ('\u{157C}', 'h'),  // CANADIAN SYLLABICS NUNAVUT H
+    ('\u{157D}', 'x'),  // CANADIAN SYLLABICS HK
+    ('\u{1587}', 'r'),  // CANADIAN SYLLABICS TLHI
+    ('\u{15AF}', 'b'),  // CANADIAN SYLLABICS AIVILIK B
+    ('\u{15B4}', 'f'),  // CANADIAN SYLLABICS BLACKFOOT WE
+    ('\u{15C5}', 'a'),  // CANADIAN SYLLABICS CARRIER GHO
+    ('\u{15DE}', 'd'),  // CANADIAN SYLLABICS CARRIER THE
+    ('\u{15EA}', 'd'),  // CANADIAN SYLLABICS CARRIER PE
+    ('\u{15F0}', 'm'),  // CANADIAN SYLLABICS CARRIER GO
+    ('\u{15F7}', 'b'),  // CANADIAN SYLLABICS CARRIER KHE
+    ('\u{166D}', 'x'),  // CANADIAN SYLLABICS CHI SIGN
+    ('\u{166E}', 'x'),  // CANADIAN SYLLABICS FULL STOP
     ('\u{1D04}', 'c'),  // LATIN LETTER SMALL CAPITAL C
     ('\u{1D0F}', 'o'),  // LATIN LETTER SMALL CAPITAL O
     ('\u{1D11}', 'o'),  // LATIN SMALL LETTER SIDEWAYS O
@@ -209,6 +229,32 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{2CAD}', 'x'),  // COPTIC SMALL LETTER KHI
     ('\u{2CD0}', 'l'),  // COPTIC CAPITAL LETTER L-SHAPED HA
     ('\u{2CD1}', 'l'),  // COPTIC SMALL LETTER L-SHAPED HA
+    ('\u{A4D0}', 'b'),  // LISU LETTER BA
+    ('\u{A4D1}', 'p'),  // LISU LETTER PA
+    ('\u{A4D2}', 'd'),  // LISU LETTER PHA
+    ('\u{A4D3}', 'd'),  // LISU LETTER DA
+    ('\u{A4D4}', 't'),  // LISU LETTER TA
+    ('\u{A4D6}', 'g'),  // LISU LETTER GA
+    ('\u{A4D7}', 'k'),  // LISU LETTER KA
+    ('\u{A4D9}', 'j'),  // LISU LETTER JA
+    ('\u{A4DA}', 'c'),  // LISU LETTER CA
+    ('\u{A4DC}', 'z'),  // LISU LETTER DZA
+    ('\u{A4DD}', 'f'),  // LISU LETTER TSA
+    ('\u{A4DF}', 'm'),  // LISU LETTER MA
+    ('\u{A4E0}', 'n'),  // LISU LETTER NA
+    ('\u{A4E1}', 'l'),  // LISU LETTER LA
+    ('\u{A4E2}', 's'),  // LISU LETTER SA
+    ('\u{A4E3}', 'r'),  // LISU LETTER ZHA
+    ('\u{A4E6}', 'v'),  // LISU LETTER HA
+    ('\u{A4E7}', 'h'),  // LISU LETTER XA
+    ('\u{A4EA}', 'w'),  // LISU LETTER WA
+    ('\u{A4EB}', 'x'),  // LISU LETTER SHA
+    ('\u{A4EC}', 'y'),  // LISU LETTER YA
+    ('\u{A4EE}', 'a'),  // LISU LETTER A
+    ('\u{A4F0}', 'e'),  // LISU LETTER E
+    ('\u{A4F2}', 'l'),  // LISU LETTER I
+    ('\u{A4F3}', 'o'),  // LISU LETTER O
+    ('\u{A4F4}', 'u'),  // LISU LETTER U
     ('\u{A646}', 'i'),  // CYRILLIC CAPITAL LETTER IOTA
     ('\u{A647}', 'i'),  // CYRILLIC SMALL LETTER IOTA
     ('\u{A731}', 's'),  // LATIN LETTER SMALL CAPITAL S

@@ -4,6 +4,7 @@
 use unicode_normalization::char::{decompose_canonical, decompose_compatible};
 
 use super::confusables::CONFUSABLES;
+use super::styles::STYLES;
 
 /// Appends the folded form of `text` to `out`, one `char` per folded character.
 ///
@@ -15,12 +16,19 @@ pub fn fold_into(text: &str, out: &mut Vec<char>) {
 
 /// Like [`fold_into`], and also records in `alts` (cleared first) the positions of capitals
 /// whose own lookalike differs from their lower-case form's (Greek `Ν` looks like `N`, `ν` like
-/// `v`): the views read such a word both ways.
+/// `v`): the views read such a word both ways; and the positions of capital I and its
+/// lookalikes, with [`I_OR_L`], which the skeleton reads as `i` or `l`.
 pub fn fold_with_alts(text: &str, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
     alts.clear();
     if text.is_ascii() {
         // ASCII is NFKC-stable and has no confusables or marks: the common case stays cheap.
+        let at = out.len();
         out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'I' {
+                alts.push(((at + i) as u32, I_OR_L));
+            }
+        }
         return;
     }
     for c in text.chars() {
@@ -42,6 +50,15 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
     if is_invisible(c) || is_stripped_mark(c) {
         return;
     }
+    if is_capital_i(c) {
+        // A capital I, or a letter shaped like one, also stands for `l` (`BIack`, `Ιena`).
+        alts.push((out.len() as u32, I_OR_L));
+        if is_cyrillic_or_greek(c) {
+            alts.push((out.len() as u32, LOOKALIKE));
+        }
+        out.push('i');
+        return;
+    }
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
         return;
@@ -60,6 +77,15 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
             }
         });
     }
+    if is_cyrillic_or_greek(c)
+        && out
+            .get(at..)
+            .is_some_and(|f| f.iter().all(char::is_ascii_alphabetic))
+    {
+        for p in at..out.len() {
+            alts.push((p as u32, LOOKALIKE));
+        }
+    }
     if out.len() == at + 1
         && let Some(own) = lookalike(c)
         && out.get(at) != Some(&own)
@@ -67,6 +93,28 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
         alts.push((at as u32, own));
     }
 }
+/// Recorded in the alternatives for a character that reads as `i` or as `l` (capital I and its
+/// lookalikes); the skeleton view reads it both ways.
+pub const I_OR_L: char = '\u{E000}';
+
+/// Recorded in the alternatives for a Latin letter that was a Cyrillic or Greek lookalike.
+pub const LOOKALIKE: char = '\u{E001}';
+
+/// Letters of the Cyrillic and Greek blocks.
+fn is_cyrillic_or_greek(c: char) -> bool {
+    matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}' | '\u{1F00}'..='\u{1FFF}')
+}
+
+/// Capital I and the letters shaped like it (after compatibility decomposition, so the
+/// mathematical and fullwidth capitals are among them): Greek capital iota, Cyrillic capital
+/// І and palochka, Latin iota and dental click.
+fn is_capital_i(c: char) -> bool {
+    matches!(
+        c,
+        'I' | '\u{0399}' | '\u{0406}' | '\u{04C0}' | '\u{04CF}' | '\u{0196}' | '\u{01C0}'
+    )
+}
+
 /// Format and invisible characters that carry no letters: zero-width characters, bidi controls,
 /// soft hyphen, variation selectors, tag characters, fillers.
 pub fn is_invisible(c: char) -> bool {
@@ -99,7 +147,7 @@ fn is_stripped_mark(c: char) -> bool {
 /// The Latin prototype of a character that looks like Latin letters (UTS #39 style), for the
 /// scripts and letter forms NFKC leaves alone.
 pub fn confusable(c: char) -> Option<&'static str> {
-    if let Some(p) = lookalike(c) {
+    if let Some(p) = lookalike(c).or_else(|| style(c)) {
         return Some(ascii_letter(p));
     }
     Some(match c {
@@ -140,6 +188,16 @@ fn lookalike(c: char) -> Option<char> {
         .binary_search_by_key(&c, |&(k, _)| k)
         .ok()
         .and_then(|i| CONFUSABLES.get(i))
+        .map(|&(_, p)| p)
+}
+
+/// The letter a styled character NFKC leaves alone shows (negative circled and squared letters,
+/// regional indicators, small capitals, modifier letters), from the generated table.
+fn style(c: char) -> Option<char> {
+    STYLES
+        .binary_search_by_key(&c, |&(k, _)| k)
+        .ok()
+        .and_then(|i| STYLES.get(i))
         .map(|&(_, p)| p)
 }
 

@@ -17,6 +17,8 @@
 
 mod confusables;
 pub mod fold;
+pub mod script;
+mod styles;
 pub mod views;
 
 pub use views::{Boundary, Gap, Token, TokenView, Views};

@@ -2,7 +2,7 @@
 
 use unicode_normalization::char::is_combining_mark;
 
-use super::fold::fold_with_alts;
+use super::fold::{I_OR_L, LOOKALIKE, fold_with_alts};
 
 /// Stands in the skeleton view for a character that reads as `i` or `l` (`1`, `|`); the matcher
 /// tries both readings, so no reading is lost however many of them a word has.
@@ -153,6 +153,10 @@ pub struct Views {
     /// Capitals read as their own lookalike (see [`fold_with_alts`]), and `chars` with them.
     alts: Vec<(u32, char)>,
     alt_chars: Vec<char>,
+    /// `chars` with capital I and its lookalikes marked [`I_OR_L`] (empty when there are none).
+    skel_chars: Vec<char>,
+    /// Positions (ascending) of Latin letters folded from Cyrillic or Greek lookalikes.
+    lookalikes: Vec<u32>,
     work: Work,
     /// Letters and digits only.
     pub literal: TokenView,
@@ -167,29 +171,67 @@ impl Views {
         self.literal.clear();
         self.skeleton.clear();
         self.alt_chars.clear();
+        self.skel_chars.clear();
         fold_with_alts(text, &mut self.chars, &mut self.alts);
-        if !self.alts.is_empty() {
-            self.alt_chars.extend_from_slice(&self.chars);
-            for &(at, c) in &self.alts {
-                if let Some(slot) = self.alt_chars.get_mut(at as usize) {
-                    *slot = c;
-                }
+        self.lookalikes.clear();
+        for &(at, c) in &self.alts {
+            if c == LOOKALIKE {
+                self.lookalikes.push(at);
+                continue;
+            }
+            let (target, fill) = if c == I_OR_L {
+                (&mut self.skel_chars, c)
+            } else {
+                (&mut self.alt_chars, c)
+            };
+            if target.is_empty() {
+                target.extend_from_slice(&self.chars);
+            }
+            if let Some(slot) = target.get_mut(at as usize) {
+                *slot = fill;
             }
         }
         let alt = (!self.alt_chars.is_empty()).then_some(self.alt_chars.as_slice());
         tokenize(&self.chars, alt, false, &mut self.literal, &mut self.work);
-        tokenize(&self.chars, alt, true, &mut self.skeleton, &mut self.work);
+        let skel = if self.skel_chars.is_empty() {
+            &self.chars
+        } else {
+            &self.skel_chars
+        };
+        tokenize(skel, alt, true, &mut self.skeleton, &mut self.work);
     }
 
     /// The folded characters token positions refer to.
     pub fn folded(&self) -> &[char] {
         &self.chars
     }
+
+    /// True when every letter of `chars[start..end]` was folded from a Cyrillic or Greek
+    /// lookalike and there are fewer than `min` of them: a short word of another script that
+    /// only happens to look Latin.
+    pub fn short_lookalike(&self, start: u32, end: u32, min: usize) -> bool {
+        if self.lookalikes.is_empty() {
+            return false;
+        }
+        let letters = (start..end).filter(|&p| {
+            self.chars
+                .get(p as usize)
+                .is_some_and(|c| c.is_alphabetic())
+        });
+        let mut n = 0;
+        for p in letters {
+            if self.lookalikes.binary_search(&p).is_err() {
+                return false;
+            }
+            n += 1;
+        }
+        n < min
+    }
 }
 
 /// Letters, digits and the marks attached to them.
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || (!c.is_ascii() && is_combining_mark(c))
+    c.is_alphanumeric() || (!c.is_ascii() && (is_combining_mark(c) || c == I_OR_L))
 }
 
 /// Characters of scripts written without spaces between words.
@@ -215,7 +257,7 @@ fn leet(c: char, in_word: bool) -> (char, Option<char>) {
     match c {
         '@' => ('a', None),
         '$' => ('s', None),
-        '!' => ('i', None),
+        '!' | I_OR_L => ('i', Some('l')),
         '+' => ('t', None),
         '|' => ('i', Some('l')),
         _ if !in_word => (c, None),
@@ -333,7 +375,7 @@ fn tokenize(
         // Leet symbols count as letters here, so `$3` reads `se` as its reading `se` does.
         let alpha = chars[s..e]
             .iter()
-            .any(|&c| c.is_alphabetic() || (skeleton && is_leet_symbol(c)));
+            .any(|&c| c.is_alphabetic() || c == I_OR_L || (skeleton && is_leet_symbol(c)));
         raw.push(RawToken {
             s,
             e,
@@ -343,6 +385,28 @@ fn tokenize(
             gap,
             alpha,
         });
+    }
+    // White space joins a single letter to its neighbour only where the letters are spelt out
+    // the same way throughout: `v e l v e t` is one word, but in `a🍑th m♡ai` the `m` (space on
+    // one side, a symbol on the other) is not joined to `th`.
+    for k in 1..raw.len() {
+        let Some(&t) = raw.get(k) else { continue };
+        if t.before != Boundary::Joinable || !matches!(t.gap, Gap::Space | Gap::Mixed) {
+            continue;
+        }
+        let single = |i: usize| raw.get(i).is_some_and(|r| r.e - r.s == 1);
+        let gap_after = |i: usize| raw.get(i + 1).map(|r| r.gap);
+        let gap_before = |i: usize| (i > 0).then(|| raw.get(i).map(|r| r.gap)).flatten();
+        let consistent = |i: usize| {
+            !single(i)
+                || (gap_before(i).is_none_or(|g| g == t.gap)
+                    && gap_after(i).is_none_or(|g| g == t.gap))
+        };
+        if !(consistent(k - 1) && consistent(k))
+            && let Some(r) = raw.get_mut(k)
+        {
+            r.before = Boundary::Space;
+        }
     }
     // Digits read as letters inside a word, or in a number joined to a word through a chain of
     // joinable gaps (`z-0-r`, `v 3 l`); a number standing on its own stays a number.
@@ -382,11 +446,11 @@ fn tokenize(
                     skeleton_reading(word, t.alpha, pool);
                     cuts.push((from, pool.len()));
                     if !t.alpha
-                        && word.len() >= 3
+                        && word.len() >= 2
                         && word.iter().all(|&c| leet(c, true).0.is_alphabetic())
                     {
-                        // A number of three or more digits may be a word written all in leet
-                        // (`1170`): it gets its letter reading too.
+                        // A number of two or more digits may be (part of) a word written all
+                        // in leet (`1170`, `13` for `le`): it gets its letter reading too.
                         let from = pool.len();
                         skeleton_reading(word, true, pool);
                         cuts.push((from, pool.len()));
@@ -432,7 +496,7 @@ struct RawToken {
 /// ambiguities left as [`AMBIGUOUS`].
 fn skeleton_reading(word: &[char], in_word: bool, out: &mut String) {
     let mut last = None;
-    let mut run = 0;
+    let (mut run, mut vrun) = (0, 0);
     for &c in word {
         let ch = match leet(c, in_word) {
             (_, Some(_)) => AMBIGUOUS,
@@ -443,7 +507,14 @@ fn skeleton_reading(word: &[char], in_word: bool, out: &mut String) {
         if run > 8 {
             continue;
         }
-        if last != Some(ch) || ch == AMBIGUOUS || ch.is_ascii_digit() || is_combining_mark(ch) {
+        // `vv` stays two letters (it may stand for `w`); the walk squeezes it otherwise.
+        vrun = if ch == 'v' { vrun + 1 } else { 0 };
+        if last != Some(ch)
+            || ch == AMBIGUOUS
+            || ch.is_ascii_digit()
+            || is_combining_mark(ch)
+            || vrun == 2
+        {
             out.push(ch);
         }
         last = Some(ch);
@@ -518,8 +589,18 @@ mod tests {
                 &[&["z"], &["o"], &["rx"], &["20"], &["0"]],
             ),
             ("lone symbol inside", "z.$.n", &[&["z"], &["s"], &["n"]]),
-            ("squeezed", "velllvvet", &[&["velvet"]]),
-            ("trailing bang", "velvet!!", &[&["velvet", "velveti"]]),
+            ("squeezed, vv kept for w", "velllvvvet", &[&["velvvet"]]),
+            (
+                "trailing bang",
+                "velvet!!",
+                &[&["velvet", "velvet\u{1}\u{1}"]],
+            ),
+            (
+                "capital i both ways",
+                "BIack Ιena",
+                &[&["b\u{1}ack"], &["\u{1}ena"]],
+            ),
+            ("two leet digits", "ju 13", &[&["ju"], &["13", "\u{1}e"]]),
             ("leading pipe", "|ris", &[&["ris", "\u{1}ris"]]),
             (
                 "pipe spelt out",
@@ -530,7 +611,7 @@ mod tests {
             (
                 "capital nu read both ways",
                 "ΖΟRΝΕΧΙL",
-                &[&["zorvexil", "zornexil"]],
+                &[&["zorvex\u{1}l", "zornexil"]],
             ),
             (
                 "numbers stay numbers",
