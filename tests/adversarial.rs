@@ -20,19 +20,19 @@ const BENIGN: &str = "testdata/adversarial/benign.tsv";
 /// improves; the target is 99.5 % for every class but `typos` and `transliteration` (95 %).
 const FLOORS: &[(&str, f64)] = &[
     ("plain", 99.5),
-    ("spaces_removed", 34.0),
-    ("split_words", 78.0),
-    ("ambiguous_glyphs", 73.0),
-    ("leet_tokens", 95.5),
-    ("confusables", 36.5),
-    ("letter_styles", 77.0),
-    ("layout_slip", 0.0),
-    ("transliteration", 0.0),
-    ("typos", 77.0),
-    ("combos", 31.0),
+    ("spaces_removed", 46.5),
+    ("split_words", 99.5),
+    ("ambiguous_glyphs", 99.5),
+    ("leet_tokens", 96.0),
+    ("confusables", 43.5),
+    ("letter_styles", 98.5),
+    ("layout_slip", 75.5),
+    ("transliteration", 39.5),
+    ("typos", 77.5),
+    ("combos", 62.5),
 ];
-/// Ceiling on the share of benign queries with any match, in percent (target 0.05 %).
-const MAX_FP_RATE: f64 = 1.4;
+/// Ceiling on the share of benign queries with any match, in percent (the target).
+const MAX_FP_RATE: f64 = 0.05;
 /// Misses printed per class, and false positives printed per benign source.
 const SHOW: usize = 5;
 
