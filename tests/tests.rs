@@ -20,6 +20,10 @@
 //! - faults: a fault-injecting TCP relay before the upstream (latency, bandwidth, slicing, hang,
 //!   truncation, reset): bounded time, safe answers, nothing of a failed response leaks
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
+//! - real_engine: OpenSearch, Solr and SolrCloud started once per binary (tests/engines/run.sh)
+//! - opensearch: a real OpenSearch node behind searchward: blocking, delisting, suggesters,
+//!   `_msearch` and the indexing guard, checked against what the engine returns and stores
+//! - solr: the same against standalone Solr and a two-node SolrCloud
 
 mod abuse;
 mod browser;
@@ -32,8 +36,10 @@ mod enforce;
 mod evidence;
 mod faults;
 mod inspect;
+mod opensearch;
 mod privacy;
 mod proxy;
+mod real_engine;
 mod reload;
 mod sealed;
 mod tantivy;
