@@ -27,6 +27,9 @@
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 //! - adversarial: recall per class, list kind and entry length, and false positives per benign
 //!   source, over the independent corpus in testdata/adversarial/
+//! - real_engine: OpenSearch, Solr and SolrCloud started once per binary (tests/engines/run.sh)
+//! - opensearch: a real OpenSearch node behind searchward: blocking, delisting, suggesters,
+//!   `_msearch` and the indexing guard, checked against what the engine returns and stores
 
 mod abuse;
 mod admin_abuse;
@@ -43,8 +46,10 @@ mod evidence;
 mod faults;
 mod hardening;
 mod inspect;
+mod opensearch;
 mod privacy;
 mod proxy;
+mod real_engine;
 mod reload;
 mod sealed;
 mod tantivy;

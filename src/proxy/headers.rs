@@ -100,6 +100,44 @@ pub fn to_upstream(
     }
 }
 
+/// The `Accept-Encoding` sent upstream on inspected routes: the encodings the proxy can decode
+/// (gzip, deflate, br) that the client also accepts, or `identity`. A response passed on
+/// unchanged keeps the engine's encoding, so the client must be able to read it: a client that
+/// sent no `Accept-Encoding` gets plain bytes.
+pub fn upstream_accept_encoding(client: &HeaderMap) -> HeaderValue {
+    let mut accepted: Vec<&str> = Vec::new();
+    for value in client.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if refused {
+                continue;
+            }
+            let ours = match coding.as_str() {
+                "gzip" | "x-gzip" => Some("gzip"),
+                "deflate" => Some("deflate"),
+                "br" => Some("br"),
+                "*" => Some("gzip"),
+                _ => None,
+            };
+            if let Some(c) = ours.filter(|c| !accepted.contains(c)) {
+                accepted.push(c);
+            }
+        }
+    }
+    if accepted.is_empty() {
+        return HeaderValue::from_static("identity");
+    }
+    HeaderValue::from_str(&accepted.join(", ")).unwrap_or(HeaderValue::from_static("identity"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +228,31 @@ mod tests {
         );
         assert_eq!(h["x-forwarded-for"], "::1");
         assert!(h.get("x-forwarded-host").is_none());
+    }
+
+    #[test]
+    fn upstream_encodings_are_those_the_client_reads() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[], "identity"),
+            (&[("accept-encoding", "gzip")], "gzip"),
+            (
+                &[("accept-encoding", "br;q=1.0, gzip;q=0.5, zstd")],
+                "br, gzip",
+            ),
+            (&[("accept-encoding", "gzip;q=0, deflate")], "deflate"),
+            (&[("accept-encoding", "identity")], "identity"),
+            (
+                &[("accept-encoding", "zstd"), ("accept-encoding", "X-GZIP")],
+                "gzip",
+            ),
+            (&[("accept-encoding", "*")], "gzip"),
+        ];
+        for (headers, want) in cases {
+            assert_eq!(
+                upstream_accept_encoding(&map(headers)),
+                *want,
+                "{headers:?}"
+            );
+        }
     }
 }

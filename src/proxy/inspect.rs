@@ -203,11 +203,9 @@ impl Ctx<'_> {
             &state.config.forwarded_proto,
             &state.upstream.host,
         );
-        // Only encodings the proxy can decode (and bound) may come back.
-        parts.headers.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip, deflate, br"),
-        );
+        // Only encodings the proxy can decode (and bound), and the client can read, come back.
+        let accept = headers::upstream_accept_encoding(&parts.headers);
+        parts.headers.insert(header::ACCEPT_ENCODING, accept);
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));

@@ -153,3 +153,11 @@ pub(crate) fn suggesters(body: &Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The type of suggester `name` (`term`, `phrase`, `completion`) as `typed_keys` prefixes it.
+pub(crate) fn suggester_type<'a>(body: &'a Value, name: &str) -> Option<&'a str> {
+    let s = body.get("suggest")?.get(name)?.as_object()?;
+    ["term", "phrase", "completion"]
+        .into_iter()
+        .find(|t| s.contains_key(*t))
+}

@@ -51,13 +51,41 @@ fn bodies(req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
     }
 }
 
+/// How the request asked the engine to shape its answer (URL parameters).
+#[derive(Clone, Copy, Debug, Default)]
+struct Shape {
+    /// `rest_total_hits_as_int=true`: `hits.total` is a number.
+    total_as_int: bool,
+    /// `typed_keys=true`: suggesters are keyed `{type}#{name}`.
+    typed_keys: bool,
+}
+
+impl Shape {
+    fn of(req: &RequestView<'_>) -> Result<Self, EngineError> {
+        let on = |name: &str| -> Result<bool, EngineError> {
+            Ok(param_values(req.query, name)?
+                .iter()
+                .any(|v| v.is_empty() || v == "true"))
+        };
+        Ok(Self {
+            total_as_int: on("rest_total_hits_as_int")?,
+            typed_keys: on("typed_keys")?,
+        })
+    }
+}
+
 /// An empty search response, with an empty entry per suggester the request named.
-fn empty_search(body: Option<&Value>) -> Value {
+fn empty_search(body: Option<&Value>, shape: Shape) -> Value {
+    let total = if shape.total_as_int {
+        json!(0)
+    } else {
+        json!({"value": 0, "relation": "eq"})
+    };
     let mut v = json!({
         "took": 0,
         "timed_out": false,
         "_shards": {"total": 0, "successful": 0, "skipped": 0, "failed": 0},
-        "hits": {"total": {"value": 0, "relation": "eq"}, "max_score": null, "hits": []}
+        "hits": {"total": total, "max_score": null, "hits": []}
     });
     let suggesters = body.map(dsl::suggesters).unwrap_or_default();
     if let (false, Value::Object(map)) = (suggesters.is_empty(), &mut v) {
@@ -66,7 +94,11 @@ fn empty_search(body: Option<&Value>) -> Value {
             .map(|(name, text)| {
                 let length = text.chars().count();
                 let entry = json!([{"text": text, "offset": 0, "length": length, "options": []}]);
-                (name, entry)
+                let kind = body.and_then(|b| dsl::suggester_type(b, &name));
+                match (shape.typed_keys, kind) {
+                    (true, Some(kind)) => (format!("{kind}#{name}"), entry),
+                    _ => (name, entry),
+                }
             })
             .collect();
         map.insert("suggest".into(), Value::Object(suggest));
@@ -77,18 +109,19 @@ fn empty_search(body: Option<&Value>) -> Value {
 /// The engine's empty answer for `req`, with `notice` in each search response when given.
 fn empty_for(req: &RequestView<'_>, notice: Option<(&Notice, &str)>) -> Result<Value, EngineError> {
     let bodies = bodies(req)?;
+    let shape = Shape::of(req)?;
     let add = |v: Value| match notice {
         Some((n, key)) => with_notice(v, n, key),
         None => v,
     };
-    if let Some(v) = endpoint::empty(Api::of(req.path), || empty_search(bodies.first())) {
+    if let Some(v) = endpoint::empty(Api::of(req.path), || empty_search(bodies.first(), shape)) {
         return Ok(add(v));
     }
     if is_msearch(req.path) {
         let responses: Vec<Value> = bodies
             .iter()
             .map(|b| {
-                let mut r = empty_search(Some(b));
+                let mut r = empty_search(Some(b), shape);
                 if let Value::Object(map) = &mut r {
                     map.insert("status".into(), json!(200));
                 }
@@ -97,7 +130,7 @@ fn empty_for(req: &RequestView<'_>, notice: Option<(&Notice, &str)>) -> Result<V
             .collect();
         Ok(add(json!({"took": 0, "responses": responses})))
     } else {
-        Ok(add(empty_search(bodies.first())))
+        Ok(add(empty_search(bodies.first(), shape)))
     }
 }
 

@@ -198,6 +198,14 @@ fn blocked_responses() {
     assert_eq!(out.content_type, "application/json");
     assert_golden(E, "blocked.expected.json", &out.body);
 
+    // As OpenSearch 2.19 answers with `rest_total_hits_as_int` and `typed_keys`.
+    let typed = Req::post("/pages/_search", "application/json", body)
+        .with_query("typed_keys=true&rest_total_hits_as_int=true");
+    let out = engine()
+        .blocked(&typed.view(), &notice(), "searchward_notice")
+        .unwrap();
+    assert_golden(E, "blocked-typed.expected.json", &out.body);
+
     let ms = Req::post(
         "/_msearch",
         "application/x-ndjson",
