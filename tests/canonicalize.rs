@@ -104,7 +104,10 @@ fn canonicalize_matches_golden() {
         std::fs::write(&path, &got).unwrap();
         panic!("golden file rewritten; review the diff and rerun without SEARCHWARD_BLESS");
     }
-    assert_eq!(got, want, "rerun with SEARCHWARD_BLESS=1 and review the diff");
+    assert_eq!(
+        got, want,
+        "rerun with SEARCHWARD_BLESS=1 and review the diff"
+    );
 }
 
 #[test]

@@ -116,7 +116,11 @@ fn every_change_pattern_is_picked_up_and_bad_content_keeps_the_last_good() {
     util::wait_for("the deleted list counted as a reload error", || {
         reload_errors(&p) > errors_before
     });
-    assert_eq!(entries_of(&p, "held").0, 3, "a deleted list dropped the last good");
+    assert_eq!(
+        entries_of(&p, "held").0,
+        3,
+        "a deleted list dropped the last good"
+    );
     std::fs::write(&list, "zorvexil\nquandrith\nvelmorik\ntrosk\n").unwrap();
     wait_for(&p, "held", 4, Duration::from_secs(2));
 

@@ -449,7 +449,10 @@ pub const HANG: Duration = Duration::from_secs(30);
 pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     let start = std::time::Instant::now();
     while !ready() {
-        assert!(start.elapsed() < HANG, "{what}: not reached within {HANG:?}");
+        assert!(
+            start.elapsed() < HANG,
+            "{what}: not reached within {HANG:?}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

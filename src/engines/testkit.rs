@@ -148,7 +148,9 @@ pub(crate) fn assert_golden(engine: &str, name: &str, actual: &[u8]) {
     }
     if std::env::var_os("SEARCHWARD_BLESS").is_some() {
         std::fs::write(path(engine, name), &pretty).unwrap();
-        panic!("{engine}/{name}: golden file rewritten; review the diff and rerun without SEARCHWARD_BLESS");
+        panic!(
+            "{engine}/{name}: golden file rewritten; review the diff and rerun without SEARCHWARD_BLESS"
+        );
     }
     assert_eq!(pretty, expected.unwrap_or_default(), "{engine}/{name}");
 }
