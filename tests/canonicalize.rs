@@ -1,5 +1,5 @@
 //! `searchward canonicalize` end to end: a table of inputs on stdin of the real binary, both
-//! modes, compared with `testdata/url/canonicalize.golden` (`UPDATE_GOLDEN=1` rewrites it).
+//! modes, compared with `testdata/url/canonicalize.golden` (`SEARCHWARD_BLESS=1` rewrites it and fails).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -100,11 +100,15 @@ fn canonicalize_matches_golden() {
         got.push_str(&line("expr:", " ", expr));
     }
     let path = root().join("testdata/url/canonicalize.golden");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+    let want = std::fs::read_to_string(&path).unwrap_or_default();
+    if got != want && std::env::var_os("SEARCHWARD_BLESS").is_some() {
         std::fs::write(&path, &got).unwrap();
+        panic!("golden file rewritten; review the diff and rerun without SEARCHWARD_BLESS");
     }
-    let want = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(got, want, "rerun with UPDATE_GOLDEN=1 and review the diff");
+    assert_eq!(
+        got, want,
+        "rerun with SEARCHWARD_BLESS=1 and review the diff"
+    );
 }
 
 #[test]

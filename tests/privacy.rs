@@ -132,9 +132,16 @@ fn canaries_never_leak_into_logs_metrics_or_admin_output() {
         served.push_str(&get(p.admin, "/metrics", &[]).text());
         p.terminate();
         let (_, stderr) = p.wait(Duration::from_secs(10));
+        // Both files must have been written (the list pushes are audited, the delisted hit on
+        // `/api/` is evidence), or the scan below would prove nothing.
         let files = [&audit, &evidence]
             .iter()
-            .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+            .map(|f| {
+                let text = std::fs::read_to_string(f)
+                    .unwrap_or_else(|e| panic!("{} was not written: {e}", f.display()));
+                assert!(!text.trim().is_empty(), "{} is empty", f.display());
+                text
+            })
             .collect::<String>();
         assert!(
             stderr.contains("request"),

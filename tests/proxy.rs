@@ -90,24 +90,27 @@ fn upstream_down_is_502_and_too_slow_is_504() {
     let up = Upstream::start();
     let p = Proxy::serve(&config(&up.url(), ""), &[]);
     let started = Instant::now();
-    let r = get(p.proxy, "/slow?ms=5000", &[]);
+    // The upstream would answer 200 after 30 s: a 504 can only come from the response deadline.
+    let r = get(p.proxy, "/slow?ms=30000", &[]);
     assert_eq!(r.status, 504);
     assert_eq!(r.json()["error"], "upstream_timeout");
     assert!(
         !r.text().contains("127.0.0.1"),
         "error must not echo upstream internals"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "504 took {:?}",
-        started.elapsed()
-    );
+    println!("504 after {:?}", started.elapsed());
 }
 
 #[test]
 fn large_bodies_stream_without_being_buffered() {
     let up = Upstream::start();
-    let p = Proxy::serve(&config(&up.url(), ""), &[]);
+    // The response deadline runs from the start of the upload, and 256 MiB each way can take
+    // seconds on a loaded machine: the deadline here only bounds a hang.
+    let config = format!(
+        "[upstream]\nurl = \"{}\"\n[limits]\nresponse_timeout_ms = 60000\n",
+        up.url()
+    );
+    let p = Proxy::serve(&config, &[]);
     const UPLOAD: usize = 256 * 1024 * 1024;
     let mut s = std::net::TcpStream::connect(p.proxy).unwrap();
     use std::io::{Read, Write};
@@ -200,19 +203,21 @@ fn readiness_follows_the_snapshot() {
 #[test]
 fn sigterm_drains_in_flight_requests_then_exits_zero() {
     let up = Upstream::start();
-    let p = Proxy::serve(&config(&up.url(), ""), &[]);
-    let addr = p.proxy;
-    let in_flight = std::thread::spawn(move || get(addr, "/slow?ms=1000", &[]));
-    std::thread::sleep(Duration::from_millis(300));
-    let metrics = get(p.admin, "/metrics", &[]).text();
-    assert!(
-        metrics.contains("searchward_in_flight_requests 1"),
-        "request not in flight yet: {metrics}"
+    let config = format!(
+        "[upstream]\nurl = \"{}\"\n[limits]\nresponse_timeout_ms = 30000\nshutdown_grace_ms = 30000\n",
+        up.url()
     );
+    let p = Proxy::serve(&config, &[]);
+    let addr = p.proxy;
+    // Long enough that draining is still going on while readiness is polled below.
+    let in_flight = std::thread::spawn(move || get(addr, "/slow?ms=5000", &[]));
+    util::wait_for("the slow request in flight", || {
+        util::metric(p.admin, "searchward_in_flight_requests") == Some(1.0)
+    });
     p.terminate();
-    let t = Instant::now();
     let mut saw_not_ready = false;
-    while t.elapsed() < Duration::from_millis(600) {
+    // Readiness must turn false while the request is still being served.
+    while !in_flight.is_finished() {
         if let Ok(s) = std::net::TcpStream::connect(p.admin) {
             drop(s);
             if get(p.admin, "/readyz", &[]).status == 503 {
@@ -236,17 +241,19 @@ fn slow_headers_are_cut_off_and_ambiguous_framing_is_refused() {
     let p = Proxy::serve(&config(&up.url(), "header_read_timeout_ms = 500"), &[]);
     // Slowloris: a request head that never finishes is closed after the header deadline.
     let mut s = std::net::TcpStream::connect(p.proxy).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // The read timeout only bounds a hang: reaching it (an error) means searchward never closed
+    // the connection; a close by searchward ends the read with Ok.
+    s.set_read_timeout(Some(util::HANG)).unwrap();
     s.write_all(b"GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: 1")
         .unwrap();
     let started = Instant::now();
     let mut buf = Vec::new();
-    let _ = s.read_to_end(&mut buf);
-    let took = started.elapsed();
+    let closed = s.read_to_end(&mut buf);
     assert!(
-        took < Duration::from_millis(1500),
-        "slow client held the connection for {took:?}"
+        closed.is_ok(),
+        "the slow client's connection was not closed by searchward: {closed:?}"
     );
+    println!("slow header closed after {:?}", started.elapsed());
     // Meanwhile a normal client is served.
     assert_eq!(get(p.proxy, "/echo", &[]).status, 200);
     // Content-Length and Transfer-Encoding together: framed by Transfer-Encoding alone (RFC 9112

@@ -493,3 +493,31 @@ pub fn request_from(
     let _ = s.read_to_end(&mut buf);
     parse_reply(&buf).unwrap_or_else(|| panic!("bad reply: {}", String::from_utf8_lossy(&buf)))
 }
+
+/// How long a test waits for an awaited state before calling it a hang. It bounds a hang only;
+/// it is not a measurement (latency belongs in the benches), so it is generous for a loaded
+/// 2-core machine.
+pub const HANG: Duration = Duration::from_secs(30);
+
+/// Polls `ready` every 20 ms until it is true; panics naming `what` after [`HANG`].
+pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < HANG,
+            "{what}: not reached within {HANG:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The value of the sample `series` (a metric name with its labels, exactly as exposed) in the
+/// admin listener's `/metrics`, or `None` when absent.
+pub fn metric(admin: SocketAddr, series: &str) -> Option<f64> {
+    let text = get(admin, "/metrics", &[]).text();
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+    })
+}

@@ -3,7 +3,8 @@
 //! (Kubernetes `..data` rename), every fourth version deliberately broken.
 //!
 //! Hard conditions (non-zero exit when broken): no transport error or non-200 answer, no answer
-//! mixing two list versions, no broken version ever applied, at least one swap applied.
+//! mixing two list versions, no broken version ever applied, at least one swap applied, and at
+//! least one broken version read and refused (otherwise refusal was not exercised).
 //! Reported: swaps applied, p50/p99 in steady state vs during swaps (goal: ≤ 2×), peak RSS.
 //!
 //! Run: `cargo bench --bench soak` (about 2 minutes). Knobs: `SOAK_TERMS`, `SOAK_URLS`,

