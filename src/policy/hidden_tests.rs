@@ -6,9 +6,9 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::lists::ListSource;
 use crate::lists::{ListKind, ListSpec};
 use crate::signpost::NoticeKind;
-use crate::lists::ListSource;
 
 /// The synthetic lists shipped in `lists/`.
 fn snapshot() -> Snapshot {
