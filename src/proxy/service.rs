@@ -190,14 +190,19 @@ async fn pass_through(
     Ok(Response::from_parts(parts, body))
 }
 
-/// Bytes of an upstream body read ahead, when already there, before the response head goes out.
+/// Bytes of an upstream body read ahead before the response head goes out.
 const READ_AHEAD: usize = 64 * 1024;
 
+/// How long, after the first frame, the rest of a short body is waited for before the head
+/// goes out. A complete body (the usual search response) ends at once and is not waited for;
+/// a body cut short by a closing upstream fails within this window and is answered `502`.
+const READ_AHEAD_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The body to stream to the client, its first bytes read ahead (the first frame, and what
-/// follows it at once, up to [`READ_AHEAD`]), so that a body that fails before any byte reaches
-/// the client (bad framing, truncated) is answered `502`, not with a head and a closed
-/// connection. A first frame slower than `wait` is not waited for: the head goes out and the
-/// body streams.
+/// follows it within [`READ_AHEAD_WAIT`], up to [`READ_AHEAD`]), so that a body that fails
+/// before any byte reaches the client (bad framing, truncated) is answered `502`, not with a
+/// head and a closed connection. A first frame slower than `wait` is not waited for: the head
+/// goes out and the body streams.
 async fn first_frame(
     mut body: super::upstream::UpstreamBody,
     wait: std::time::Duration,
@@ -215,21 +220,14 @@ async fn first_frame(
     let Ok(mut data) = first.into_data() else {
         return Ok(Body::upstream(body));
     };
+    let deadline = tokio::time::Instant::now() + READ_AHEAD_WAIT.min(wait);
     let mut merged: Option<bytes::BytesMut> = None;
     while !body.is_end_stream() && data.len() + merged.as_ref().map_or(0, |m| m.len()) < READ_AHEAD
     {
-        // One poll: what is already there, without waiting for more.
-        let polled = std::future::poll_fn(|cx| {
-            std::task::Poll::Ready(match std::pin::Pin::new(&mut body).poll_frame(cx) {
-                std::task::Poll::Pending => None,
-                std::task::Poll::Ready(f) => Some(f),
-            })
-        })
-        .await;
-        match polled {
-            None | Some(None) => break,
-            Some(Some(Err(_))) => return Err(ProxyError::UpstreamUnavailable),
-            Some(Some(Ok(frame))) => match frame.into_data() {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) | Ok(None) => break,
+            Ok(Some(Err(_))) => return Err(ProxyError::UpstreamUnavailable),
+            Ok(Some(Ok(frame))) => match frame.into_data() {
                 Ok(more) => merged
                     .get_or_insert_with(|| bytes::BytesMut::from(&data[..]))
                     .extend_from_slice(&more),
