@@ -31,6 +31,23 @@ const BENIGN: [&str; 24] = [
     "hours", "library", "train", "times",
 ];
 
+/// Whether `text` without its spaces is two or three benign words run together. The plain
+/// matcher reads a word split by spaces (`me train` for an entry `metrain`): that is an evasion
+/// it is built to catch, so such entries would turn a benign query into a true match.
+fn spelled_by_benign(text: &str) -> bool {
+    let joined: String = text.split(' ').collect();
+    BENIGN.iter().any(|a| {
+        joined.strip_prefix(a).is_some_and(|rest| {
+            BENIGN.iter().any(|b| {
+                rest == *b
+                    || rest
+                        .strip_prefix(b)
+                        .is_some_and(|rest| BENIGN.contains(&rest))
+            })
+        })
+    })
+}
+
 fn entries(rng: &mut Rng, n: usize, names: bool) -> Vec<Entry> {
     (0..n)
         .map(|i| {
@@ -39,13 +56,18 @@ fn entries(rng: &mut Rng, n: usize, names: bool) -> Vec<Entry> {
             } else {
                 1 + usize::from(rng.below(4) == 0)
             };
-            let text = (0..words)
-                .map(|_| {
-                    let n = 2 + rng.below(2);
-                    word(rng, n)
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
+            let text = loop {
+                let text = (0..words)
+                    .map(|_| {
+                        let n = 2 + rng.below(2);
+                        word(rng, n)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if !spelled_by_benign(&text) {
+                    break text;
+                }
+            };
             Entry {
                 line: i as u32 + 1,
                 text,
@@ -171,12 +193,36 @@ fn sealed(c: &mut Criterion) {
         t.elapsed(),
         index.hashes()
     );
-    drop((terms, names, sealed_terms, sealed_names));
+    drop((sealed_terms, sealed_names));
 
     for q in &qs {
-        assert!(ok(q, &plain.check(&q.text)), "plain: {:?}", q.expect);
-        assert!(ok(q, &index.check(&q.text)), "sealed: {:?}", q.expect);
+        let v = plain.check(&q.text);
+        let texts = |v: &Verdict| {
+            v.matches
+                .iter()
+                .map(|m| {
+                    let list = if m.list == 0 { &terms } else { &names };
+                    list[m.line as usize - 1].text.clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            ok(q, &v),
+            "plain: {:?} for {:?}: {:?}",
+            q.expect,
+            q.text,
+            texts(&v)
+        );
+        let v = index.check(&q.text);
+        assert!(
+            ok(q, &v),
+            "sealed: {:?} for {:?}: {:?}",
+            q.expect,
+            q.text,
+            texts(&v)
+        );
     }
+    drop((terms, names));
     let avg = qs.iter().map(|q| q.text.len()).sum::<usize>() as f64 / qs.len() as f64;
     println!(
         "sealed bench: {} queries, {avg:.1} bytes on average",

@@ -10,8 +10,8 @@
 //! Run: `cargo bench --bench soak` (about 2 minutes). Knobs: `SOAK_TERMS`, `SOAK_URLS`,
 //! `SOAK_RATE` (req/s), `SOAK_STEADY_SECS`, `SOAK_SWAP_SECS`, `SOAK_PRECOMPILED` (1, the
 //! default: every version ships the index `searchward lists compile` made; 0: lists only, so
-//! each swap compiles 1M terms at load). A quick debug smoke run:
-//! `SOAK_TERMS=20000 SOAK_SWAP_SECS=8 SOAK_STEADY_SECS=3 cargo test --bench soak`.
+//! each swap compiles 1M terms at load). With `--test` (`cargo bench --bench soak -- --test`, as
+//! CI runs it) the defaults shrink to 20,000 terms, 2,000 URLs, 3 s steady and 8 s of swaps.
 
 mod bundle;
 mod load;
@@ -47,11 +47,14 @@ fn main() -> ExitCode {
 }
 
 fn soak() -> Result<bool, Box<dyn std::error::Error>> {
-    let terms = knob("SOAK_TERMS", 1_000_000);
-    let urls = knob("SOAK_URLS", 100_000);
+    // `--test` (as `cargo bench -- --test` passes it to every bench): the same hard conditions
+    // on a small bundle and a short run, so CI exercises every check in seconds.
+    let test = std::env::args().any(|a| a == "--test");
+    let terms = knob("SOAK_TERMS", if test { 20_000 } else { 1_000_000 });
+    let urls = knob("SOAK_URLS", if test { 2_000 } else { 100_000 });
     let rate = knob("SOAK_RATE", 500);
-    let steady = knob("SOAK_STEADY_SECS", 10);
-    let swaps = knob("SOAK_SWAP_SECS", 60);
+    let steady = knob("SOAK_STEADY_SECS", if test { 3 } else { 10 });
+    let swaps = knob("SOAK_SWAP_SECS", if test { 8 } else { 60 });
     let workers = 16;
 
     let tmp = tempfile::tempdir()?;
