@@ -306,6 +306,9 @@ pub struct AdminSection {
     /// Largest pushed list or bundle body in bytes (413 above it). Bodies are streamed to a
     /// temporary file, not held in memory while they arrive.
     pub max_body: usize,
+    /// Directory for pushed bodies while they arrive (the system's temporary directory when
+    /// unset); each file is removed once its push is done or refused.
+    pub spool_dir: Option<PathBuf>,
     /// Size of the audit log past which it is rotated to `<audit_log>.1` (so the audit log
     /// never takes more than twice this on disk).
     pub audit_max_bytes: u64,
@@ -317,6 +320,7 @@ impl Default for AdminSection {
             token_file: None,
             audit_log: None,
             max_body: 512 * 1024 * 1024,
+            spool_dir: None,
             audit_max_bytes: 16 * 1024 * 1024,
         }
     }
@@ -507,6 +511,7 @@ impl Config {
             .token_file
             .iter_mut()
             .chain(admin.audit_log.iter_mut())
+            .chain(admin.spool_dir.iter_mut())
         {
             if p.is_relative() {
                 *p = base.join(&*p);
