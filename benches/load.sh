@@ -172,6 +172,11 @@ workers = $WORKERS
 [upstream]
 url = "http://127.0.0.1:$UP_PORT"
 
+# wrk is one client address: its per-client limits are raised so that the global ones are measured.
+[limits]
+per_client_connections = 1000000
+per_client_in_flight = 1000000
+
 [[lists]]
 name = "terms"
 kind = "terms"

@@ -20,10 +20,13 @@ use subtle::ConstantTimeEq;
 use crate::audit::{AuditRecord, client, now_rfc3339};
 use crate::metrics::Label;
 use crate::proxy::State;
-use crate::proxy::body::{Body, CollectError, collect, full};
+use crate::proxy::body::{Body, full};
 use crate::reload::{ReloadError, Reloaded};
 use crate::snapshot::LoadedList;
+use crate::spool::{SpoolError, Spooled, spool};
 
+/// Time allowed to receive a pushed list or bundle.
+const UPLOAD_DEADLINE: Duration = Duration::from_secs(120);
 const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
 const THROTTLE_MAX_FAILURES: u32 = 20;
 /// Clients whose failures are tracked at once; past it, expired windows are swept first, and a
@@ -263,13 +266,21 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
         }
         ("PUT", "/admin/bundle", _) => {
             let limit = state.config.admin.max_body;
-            let body = match collect(req.into_body(), limit, Duration::from_secs(120)).await {
+            let body = match receive(state, req).await {
                 Ok(b) => b,
-                Err(CollectError::TooLarge(_)) => {
+                Err(SpoolError::TooLarge(_)) => {
                     audit(None, None, None, "refused: too large".into());
                     return json(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         &serde_json::json!({"error": "too_large"}),
+                    );
+                }
+                Err(SpoolError::Io(e)) => {
+                    tracing::error!(error = %e, "admin upload could not be spooled");
+                    audit(None, None, None, "refused: upload not stored".into());
+                    return json(
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        &serde_json::json!({"error": "upload_not_stored"}),
                     );
                 }
                 Err(_) => {
@@ -280,9 +291,20 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
                     );
                 }
             };
+            let archive = match body.reader() {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::error!(error = %e, "admin upload could not be read back");
+                    audit(None, None, None, "refused: upload not stored".into());
+                    return json(
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        &serde_json::json!({"error": "upload_not_stored"}),
+                    );
+                }
+            };
             match state
                 .reloader
-                .replace_bundle(body.to_vec(), limit as u64)
+                .replace_bundle(std::io::BufReader::new(archive), limit as u64)
                 .await
             {
                 Ok(()) => {
@@ -347,14 +369,26 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
                 .snapshot
                 .load()
                 .and_then(|s| s.list_id(&name).and_then(|id| s.list(id).cloned()));
-            let limit = state.config.admin.max_body;
-            let body = match collect(req.into_body(), limit, Duration::from_secs(120)).await {
+            let body = match receive(state, req).await {
                 Ok(b) => b,
-                Err(CollectError::TooLarge(_)) => {
+                Err(SpoolError::TooLarge(_)) => {
                     audit(Some(&name), old.as_ref(), None, "refused: too large".into());
                     return json(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         &serde_json::json!({"error": "too_large"}),
+                    );
+                }
+                Err(SpoolError::Io(e)) => {
+                    tracing::error!(error = %e, "admin upload could not be spooled");
+                    audit(
+                        Some(&name),
+                        old.as_ref(),
+                        None,
+                        "refused: upload not stored".into(),
+                    );
+                    return json(
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        &serde_json::json!({"error": "upload_not_stored"}),
                     );
                 }
                 Err(_) => {
@@ -370,7 +404,12 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
                     );
                 }
             };
-            match state.reloader.replace(&name, body.to_vec()).await {
+            // Read from the spool only when this push's turn comes; the file goes with `body`.
+            match state
+                .reloader
+                .replace_with(&name, move || body.to_vec())
+                .await
+            {
                 Ok(new) => {
                     audit(Some(&name), old.as_ref(), Some(&new), "ok".into());
                     json(StatusCode::OK, &describe(&new))
@@ -394,6 +433,18 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
             &serde_json::json!({"error": "not_found"}),
         ),
     }
+}
+
+/// Streams an admin request's body to a temporary file under `admin.max_body`.
+async fn receive(state: &State, req: Request<Incoming>) -> Result<Spooled, SpoolError> {
+    let admin = &state.config.admin;
+    spool(
+        req.into_body(),
+        admin.spool_dir.as_deref(),
+        admin.max_body,
+        UPLOAD_DEADLINE,
+    )
+    .await
 }
 
 /// Whether `name` can be a list name in the API: 1 to 128 of `A-Z a-z 0-9 . _ -`, not starting

@@ -89,6 +89,20 @@ pub struct Limits {
     pub shutdown_grace_ms: u64,
     /// Idle keep-alive upstream connections kept per worker.
     pub upstream_pool_idle: usize,
+    /// Open connections one client address may hold; one more is answered `429` with
+    /// `Retry-After` and closed at once. Trusted proxies are not limited this way (their
+    /// clients' requests are, by `per_client_in_flight`).
+    pub per_client_connections: usize,
+    /// Requests one client address may have in flight; one more is answered `429` with
+    /// `Retry-After`, without contacting the upstream.
+    pub per_client_in_flight: usize,
+    /// Bytes of request and response bodies buffered for inspection across all requests at
+    /// once; an inspected request that finds no room is answered `503` with `Retry-After`.
+    pub max_buffered_bytes: usize,
+    /// Addresses or CIDR blocks of proxies in front whose client header is believed.
+    pub trusted_proxies: Vec<String>,
+    /// The header a trusted proxy names the client in: `x-forwarded-for` or `forwarded`.
+    pub client_address_header: String,
 }
 
 impl Default for Limits {
@@ -105,6 +119,11 @@ impl Default for Limits {
             max_in_flight: 1_024,
             shutdown_grace_ms: 10_000,
             upstream_pool_idle: 256,
+            per_client_connections: 256,
+            per_client_in_flight: 64,
+            max_buffered_bytes: 256 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
+            client_address_header: "x-forwarded-for".into(),
         }
     }
 }
@@ -284,8 +303,12 @@ pub struct AdminSection {
     pub token_file: Option<PathBuf>,
     /// Append-only JSONL audit log of every list change attempt.
     pub audit_log: Option<PathBuf>,
-    /// Largest pushed list body in bytes.
+    /// Largest pushed list or bundle body in bytes (413 above it). Bodies are streamed to a
+    /// temporary file, not held in memory while they arrive.
     pub max_body: usize,
+    /// Directory for pushed bodies while they arrive (the system's temporary directory when
+    /// unset); each file is removed once its push is done or refused.
+    pub spool_dir: Option<PathBuf>,
     /// Size of the audit log past which it is rotated to `<audit_log>.1` (so the audit log
     /// never takes more than twice this on disk).
     pub audit_max_bytes: u64,
@@ -296,7 +319,8 @@ impl Default for AdminSection {
         Self {
             token_file: None,
             audit_log: None,
-            max_body: 256 * 1024 * 1024,
+            max_body: 512 * 1024 * 1024,
+            spool_dir: None,
             audit_max_bytes: 16 * 1024 * 1024,
         }
     }
@@ -376,6 +400,8 @@ pub struct Config {
     pub upstream_host: String,
     /// Limits and timeouts.
     pub limits: Limits,
+    /// How a request's client address is found (from `limits.trusted_proxies`).
+    pub clients: crate::proxy::client::ClientAddressing,
     /// Routes, in order: the `[[routes]]` entries, then the engine profile's.
     pub routes: Vec<RouteSpec>,
     /// `[engine]`: the profile and what happens to requests no route matches.
@@ -485,6 +511,7 @@ impl Config {
             .token_file
             .iter_mut()
             .chain(admin.audit_log.iter_mut())
+            .chain(admin.spool_dir.iter_mut())
         {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -533,6 +560,7 @@ impl Config {
             }
         };
         check_limits(&file, &limits, &mut problems);
+        let clients = client_addressing(&file, &limits, &mut problems);
         check_routes(&file, &routes, &mut problems);
         let mut profile_problems = Vec::new();
         routes.extend(engine.routes(&mut profile_problems));
@@ -577,6 +605,7 @@ impl Config {
             upstream,
             upstream_host,
             limits,
+            clients,
             routes,
             engine,
             lists,
@@ -676,6 +705,9 @@ fn check_limits(file: &str, l: &Limits, problems: &mut Vec<String>) {
         ("limits.response_timeout_ms", l.response_timeout_ms as usize),
         ("limits.max_connections", l.max_connections),
         ("limits.max_in_flight", l.max_in_flight),
+        ("limits.per_client_connections", l.per_client_connections),
+        ("limits.per_client_in_flight", l.per_client_in_flight),
+        ("limits.max_buffered_bytes", l.max_buffered_bytes),
     ];
     for (key, v) in positive {
         if v == 0 {
@@ -687,6 +719,31 @@ fn check_limits(file: &str, l: &Limits, problems: &mut Vec<String>) {
             "{file}: limits.max_header_bytes: must be at least 8192"
         ));
     }
+}
+
+/// The validated client addressing of `[limits]`.
+fn client_addressing(
+    file: &str,
+    l: &Limits,
+    problems: &mut Vec<String>,
+) -> crate::proxy::client::ClientAddressing {
+    use crate::proxy::client::{ClientAddressing, ClientHeader};
+    let mut nets = Vec::with_capacity(l.trusted_proxies.len());
+    for (i, s) in l.trusted_proxies.iter().enumerate() {
+        match ClientAddressing::parse_net(s) {
+            Some(n) => nets.push(n),
+            None => problems.push(format!(
+                "{file}: limits.trusted_proxies[{i}]: {s:?} is not an IP address or CIDR block"
+            )),
+        }
+    }
+    let header = ClientHeader::parse(&l.client_address_header).unwrap_or_else(|| {
+        problems.push(format!(
+            "{file}: limits.client_address_header: must be \"x-forwarded-for\" or \"forwarded\""
+        ));
+        ClientHeader::XForwardedFor
+    });
+    ClientAddressing::new(nets, header)
 }
 
 fn check_routes(file: &str, routes: &[RouteSpec], problems: &mut Vec<String>) {
@@ -749,6 +806,31 @@ mod tests {
         assert_eq!(c.admin_listen.ip().to_string(), "127.0.0.1");
         assert_eq!(c.upstream_host, "127.0.0.1:9200");
         assert_eq!(c.limits.max_request_body, 1024 * 1024);
+    }
+
+    #[test]
+    fn client_addressing_is_validated_with_the_rest() {
+        let ok = format!(
+            "{MINIMAL}[limits]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\nclient_address_header = \"Forwarded\"\n"
+        );
+        let c = Config::parse(&ok, None, &Overrides::default()).unwrap();
+        assert!(c.clients.is_trusted("10.9.8.7".parse().unwrap()));
+        assert!(c.clients.is_trusted("::1".parse().unwrap()));
+        assert!(!c.clients.is_trusted("11.0.0.1".parse().unwrap()));
+        let bad = format!(
+            "{MINIMAL}[limits]\ntrusted_proxies = [\"10.0.0.0/40\", \"lb.example\"]\nclient_address_header = \"x-real-ip\"\nper_client_in_flight = 0\n"
+        );
+        let all = Config::parse(&bad, Some(Path::new("c.toml")), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        for key in [
+            "c.toml: limits.trusted_proxies[0]",
+            "c.toml: limits.trusted_proxies[1]",
+            "c.toml: limits.client_address_header",
+            "c.toml: limits.per_client_in_flight",
+        ] {
+            assert!(all.contains(key), "{key} missing from {all}");
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!   swappable), [`gate`] (false-positive gate), [`reload`] (loader, publish, watch)
 //! - engine shapes, policy and notices, pure: [`engines`], [`policy`], [`signpost`]
 //! - serving: [`config`], [`proxy`], [`admin`], [`audit`], [`metrics`], [`evidence`], [`demo`]
-//! - disk: [`atomic_fs`] (atomic replacement of files and directories)
+//! - disk: [`atomic_fs`] (atomic replacement of files and directories), [`spool`] (uploads
+//!   streamed to temporary files)
 #![forbid(unsafe_code)]
 // A panic in a safety proxy is an outage or a bypass: no unwrap or expect outside tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -34,6 +35,7 @@ pub mod reload;
 pub mod sealed;
 pub mod signpost;
 pub mod snapshot;
+pub mod spool;
 pub mod url;
 pub mod urlindex;
 pub mod verdict;

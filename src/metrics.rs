@@ -127,7 +127,41 @@ struct Shared {
     fail_closed: Mutex<BTreeMap<(String, &'static str), u64>>,
     unjudged: Mutex<BTreeMap<String, u64>>,
     reloads: Mutex<BTreeMap<&'static str, u64>>,
+    shed: [AtomicU64; Shed::ALL.len()],
     extra: Mutex<Renderers>,
+}
+
+/// Why a request or connection was refused before any work: what `searchward_shed_total`
+/// counts, by reason (never by address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shed {
+    /// A client over `limits.per_client_connections` (the connection answered `429` and closed).
+    ClientConnections,
+    /// A client over `limits.per_client_in_flight` (`429`).
+    ClientInFlight,
+    /// Over `limits.max_in_flight` (`503`).
+    InFlight,
+    /// No room in `limits.max_buffered_bytes` (`503`).
+    BufferedBytes,
+}
+
+impl Shed {
+    const ALL: [Shed; 4] = [
+        Shed::ClientConnections,
+        Shed::ClientInFlight,
+        Shed::InFlight,
+        Shed::BufferedBytes,
+    ];
+
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shed::ClientConnections => "client_connections",
+            Shed::ClientInFlight => "client_in_flight",
+            Shed::InFlight => "in_flight",
+            Shed::BufferedBytes => "buffered_bytes",
+        }
+    }
 }
 
 /// Renderers of metrics owned by other modules.
@@ -243,6 +277,17 @@ impl Metrics {
         }
     }
 
+    /// Counts a request or connection shed for `reason`.
+    pub fn shed(&self, reason: Shed) {
+        if let Some(c) = Shed::ALL
+            .iter()
+            .position(|r| *r == reason)
+            .and_then(|i| self.shared.shed.get(i))
+        {
+            c.fetch_add(1, Relaxed);
+        }
+    }
+
     /// Adds a renderer for metrics owned elsewhere (lists, notices).
     pub fn add_renderer(&self, f: Renderer) {
         if let Ok(mut v) = self.shared.extra.lock() {
@@ -338,6 +383,15 @@ impl Metrics {
             "searchward_open_connections {}",
             shards().map(|s| s.connections.load(Relaxed)).sum::<i64>()
         );
+        out.push_str("# HELP searchward_shed_total Requests and connections refused at once, by reason.\n# TYPE searchward_shed_total counter\n");
+        for (reason, n) in Shed::ALL.iter().zip(&self.shared.shed) {
+            let _ = writeln!(
+                out,
+                "searchward_shed_total{{reason=\"{}\"}} {}",
+                reason.as_str(),
+                n.load(Relaxed)
+            );
+        }
         out.push_str("# HELP searchward_hits_filtered_total Hits or documents delisted, demoted or refused, by list.\n# TYPE searchward_hits_filtered_total counter\n");
         if let Ok(m) = self.shared.hits.lock() {
             for ((list, effect), n) in m.iter() {
@@ -427,6 +481,8 @@ mod tests {
         m.upstream_latency(0, Duration::from_millis(3));
         m.hits("urls", "delist", 2);
         m.reload("error");
+        m.shed(Shed::ClientInFlight);
+        m.for_shard(1).shed(Shed::ClientInFlight);
         {
             let _g = m.admit(usize::MAX).expect("no limit");
             assert!(m.render().contains("searchward_in_flight_requests 1"));
@@ -446,5 +502,7 @@ mod tests {
         assert!(text.contains("searchward_hits_filtered_total{list=\"urls\",effect=\"delist\"} 2"));
         assert!(text.contains("searchward_list_reloads_total{result=\"error\"} 1"));
         assert!(text.contains("searchward_in_flight_requests 0"));
+        assert!(text.contains("searchward_shed_total{reason=\"client_in_flight\"} 2"));
+        assert!(text.contains("searchward_shed_total{reason=\"buffered_bytes\"} 0"));
     }
 }

@@ -7,6 +7,8 @@
 //!   profile against a recording upstream; the reproduced bypasses as named regressions
 //! - admin_abuse: admin token guessing locks out only the guesser, aggregated audit, bounded log
 //! - abuse: a connection flood over the limit, and a client that never reads a huge body
+//! - limits: per-client connection and in-flight limits (429), trusted proxies' client header,
+//!   the buffered-bytes budget (503, back to zero), admin uploads spooled to removed temp files
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)
 //! - demo: `searchward demo` and `config check` as a newcomer runs them
 //! - enforce: blocking, autocomplete stripping, delisting, interstitial, indexing guard, reload
@@ -46,6 +48,7 @@ mod evidence;
 mod faults;
 mod hardening;
 mod inspect;
+mod limits;
 mod opensearch;
 mod privacy;
 mod proxy;

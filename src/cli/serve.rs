@@ -280,6 +280,7 @@ async fn run(
         admin,
         state.clone(),
         256,
+        None,
         admin_rx,
         |state, req, peer: server::Peer| async move {
             Ok(searchward::admin::handle(state, req, peer.addr).await)
@@ -344,7 +345,18 @@ fn run_worker(
     };
     rt.block_on(async move {
         match TcpListener::from_std(listener) {
-            Ok(l) => server::serve(l, state, limit, stop, searchward::proxy::service::handle).await,
+            Ok(l) => {
+                let clients = Some(state.clients.clone());
+                server::serve(
+                    l,
+                    state,
+                    limit,
+                    clients,
+                    stop,
+                    searchward::proxy::service::handle,
+                )
+                .await
+            }
             Err(e) => tracing::error!(error = %e, "worker listener failed"),
         }
     });

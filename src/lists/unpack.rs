@@ -31,6 +31,19 @@ pub enum UnpackError {
 /// # Errors
 /// [`UnpackError`] for anything but plain files, or past the limits.
 pub fn unpack(archive: &[u8], dir: &Path, max_bytes: u64) -> Result<usize, UnpackError> {
+    unpack_reader(archive, dir, max_bytes)
+}
+
+/// As [`unpack`], reading the archive as it goes (from a spooled upload, say) rather than from
+/// memory.
+///
+/// # Errors
+/// As [`unpack`].
+pub fn unpack_reader<R: Read>(
+    archive: R,
+    dir: &Path,
+    max_bytes: u64,
+) -> Result<usize, UnpackError> {
     let mut tar = tar::Archive::new(archive);
     let mut files = 0usize;
     let mut total = 0u64;

@@ -11,6 +11,7 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::{Frame, Incoming, SizeHint};
 
+use super::budget::Reservation;
 use super::upstream::UpstreamBody;
 
 /// Errors inside bodies, boxed.
@@ -25,6 +26,13 @@ pub struct Body(Kind);
 enum Kind {
     /// Buffered bytes, sent as one frame (`None` once sent, or when empty).
     Full(Option<Bytes>),
+    /// Buffered bytes held against the buffered-bytes budget until the body is dropped.
+    Held {
+        /// The bytes, as in `Full`.
+        data: Option<Bytes>,
+        /// Given back when the body is dropped.
+        _reserved: Reservation,
+    },
     /// A client's request body, streamed upstream.
     Incoming(Incoming),
     /// An upstream response body, streamed to the client.
@@ -73,11 +81,26 @@ impl Body {
         Body(Kind::Resumed([Some(Frame::data(ahead)), trailers], rest))
     }
 
+    /// This body, holding `reservation` until it is dropped (sent or abandoned). A buffered body
+    /// keeps only its own length reserved; any other body gives the reservation back now.
+    pub fn holding(self, mut reservation: Reservation) -> Body {
+        match self.0 {
+            Kind::Full(data) => {
+                reservation.shrink_to(data.as_ref().map_or(0, Bytes::len));
+                Body(Kind::Held {
+                    data,
+                    _reserved: reservation,
+                })
+            }
+            other => Body(other),
+        }
+    }
+
     /// The whole body, when it is known without reading anything: a buffered body, or a
     /// client's request that has none. `None` for a body still to be streamed.
     pub fn known(&self) -> Option<&[u8]> {
         match &self.0 {
-            Kind::Full(data) => Some(data.as_deref().unwrap_or_default()),
+            Kind::Full(data) | Kind::Held { data, .. } => Some(data.as_deref().unwrap_or_default()),
             Kind::Incoming(body) if hyper::body::Body::is_end_stream(body) => Some(&[]),
             Kind::Incoming(_) | Kind::Upstream(_) | Kind::Resumed(..) => None,
         }
@@ -99,7 +122,9 @@ impl hyper::body::Body for Body {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.get_mut().0 {
-            Kind::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            Kind::Full(data) | Kind::Held { data, .. } => {
+                Poll::Ready(data.take().map(|d| Ok(Frame::data(d))))
+            }
             Kind::Incoming(body) => Pin::new(body)
                 .poll_frame(cx)
                 .map(|f| f.map(|r| r.map_err(|e| ClientBodyError(e).into()))),
@@ -113,7 +138,7 @@ impl hyper::body::Body for Body {
 
     fn is_end_stream(&self) -> bool {
         match &self.0 {
-            Kind::Full(data) => data.is_none(),
+            Kind::Full(data) | Kind::Held { data, .. } => data.is_none(),
             Kind::Incoming(body) => body.is_end_stream(),
             Kind::Upstream(body) => body.is_end_stream(),
             Kind::Resumed(ahead, rest) => ahead.iter().all(Option::is_none) && rest.is_end_stream(),
@@ -122,7 +147,9 @@ impl hyper::body::Body for Body {
 
     fn size_hint(&self) -> SizeHint {
         match &self.0 {
-            Kind::Full(data) => SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64)),
+            Kind::Full(data) | Kind::Held { data, .. } => {
+                SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
+            }
             Kind::Incoming(body) => body.size_hint(),
             Kind::Upstream(body) => body.size_hint(),
             Kind::Resumed(ahead, rest) => {
@@ -159,6 +186,9 @@ pub enum CollectError {
     /// The content encoding is unknown or the data is corrupt.
     #[error("body could not be decoded")]
     Decode,
+    /// The buffered-bytes budget has no room for it.
+    #[error("no room to buffer the body")]
+    OverBudget,
 }
 
 /// Reads a whole body, refusing more than `limit` bytes and giving up at `deadline`.
@@ -170,27 +200,65 @@ where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
 {
+    collect_reserved(body, limit, deadline, None).await
+}
+
+/// As [`collect`], holding the body's bytes against `reservation` before they are read: the
+/// whole length at once when the body declares it, else frame by frame.
+///
+/// # Errors
+/// As [`collect`]; [`CollectError::OverBudget`] when the budget has no room.
+pub async fn collect_reserved<B>(
+    body: B,
+    limit: usize,
+    deadline: Duration,
+    reservation: Option<&mut Reservation>,
+) -> Result<Bytes, CollectError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
     if let Some(upper) = body.size_hint().upper()
         && upper > limit as u64
     {
         return Err(CollectError::TooLarge(limit));
     }
-    tokio::time::timeout(deadline, collect_limited(body, limit))
+    tokio::time::timeout(deadline, collect_limited(body, limit, reservation))
         .await
         .map_err(|_| CollectError::TimedOut)?
 }
 
-async fn collect_limited<B>(mut body: B, limit: usize) -> Result<Bytes, CollectError>
+async fn collect_limited<B>(
+    mut body: B,
+    limit: usize,
+    mut reservation: Option<&mut Reservation>,
+) -> Result<Bytes, CollectError>
 where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
 {
+    // Bytes of this body already covered by the reservation.
+    let mut covered = 0usize;
+    if let (Some(r), Some(exact)) = (reservation.as_deref_mut(), body.size_hint().exact()) {
+        // Under `limit` (checked by the caller), so it fits a usize.
+        let exact = usize::try_from(exact).unwrap_or(usize::MAX);
+        r.grow(exact).map_err(|_| CollectError::OverBudget)?;
+        covered = exact;
+    }
     let mut buf = BytesMut::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| CollectError::Broken(e.into()))?;
         if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
+            let total = buf.len() + data.len();
+            if total > limit {
                 return Err(CollectError::TooLarge(limit));
+            }
+            if total > covered
+                && let Some(r) = reservation.as_deref_mut()
+            {
+                r.grow(total - covered)
+                    .map_err(|_| CollectError::OverBudget)?;
+                covered = total;
             }
             if buf.is_empty() {
                 buf = BytesMut::from(data);
@@ -311,5 +379,81 @@ mod tests {
         )
         .await;
         assert!(matches!(big, Err(CollectError::TooLarge(5))));
+    }
+
+    /// A body of `chunks` with no declared length (like a chunked one).
+    fn unsized_body(
+        chunks: &[&'static [u8]],
+    ) -> impl hyper::body::Body<Data = Bytes, Error = BoxError> + Unpin {
+        let frames: Vec<Result<Frame<Bytes>, BoxError>> = chunks
+            .iter()
+            .map(|c| Ok(Frame::data(Bytes::from_static(c))))
+            .collect();
+        http_body_util::StreamBody::new(futures_util::stream::iter(frames))
+    }
+
+    #[tokio::test]
+    async fn collect_reserves_declared_lengths_up_front_and_grows_for_unsized_bodies() {
+        use super::super::budget::BufferBudget;
+        let second = Duration::from_secs(1);
+        let budget = BufferBudget::new(10);
+        // Declared length: reserved whole before reading.
+        let mut r = budget.reserve(0).unwrap();
+        let got = collect_reserved(
+            Full::new(Bytes::from_static(b"123456")),
+            100,
+            second,
+            Some(&mut r),
+        )
+        .await;
+        assert_eq!(got.unwrap(), &b"123456"[..]);
+        assert_eq!(budget.used(), 6);
+        // Declared and over the room left: refused before reading.
+        let mut other = budget.reserve(0).unwrap();
+        let refused = collect_reserved(
+            Full::new(Bytes::from_static(b"12345")),
+            100,
+            second,
+            Some(&mut other),
+        )
+        .await;
+        assert!(matches!(refused, Err(CollectError::OverBudget)));
+        assert_eq!(budget.used(), 6);
+        drop(r);
+        // No length: grows frame by frame, and fails at the frame past the room.
+        let ok = collect_reserved(
+            unsized_body(&[b"1234", b"5678"]),
+            100,
+            second,
+            Some(&mut other),
+        )
+        .await;
+        assert_eq!(ok.unwrap(), &b"12345678"[..]);
+        assert_eq!(other.held(), 8);
+        let mut third = budget.reserve(0).unwrap();
+        let over = collect_reserved(
+            unsized_body(&[b"1", b"2", b"3"]),
+            100,
+            second,
+            Some(&mut third),
+        )
+        .await;
+        assert!(matches!(over, Err(CollectError::OverBudget)));
+        assert_eq!(third.held(), 2, "the frames that fitted");
+        drop((other, third));
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_held_body_keeps_its_length_reserved_until_dropped() {
+        use super::super::budget::BufferBudget;
+        let budget = BufferBudget::new(100);
+        let mut r = budget.reserve(0).unwrap();
+        r.grow(80).unwrap();
+        let body = full(Bytes::from_static(b"abc")).holding(r);
+        assert_eq!(budget.used(), 3, "only what the body holds");
+        let sent = body.collect().await.unwrap().to_bytes();
+        assert_eq!(sent, &b"abc"[..]);
+        assert_eq!(budget.used(), 0, "released once the body is gone");
     }
 }

@@ -33,9 +33,12 @@ pub enum ProxyError {
     /// No valid lists are loaded yet.
     #[error("not ready")]
     NotReady,
-    /// Too many requests in flight: shed at once rather than queued.
+    /// Too many requests in flight, or no room to buffer: shed at once rather than queued.
     #[error("overloaded, retry shortly")]
     Overloaded,
+    /// This client has too many connections or requests open: shed at once.
+    #[error("too many requests from this client, retry shortly")]
+    ClientOverLimit,
     /// The upstream could not be reached or broke the connection.
     #[error("upstream unavailable")]
     UpstreamUnavailable,
@@ -61,6 +64,7 @@ impl ProxyError {
             ProxyError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ProxyError::AmbiguousPath => StatusCode::BAD_REQUEST,
             ProxyError::NotReady | ProxyError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::ClientOverLimit => StatusCode::TOO_MANY_REQUESTS,
             ProxyError::UpstreamUnavailable | ProxyError::UpstreamUnusable => {
                 StatusCode::BAD_GATEWAY
             }
@@ -81,11 +85,35 @@ impl ProxyError {
             ProxyError::AmbiguousPath => "ambiguous_path",
             ProxyError::NotReady => "not_ready",
             ProxyError::Overloaded => "overloaded",
+            ProxyError::ClientOverLimit => "too_many_requests",
             ProxyError::UpstreamUnavailable => "upstream_unavailable",
             ProxyError::UpstreamTimeout => "upstream_timeout",
             ProxyError::UpstreamUnusable => "upstream_unusable",
             ProxyError::Internal => "internal",
         }
+    }
+
+    /// The whole HTTP/1.1 response, `Connection: close`, for a connection refused before hyper
+    /// serves it (the same status, headers and body as [`ProxyError::into_response`]).
+    pub fn raw_response(&self) -> Vec<u8> {
+        let body = format!(
+            "{{\"error\":\"{}\",\"message\":\"{}\"}}\n",
+            self.code(),
+            self
+        );
+        let status = self.status();
+        let retry = if matches!(self, ProxyError::Overloaded | ProxyError::ClientOverLimit) {
+            "retry-after: 1\r\n"
+        } else {
+            ""
+        };
+        format!(
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n{retry}connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            status.as_str(),
+            status.canonical_reason().unwrap_or(""),
+            body.len()
+        )
+        .into_bytes()
     }
 
     /// The response: status plus `{"error": code, "message": text}`.
@@ -103,7 +131,7 @@ impl ProxyError {
         );
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if matches!(self, ProxyError::Overloaded) {
+        if matches!(self, ProxyError::Overloaded | ProxyError::ClientOverLimit) {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
@@ -133,6 +161,7 @@ mod tests {
             (ProxyError::AmbiguousPath, 400),
             (ProxyError::NotReady, 503),
             (ProxyError::Overloaded, 503),
+            (ProxyError::ClientOverLimit, 429),
             (ProxyError::UpstreamUnavailable, 502),
             (ProxyError::UpstreamTimeout, 504),
             (ProxyError::UpstreamUnusable, 502),
@@ -149,5 +178,28 @@ mod tests {
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(v["error"], code);
         }
+    }
+
+    #[test]
+    fn a_raw_response_parses_as_the_same_answer() {
+        let raw = ProxyError::ClientOverLimit.raw_response();
+        let mut headers = [httparse::EMPTY_HEADER; 8];
+        let mut resp = httparse::Response::new(&mut headers);
+        let httparse::Status::Complete(head) = resp.parse(&raw).unwrap() else {
+            panic!("incomplete head")
+        };
+        assert_eq!(resp.code, Some(429));
+        let get = |n: &str| {
+            resp.headers
+                .iter()
+                .find(|h| h.name == n)
+                .map(|h| std::str::from_utf8(h.value).unwrap())
+        };
+        assert_eq!(get("retry-after"), Some("1"));
+        assert_eq!(get("connection"), Some("close"));
+        let body = &raw[head..];
+        assert_eq!(get("content-length"), Some(body.len().to_string().as_str()));
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["error"], "too_many_requests");
     }
 }

@@ -13,34 +13,73 @@ use http::{HeaderValue, Request, Response, StatusCode, Version, header};
 use hyper::body::Incoming;
 
 use super::State;
-use super::body::{Body, CollectError, collect, decode, full};
+use super::body::{Body, CollectError, collect_reserved, decode, full};
+use super::budget::Reservation;
 use super::error::ProxyError;
 use super::headers;
 use super::router::Route;
 use crate::config::RouteKind;
 use crate::engines::{Engine, HitDecision, RequestView, Synthesized};
+use crate::metrics::Shed;
 use crate::policy::{self, PolicyFilter};
 use crate::signpost::NoticeKind;
 use crate::snapshot::Snapshot;
 use crate::verdict::Action;
 
-/// Handles a request on a search, suggest or index route.
+/// Reserved against the buffered-bytes budget by every inspected request before it reads
+/// anything (its head, its body's first bytes, the engine's answer): when even this does not
+/// fit, the request is shed with `503` before buffering.
+const ADMISSION_BYTES: usize = 64 * 1024;
+
+/// Handles a request on a search, suggest or index route, its buffered bodies held against the
+/// buffered-bytes budget (shed with `503` when there is no room) until the response body is
+/// sent or dropped.
 pub async fn handle(
     state: &State,
     route: &Route,
     req: Request<Incoming>,
     client: SocketAddr,
 ) -> Result<Response<Body>, ProxyError> {
+    let Ok(mut reservation) = state.budget.reserve(ADMISSION_BYTES) else {
+        return Err(shed(state));
+    };
+    match inspect(state, route, req, client, &mut reservation).await {
+        Ok(resp) => Ok(resp.map(|b| b.holding(reservation))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Counts a request shed for want of buffer room.
+fn shed(state: &State) -> ProxyError {
+    state.metrics.shed(Shed::BufferedBytes);
+    ProxyError::Overloaded
+}
+
+async fn inspect(
+    state: &State,
+    route: &Route,
+    req: Request<Incoming>,
+    client: SocketAddr,
+    reservation: &mut Reservation,
+) -> Result<Response<Body>, ProxyError> {
     let engine = route.engine.as_deref().ok_or(ProxyError::Internal)?;
     // Loaded once, before any .await: the whole request sees one consistent set of lists.
     let snapshot = state.snapshot.load();
     let (parts, body) = req.into_parts();
     let limits = &state.config.limits;
-    let body = match collect(body, limits.max_request_body, limits.header_read_timeout()).await {
+    let body = match collect_reserved(
+        body,
+        limits.max_request_body,
+        limits.header_read_timeout(),
+        Some(reservation),
+    )
+    .await
+    {
         Ok(b) => b,
         Err(CollectError::TooLarge(_)) => {
             return Err(fail(state, route, ProxyError::RequestTooLarge));
         }
+        Err(CollectError::OverBudget) => return Err(shed(state)),
         Err(_) => return Err(fail(state, route, ProxyError::BadRequest)),
     };
     let ctx = Ctx {
@@ -72,7 +111,7 @@ pub async fn handle(
         };
     }
     if route.kind == RouteKind::Index {
-        return ctx.index(&snapshot, client).await;
+        return ctx.index(&snapshot, client, reservation).await;
     }
     let verdict = match guarded(|| {
         let texts = engine.extract(&ctx.view())?;
@@ -111,7 +150,8 @@ pub async fn handle(
                     .signposter
                     .choose(NoticeKind::Support, ctx.accept_language())
             });
-            ctx.forward_and_rewrite(&snapshot, client, notice).await
+            ctx.forward_and_rewrite(&snapshot, client, notice, reservation)
+                .await
         }
     }
 }
@@ -194,6 +234,7 @@ impl Ctx<'_> {
         &self,
         client: SocketAddr,
         body: Bytes,
+        reservation: &mut Reservation,
     ) -> Result<(http::response::Parts, Bytes), ProxyError> {
         let state = self.state;
         let mut parts = self.parts.clone();
@@ -219,14 +260,16 @@ impl Ctx<'_> {
         state.metrics.upstream_latency(self.route.index, latency);
         let (mut rparts, rbody) = resp.into_parts();
         headers::strip_hop_by_hop(&mut rparts.headers);
-        let raw = match collect(
+        let raw = match collect_reserved(
             rbody,
             state.config.limits.max_response_body,
             state.upstream.timeout(),
+            Some(reservation),
         )
         .await
         {
             Ok(b) => b,
+            Err(CollectError::OverBudget) => return Err(shed(state)),
             Err(CollectError::TimedOut) => {
                 return Err(fail(state, self.route, ProxyError::UpstreamTimeout));
             }
@@ -240,9 +283,12 @@ impl Ctx<'_> {
         snapshot: &Arc<Snapshot>,
         client: SocketAddr,
         notice: Option<crate::signpost::Notice>,
+        reservation: &mut Reservation,
     ) -> Result<Response<Body>, ProxyError> {
-        let (rparts, raw) = match self.exchange(client, self.body.clone()).await {
+        let (rparts, raw) = match self.exchange(client, self.body.clone(), reservation).await {
             Ok(x) => x,
+            // Shed for want of room: the client retries; nothing was evaluated or shown.
+            Err(ProxyError::Overloaded) => return Err(ProxyError::Overloaded),
             Err(e) => return self.safe(e),
         };
         if !rparts.status.is_success() {
@@ -256,6 +302,11 @@ impl Ctx<'_> {
         let Ok(decoded) = decode(encoding, &raw, self.state.config.limits.max_decoded_body) else {
             return self.safe(ProxyError::UpstreamUnusable);
         };
+        // A decoded copy is counted once it exists (its size is bounded by `max_decoded_body`
+        // and 100× the encoded size before that).
+        if decoded.as_ptr() != raw.as_ptr() && reservation.grow(decoded.len()).is_err() {
+            return Err(shed(self.state));
+        }
         let content_type = rparts
             .headers
             .get(header::CONTENT_TYPE)
@@ -282,6 +333,10 @@ impl Ctx<'_> {
         Ok(match rewritten {
             None => rebuild(rparts, raw, false),
             Some(body) => {
+                // The rewritten copy is counted too; `holding` then keeps only what is sent.
+                if reservation.grow(body.len()).is_err() {
+                    return Err(shed(self.state));
+                }
                 let mut rparts = rparts;
                 if let (true, Some(ct)) = (transcoded, content_type.as_deref())
                     && let Ok(v) = HeaderValue::from_str(&super::charset::as_utf8(ct))
@@ -372,6 +427,7 @@ impl Ctx<'_> {
         &self,
         snapshot: &Arc<Snapshot>,
         client: SocketAddr,
+        reservation: &mut Reservation,
     ) -> Result<Response<Body>, ProxyError> {
         // Documents are what the engine will store, not search hits that wrap them.
         let fields = self.engine.document_fields();
@@ -411,7 +467,7 @@ impl Ctx<'_> {
         self.state.metrics.action(self.route.index, action);
         if refused.is_empty() {
             return self
-                .forward_index(client, self.body.clone(), &refused)
+                .forward_index(client, self.body.clone(), &refused, reservation)
                 .await;
         }
         if self.route.spec.refuse_whole_batch || refused.len() == docs.len() {
@@ -427,7 +483,10 @@ impl Ctx<'_> {
             Ok(b) => b,
             Err(e) => return self.safe(e),
         };
-        self.forward_index(client, Bytes::from(body), &refused)
+        if reservation.grow(body.len()).is_err() {
+            return Err(shed(self.state));
+        }
+        self.forward_index(client, Bytes::from(body), &refused, reservation)
             .await
     }
 
@@ -436,8 +495,9 @@ impl Ctx<'_> {
         client: SocketAddr,
         body: Bytes,
         refused: &[usize],
+        reservation: &mut Reservation,
     ) -> Result<Response<Body>, ProxyError> {
-        let (mut rparts, raw) = self.exchange(client, body).await?;
+        let (mut rparts, raw) = self.exchange(client, body, reservation).await?;
         if !refused.is_empty() {
             let list = refused
                 .iter()

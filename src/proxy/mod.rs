@@ -4,8 +4,11 @@
 //! ([`error`]).
 
 pub mod body;
+pub mod budget;
 pub mod charset;
+pub mod client;
 pub mod error;
+pub mod fairness;
 pub mod headers;
 pub mod inspect;
 pub mod path;
@@ -38,6 +41,10 @@ pub struct State {
     pub metrics: Arc<Metrics>,
     /// This worker's share of `limits.max_in_flight`.
     pub in_flight_share: usize,
+    /// Per-client connections and requests in flight (shared by all workers).
+    pub clients: Arc<fairness::ClientTable>,
+    /// Bytes buffered for inspection (shared by all workers).
+    pub budget: Arc<budget::BufferBudget>,
     /// The upstream client.
     pub upstream: upstream::Upstream,
     /// Notices.
@@ -104,6 +111,8 @@ impl State {
             snapshot: self.snapshot.clone(),
             metrics: Arc::new(self.metrics.for_shard(worker + 1)),
             in_flight_share: self.in_flight_share,
+            clients: self.clients.clone(),
+            budget: self.budget.clone(),
             upstream,
             signposter: self.signposter.clone(),
             draining: self.draining.clone(),
@@ -169,12 +178,20 @@ impl State {
         let signposter = Signposter::new(config.signpost.clone())
             .map_err(|e| StateError::Signpost(e.to_string()))?;
         let in_flight_share = config.limits.max_in_flight.div_ceil(config.workers.max(1));
+        let clients = Arc::new(fairness::ClientTable::new(
+            l.per_client_connections,
+            l.per_client_in_flight,
+        ));
+        let budget = budget::BufferBudget::new(l.max_buffered_bytes);
+        metrics.add_renderer(render_limits(clients.clone(), budget.clone()));
         Ok(State {
             config,
             router,
             snapshot,
             metrics,
             in_flight_share,
+            clients,
+            budget,
             upstream,
             signposter: Arc::new(signposter),
             draining: Arc::new(AtomicBool::new(false)),
@@ -185,4 +202,21 @@ impl State {
             evidence,
         })
     }
+}
+
+/// Renders the gauges of the shared limits: bytes buffered against the budget, and how many
+/// client addresses have something open (a count, never the addresses).
+fn render_limits(
+    clients: Arc<fairness::ClientTable>,
+    budget: Arc<budget::BufferBudget>,
+) -> crate::metrics::Renderer {
+    Box::new(move |out: &mut String| {
+        use std::fmt::Write as _;
+        out.push_str("# HELP searchward_buffered_bytes Body bytes reserved for inspection now.\n# TYPE searchward_buffered_bytes gauge\n");
+        let _ = writeln!(out, "searchward_buffered_bytes {}", budget.used());
+        out.push_str("# HELP searchward_buffered_bytes_max The buffered-bytes budget.\n# TYPE searchward_buffered_bytes_max gauge\n");
+        let _ = writeln!(out, "searchward_buffered_bytes_max {}", budget.max());
+        out.push_str("# HELP searchward_clients_tracked Client addresses with a connection or request open.\n# TYPE searchward_clients_tracked gauge\n");
+        let _ = writeln!(out, "searchward_clients_tracked {}", clients.tracked());
+    })
 }

@@ -1,6 +1,7 @@
-//! Listening: the accept loop with a connection limit, HTTP/1.1 connections with a header read
-//! deadline and a header size bound, and graceful shutdown (stop accepting, drain in-flight
-//! requests within the grace period).
+//! Listening: the accept loop with a connection limit and, on the proxy listener, a per-client
+//! one (a connection over it is answered `429` and closed at once), HTTP/1.1 connections with a
+//! header read deadline and a header size bound, and graceful shutdown (stop accepting, drain
+//! in-flight requests within the grace period).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -18,6 +19,13 @@ use tokio::sync::{Semaphore, watch};
 
 use super::State;
 use super::body::Body;
+use super::error::ProxyError;
+use super::fairness::ClientTable;
+use crate::metrics::Shed;
+
+/// How long a refused connection is kept to let the client read its `429` (closing at once
+/// with unread request bytes would reset the connection and lose the answer).
+const REFUSED_LINGER: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The client end of a connection, as each of its requests' handler sees it.
 #[derive(Clone, Debug)]
@@ -40,11 +48,13 @@ impl Peer {
 
 /// Serves one listener with `handler` (which never fails: errors are responses) until `shutdown`
 /// fires, then drains within `grace`.
-/// `limit` caps concurrent connections (others wait in the kernel's accept queue).
+/// `limit` caps concurrent connections (others wait in the kernel's accept queue); `per_client`,
+/// when given, caps each client address's (trusted proxies excepted).
 pub async fn serve<H, F>(
     listener: TcpListener,
     state: Arc<State>,
     limit: usize,
+    per_client: Option<Arc<ClientTable>>,
     mut shutdown: watch::Receiver<bool>,
     handler: H,
 ) where
@@ -72,6 +82,20 @@ pub async fn serve<H, F>(
             _ = shutdown.changed() => break,
         };
         let _ = stream.set_nodelay(true);
+        let client = match &per_client {
+            Some(table) if !state.config.clients.is_trusted(peer.ip()) => {
+                match table.connect(super::client::canonical(peer.ip())) {
+                    Some(guard) => Some(guard),
+                    None => {
+                        drop(permit);
+                        state.metrics.shed(Shed::ClientConnections);
+                        refuse(stream);
+                        continue;
+                    }
+                }
+            }
+            _ => None,
+        };
         let conn_state = state.clone();
         let handler = handler.clone();
         let peer = Peer::new(peer);
@@ -91,6 +115,7 @@ pub async fn serve<H, F>(
         let metrics = state.metrics.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            let _client = client;
             let _open = metrics.connection();
             let _ = conn.await;
         });
@@ -106,4 +131,24 @@ pub async fn serve<H, F>(
             "grace period over; closing remaining connections"
         );
     }
+}
+
+/// Answers a connection over its client's limit with `429` and closes it, without hyper: the
+/// answer fits the fresh socket's send buffer, and the connection is kept only briefly so the
+/// client can read it.
+fn refuse(stream: tokio::net::TcpStream) {
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let mut stream = stream;
+        let answer = ProxyError::ClientOverLimit.raw_response();
+        let _ = tokio::time::timeout(REFUSED_LINGER, async {
+            stream.write_all(&answer).await?;
+            stream.shutdown().await?;
+            // Read (and discard) what the client sent until it closes or the linger ends.
+            let mut sink = [0u8; 1024];
+            while stream.read(&mut sink).await? > 0 {}
+            Ok::<_, std::io::Error>(())
+        })
+        .await;
+    });
 }

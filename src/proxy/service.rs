@@ -16,6 +16,7 @@ use super::headers;
 use super::router::{Route, Routed};
 use super::server::Peer;
 use crate::config::RouteKind;
+use crate::metrics::Shed;
 
 /// Handles one client request; never fails (errors become responses). The `Result` is the shape
 /// hyper's service takes, so the future needs no wrapper.
@@ -33,13 +34,26 @@ pub async fn handle(
     let (ambiguous, unusable) = normalize_path(&mut req);
     let routed = state.router.route(req.method(), req.uri().path());
     let route = routed.route();
-    // Shed at once past this worker's share of the in-flight limit: a quick 503 lets a load
-    // balancer go elsewhere, where queueing would only make every request late.
-    let in_flight = state.metrics.admit(state.in_flight_share);
-    let early = match in_flight {
-        Some(_) if unusable => Some(Err(ProxyError::BadTarget)),
-        Some(_) => answer_early(&state, &routed, &req, ambiguous),
-        None => Some(Err(ProxyError::Overloaded)),
+    // Shed at once past the client's share (429), then past this worker's share of the
+    // in-flight limit (503): a quick answer lets a client back off or a load balancer go
+    // elsewhere, where queueing would only make every request late. The client's own limit
+    // comes first, so that one client over it takes none of the slots everyone shares.
+    let client = state.config.clients.client(peer.addr.ip(), req.headers());
+    let mine = state.clients.begin(super::client::canonical(client));
+    let in_flight = mine
+        .as_ref()
+        .and_then(|_| state.metrics.admit(state.in_flight_share));
+    let early = match (&mine, &in_flight) {
+        (None, _) => {
+            state.metrics.shed(Shed::ClientInFlight);
+            Some(Err(ProxyError::ClientOverLimit))
+        }
+        (Some(_), None) => {
+            state.metrics.shed(Shed::InFlight);
+            Some(Err(ProxyError::Overloaded))
+        }
+        _ if unusable => Some(Err(ProxyError::BadTarget)),
+        _ => answer_early(&state, &routed, &req, ambiguous),
     };
     let resp = match early {
         Some(early) => early,
@@ -52,6 +66,7 @@ pub async fn handle(
     };
     let resp = resp.unwrap_or_else(ProxyError::into_response);
     drop(in_flight);
+    drop(mine);
     let status = resp.status().as_u16();
     state.metrics.request(route.index, status);
     if let (Some(started), Some(method)) = (started, method) {

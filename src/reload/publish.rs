@@ -93,6 +93,19 @@ impl Reloader {
         name: &str,
         bytes: Vec<u8>,
     ) -> Result<LoadedList, ReloadError> {
+        self.replace_with(name, move || Ok(bytes)).await
+    }
+
+    /// As [`Reloader::replace`], the content read by `content` only once this push's turn has
+    /// come, so that pushes waiting for their turn hold no list in memory.
+    ///
+    /// # Errors
+    /// As [`Reloader::replace`]; [`ReloadError::Write`] when `content` fails.
+    pub async fn replace_with(
+        self: &Arc<Self>,
+        name: &str,
+        content: impl FnOnce() -> std::io::Result<Vec<u8>> + Send + 'static,
+    ) -> Result<LoadedList, ReloadError> {
         let _one_at_a_time = self.lock.lock().await;
         let spec = match self.loader.file_spec(name) {
             Some(s) => s.clone(),
@@ -111,6 +124,10 @@ impl Reloader {
         let this = self.clone();
         let owned = name.to_owned();
         let result = build_off_path("push", move || {
+            let bytes = content().map_err(|source| ReloadError::Write {
+                path: "(pushed body)".into(),
+                source,
+            })?;
             let sources = this.loader.sources(Some((&owned, &bytes)))?;
             let snapshot = this.loader.build(sources)?;
             write_atomically(&spec.path, &bytes).map_err(|source| ReloadError::Write {
@@ -138,7 +155,7 @@ impl Reloader {
     /// [`ReloadError`] when no single bundle is configured, or the archive or bundle is refused.
     pub async fn replace_bundle(
         self: &Arc<Self>,
-        archive: Vec<u8>,
+        archive: impl std::io::Read + Send + 'static,
         max_bytes: u64,
     ) -> Result<(), ReloadError> {
         let _one_at_a_time = self.lock.lock().await;
@@ -157,15 +174,15 @@ impl Reloader {
                 source,
             })?;
             let outcome = (|| {
-                crate::lists::unpack::unpack(&archive, &incoming, max_bytes).map_err(|e| {
-                    ReloadError::Bundle {
+                crate::lists::unpack::unpack_reader(archive, &incoming, max_bytes).map_err(
+                    |e| ReloadError::Bundle {
                         dir: dir.clone(),
                         source: BundleError::Read {
                             path: incoming.clone(),
                             source: std::io::Error::other(e.to_string()),
                         },
-                    }
-                })?;
+                    },
+                )?;
                 let mut sources = this.loader.file_sources(None)?;
                 sources.extend(this.loader.incoming_bundle(&dir, &incoming)?);
                 let snapshot = this.loader.build(sources)?;
