@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::filter_path::{self, PathNarrow};
 use super::source::{SourceFilter, SourceNarrow};
-use super::{Reveal, field_paths, params};
+use super::{Reveal, field_paths, may_name, params};
 use crate::engines::query::{has_body, param_values, parse_json, shape};
 use crate::engines::{EngineError, RequestView};
 
@@ -90,6 +90,11 @@ pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal,
     let Some(fields) = field_paths(pointers, "/_source/") else {
         return Ok(Reveal::unchanged(false));
     };
+    // Most searches filter nothing: a byte scan answers before any parsing.
+    let names = [SOURCE_PARAMS, &["filter_path", "source"]].concat();
+    if !may_name(req, &names) {
+        return Ok(Reveal::unchanged(true));
+    }
     // A whole body in the URL (`?source=`) is left as it is.
     if !param_values(req.query, "source")?.is_empty() {
         return Ok(Reveal::unchanged(false));

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Reveal, field_paths, params, remove_path};
+use super::{Reveal, field_paths, may_name, params, remove_path};
 use crate::engines::query::{has_body, param_values, parse_json, shape};
 use crate::engines::{EngineError, RequestView};
 
@@ -92,6 +92,9 @@ pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal,
     let Some(fields) = field_paths(pointers, "/") else {
         return Ok(Reveal::unchanged(false));
     };
+    if !may_name(req, &[PARAM]) {
+        return Ok(Reveal::unchanged(true));
+    }
     let multi = crate::engines::query::last_segment(req.path) == "multi-search";
     let mut narrow = Narrow {
         queries: Vec::new(),

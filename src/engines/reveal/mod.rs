@@ -143,6 +143,12 @@ fn field_paths(pointers: &[String], prefix: &str) -> Option<Vec<Vec<String>>> {
         .collect()
 }
 
+/// Whether the request may name one of `names` (a query parameter, or a JSON key in the body,
+/// escaped or not): when not, it filters nothing and needs no parsing.
+fn may_name(req: &RequestView<'_>, names: &[&str]) -> bool {
+    super::query::mentions(req, names) || req.body.windows(2).any(|w| w == b"\\u")
+}
+
 /// Removes the value at `path` inside `v`, looking through arrays (an array of objects holds
 /// the field in each); objects that the removal left empty go too, up to (not including) `v`.
 /// Returns whether anything was removed.
@@ -204,5 +210,19 @@ mod tests {
     #[test]
     fn nothing_to_narrow_keeps_the_bytes() {
         assert_eq!(Narrow::NOTHING.apply(b"not even json").unwrap(), None);
+    }
+
+    #[test]
+    fn escaped_keys_are_not_missed() {
+        let req = crate::engines::testkit::Req::post(
+            "/i/_search",
+            "application/json",
+            br#"{"\u005fsource":false}"#,
+        );
+        assert!(may_name(&req.view(), &["_source"]));
+        let r = plan("opensearch", &req.view(), &["/_source/url".to_owned()]).unwrap();
+        assert_eq!(r.body.as_deref(), Some(&br#"{"_source":["url"]}"#[..]));
+        let plain = crate::engines::testkit::Req::post("/i/_search", "application/json", b"{}");
+        assert!(!may_name(&plain.view(), &["_source"]));
     }
 }

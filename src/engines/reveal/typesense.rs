@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::glob::matches;
-use super::{Reveal, field_paths, params, remove_path};
+use super::{Reveal, field_paths, may_name, params, remove_path};
 use crate::engines::query::{has_body, last_segment, param_values, parse_json, shape};
 use crate::engines::{EngineError, RequestView};
 
@@ -103,6 +103,9 @@ pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal,
     let Some(fields) = field_paths(pointers, "/document/") else {
         return Ok(Reveal::unchanged(false));
     };
+    if !may_name(req, &[INCLUDE, EXCLUDE]) {
+        return Ok(Reveal::unchanged(true));
+    }
     let multi = last_segment(req.path) == "multi_search";
     let one = |name: &str| -> Result<Option<String>, EngineError> {
         Ok(param_values(req.query, name)?.pop())
