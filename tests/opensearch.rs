@@ -325,8 +325,8 @@ fn opensearch_hits_without_source_urls_are_still_filtered() {
 }
 
 /// What searchward should answer for a benign request whose direct answer is `direct`: the
-/// same shape and values, the delisted documents (ids 2 and 3) gone, the demoted ones (4 and 5)
-/// moved after the rest, and a total two lower.
+/// same shape and values, the delisted documents (ids 2 and 3) gone from hits and completion
+/// options, the demoted ones (4 and 5) moved after the rest, and a total two lower.
 fn filtered_shape(direct: &Value) -> Value {
     let mut want = direct.clone();
     want["took"] = json!(0);
@@ -338,6 +338,19 @@ fn filtered_shape(direct: &Value) -> Value {
             .partition(|h| ["4", "5"].contains(&id(h).as_str()));
         hits.extend(kept);
         hits.extend(demoted);
+    }
+    if let Some(Value::Object(suggest)) = want.get_mut("suggest") {
+        for entries in suggest.values_mut() {
+            for entry in entries.as_array_mut().into_iter().flatten() {
+                if let Some(Value::Array(options)) = entry.get_mut("options") {
+                    // Delisted documents, and suggestions whose text holds a listed term.
+                    options.retain(|o| {
+                        !["2", "3"].contains(&o["_id"].as_str().unwrap_or_default())
+                            && !o["text"].as_str().unwrap_or_default().contains("zorvexil")
+                    });
+                }
+            }
+        }
     }
     match want.pointer_mut("/hits/total") {
         Some(Value::Number(n)) => *n = (n.as_u64().unwrap() - 2).into(),
@@ -416,6 +429,23 @@ fn opensearch_hidden_fields_keep_the_clients_shape() {
             "filter_path highlight",
             "?filter_path=hits.hits.highlight,hits.hits._id",
             format!(r#"{{{q}, "highlight": {{"fields": {{"body": {{}}}}}}}}"#),
+        ),
+        (
+            "stored_fields",
+            "",
+            format!(r#"{{{q}, "stored_fields": ["title"]}}"#),
+        ),
+        (
+            "completion options with _source false",
+            "",
+            format!(
+                r#"{{{q}, "_source": false, "suggest": {{"c": {{"prefix": "gar", "completion": {{"field": "title.suggest", "size": 10}}}}}}}}"#
+            ),
+        ),
+        (
+            "filter_path to a field some hits lack",
+            "?filter_path=hits.hits._source.md5,hits.hits._id",
+            format!("{{{q}}}"),
         ),
         (
             "filter_path and _source false",

@@ -53,10 +53,31 @@ impl Narrow {
     }
 }
 
-/// Applies `n` to each top-level hit of one search response.
+/// Applies `n` to each top-level hit of one search response, and to each completion option
+/// (they carry their document's `_source`, filtered as the search asked).
 fn hits(resp: &mut Value, n: &SourceNarrow) {
     if let Some(Value::Array(list)) = resp.pointer_mut("/hits/hits") {
         list.iter_mut().for_each(|h| n.hit(h));
+    }
+    if let Some(Value::Object(suggest)) = resp.get_mut("suggest") {
+        for entries in suggest.values_mut() {
+            for entry in entries.as_array_mut().into_iter().flatten() {
+                if let Some(Value::Array(options)) = entry.get_mut("options") {
+                    options.iter_mut().for_each(|o| n.hit(o));
+                }
+            }
+        }
+    }
+}
+
+/// Whether `stored_fields` (`value`) leaves `_source` out unless asked for, and `Err(())` for
+/// `_none_`, which refuses a `_source` request.
+fn stored_fields_hide_source(value: Option<&Value>) -> Result<bool, ()> {
+    let none = |v: &Value| v.as_str() == Some("_none_");
+    match value {
+        None => Ok(false),
+        Some(v) if none(v) || v.as_array().is_some_and(|a| a.iter().any(none)) => Err(()),
+        Some(_) => Ok(true),
     }
 }
 
@@ -76,6 +97,11 @@ fn nested_filter(v: &Value, depth: usize) -> bool {
 fn widen_body(body: &mut Value, fields: &[Vec<String>]) -> Result<Option<SourceNarrow>, ()> {
     let map = body.as_object_mut().ok_or(())?;
     let filter = match map.get("_source") {
+        // `stored_fields` alone means no `_source`.
+        None if stored_fields_hide_source(map.get("stored_fields"))? => SourceFilter {
+            fetch: false,
+            ..SourceFilter::default()
+        },
         None => SourceFilter::default(),
         Some(v) => SourceFilter::from_json(v).ok_or(())?,
     };
@@ -91,12 +117,15 @@ pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal,
         return Ok(Reveal::unchanged(false));
     };
     // Most searches filter nothing: a byte scan answers before any parsing.
-    let names = [SOURCE_PARAMS, &["filter_path", "source"]].concat();
+    let names = [SOURCE_PARAMS, &["filter_path", "source", "stored_fields"]].concat();
     if !may_name(req, &names) {
         return Ok(Reveal::unchanged(true));
     }
-    // A whole body in the URL (`?source=`) is left as it is.
-    if !param_values(req.query, "source")?.is_empty() {
+    // A whole body in the URL (`?source=`), and `stored_fields` in the URL, are left as they
+    // are.
+    if !param_values(req.query, "source")?.is_empty()
+        || !param_values(req.query, "stored_fields")?.is_empty()
+    {
         return Ok(Reveal::unchanged(false));
     }
     let msearch = req.path.split('/').any(|s| s == "_msearch");
@@ -280,6 +309,20 @@ mod tests {
                 false,
             ),
             ("source in the URL", Req::get("/i/_search", "source=%7B%7D"), None, None, false),
+            (
+                "stored_fields without _source",
+                Req::post("/i/_search", "application/json", br#"{"stored_fields":["title"]}"#),
+                None,
+                Some(r#"{"stored_fields":["title"],"_source":["url","md5"]}"#),
+                true,
+            ),
+            (
+                "stored_fields _none_",
+                Req::post("/i/_search", "application/json", br#"{"stored_fields":"_none_"}"#),
+                None,
+                None,
+                false,
+            ),
         ];
         for (name, req, query, body, complete) in cases {
             let r = plan(&req.view(), &pointers()).unwrap();
