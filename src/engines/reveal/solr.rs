@@ -9,14 +9,33 @@ use super::{Reveal, field_paths, params, remove_path};
 use crate::engines::query::{has_body, is_form, param_values, parse_json, request_params};
 use crate::engines::{EngineError, RequestView};
 
-/// Fields added to `fl`, taken out of each document.
+/// Fields added to `fl`, taken out of each document, and the `fl` value added, taken out of the
+/// parameters Solr echoes in `responseHeader.params`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Narrow {
     remove: Vec<String>,
 }
 
 impl Narrow {
+    /// The `fl` value sent in addition to the client's.
+    fn added(&self) -> String {
+        self.remove.join(",")
+    }
+
     pub(super) fn apply(&self, root: &mut Value) -> Result<(), EngineError> {
+        // Echoed parameters: one value is a string, several an array.
+        if let Some(Value::Array(fl)) = root.pointer_mut("/responseHeader/params/fl") {
+            let added = Value::String(self.added());
+            if let Some(at) = fl.iter().rposition(|v| *v == added) {
+                fl.remove(at);
+            }
+            if fl.len() == 1
+                && let Some(one) = fl.pop()
+                && let Some(Value::Object(params)) = root.pointer_mut("/responseHeader/params")
+            {
+                params.insert("fl".into(), one);
+            }
+        }
         if let Some(Value::Array(docs)) = root.pointer_mut("/response/docs") {
             for doc in docs {
                 for f in &self.remove {
@@ -80,11 +99,12 @@ pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal,
     if remove.is_empty() {
         return Ok(Reveal::unchanged(complete));
     }
-    let query = params::edit(req.query, &[], &[("fl", remove.join(","))])?;
+    let narrow = Narrow { remove };
+    let query = params::edit(req.query, &[], &[("fl", narrow.added())])?;
     Ok(Reveal {
         query: Some(query),
         body: None,
-        narrow: super::Narrow(super::Repr::Solr(Narrow { remove })),
+        narrow: super::Narrow(super::Repr::Solr(narrow)),
         complete,
     })
 }
@@ -161,9 +181,15 @@ mod tests {
         let n = Narrow {
             remove: vec!["url".into()],
         };
-        let mut v =
-            serde_json::json!({"response": {"numFound": 1, "docs": [{"title": "t", "url": "u"}]}});
+        let mut v = serde_json::json!({
+            "responseHeader": {"params": {"q": "x", "fl": ["title", "url"]}},
+            "response": {"numFound": 1, "docs": [{"title": "t", "url": "u"}]}
+        });
         n.apply(&mut v).unwrap();
         assert_eq!(v["response"]["docs"][0], serde_json::json!({"title": "t"}));
+        assert_eq!(
+            v["responseHeader"]["params"],
+            serde_json::json!({"q": "x", "fl": "title"})
+        );
     }
 }
