@@ -116,6 +116,16 @@ pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal,
     let Some(fields) = field_paths(pointers, "/_source/") else {
         return Ok(Reveal::unchanged(false));
     };
+    // Only `_search` and `_msearch` answers are narrowed here; other APIs go as they are.
+    let api = req
+        .path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    if !matches!(api, "_search" | "_msearch") {
+        return Ok(Reveal::unchanged(false));
+    }
     // Most searches filter nothing: a byte scan answers before any parsing.
     let names = [SOURCE_PARAMS, &["filter_path", "source", "stored_fields"]].concat();
     if !may_name(req, &names) {
@@ -309,6 +319,8 @@ mod tests {
                 false,
             ),
             ("source in the URL", Req::get("/i/_search", "source=%7B%7D"), None, None, false),
+            ("another API", Req::get("/i/_explain/1", "_source=false"), None, None, false),
+            ("search template", Req::get("/i/_search/template", "_source=false"), None, None, false),
             (
                 "stored_fields without _source",
                 Req::post("/i/_search", "application/json", br#"{"stored_fields":["title"]}"#),
