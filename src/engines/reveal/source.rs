@@ -313,6 +313,31 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever the client's filter, the widened one shows the judged fields, and the
+        /// widened answer narrowed is the answer to the client's filter.
+        #[test]
+        fn narrowing_undoes_any_widening(
+            fetch: bool,
+            includes in proptest::collection::vec(proptest::sample::select(PATTERNS), 0..3),
+            excludes in proptest::collection::vec(proptest::sample::select(PATTERNS), 0..3),
+        ) {
+            let source = json!({"url": "u", "md5": "m", "title": "t", "up": 1, "mid": 2});
+            let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
+            let filter = SourceFilter { fetch, includes: owned(includes), excludes: owned(excludes) };
+            let (wide, narrow) = filter.widen(&fields()).unwrap_or((filter.clone(), SourceNarrow::default()));
+            proptest::prop_assert!(wide.shows("url") && wide.shows("md5"));
+            let mut hit = json!({"_id": "1"});
+            if let Some(s) = engine(&wide, &source) {
+                hit["_source"] = s;
+            }
+            narrow.hit(&mut hit);
+            proptest::prop_assert_eq!(hit.get("_source").cloned(), engine(&filter, &source));
+        }
+    }
+
+    const PATTERNS: &[&str] = &["url", "md5", "title", "u*", "m*", "*", "*5", "x"];
+
     #[test]
     fn nested_fields_are_taken_out_with_the_objects_they_emptied() {
         let filter = SourceFilter::from_json(&json!(["title"])).unwrap();
