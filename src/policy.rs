@@ -161,6 +161,40 @@ impl<'a> PolicyFilter<'a> {
         self
     }
 
+    /// The configured URL and hash pointers that have lists to be matched against: the fields
+    /// a request must let the engine return for its hits to be judged.
+    pub fn judged_pointers(&self) -> Vec<String> {
+        let urls = self
+            .fields
+            .url
+            .iter()
+            .filter(|_| !self.snapshot.urls.is_empty());
+        let hashes = self
+            .route
+            .hash_fields
+            .iter()
+            .filter(|f| self.snapshot.hashes.len(f.algorithm) > 0)
+            .map(|f| &f.pointer);
+        let mut out: Vec<String> = Vec::new();
+        for p in urls.chain(hashes) {
+            if !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+        out
+    }
+
+    /// The request as sent upstream shows every judged field wherever the engine puts it (see
+    /// [`crate::engines::reveal::Reveal::complete`]): a hit's container shows a field's absence
+    /// again. Call after [`PolicyFilter::with_engine`].
+    #[must_use]
+    pub fn fields_revealed(mut self) -> Self {
+        for j in &mut self.judged {
+            j.container_shows_absence = true;
+        }
+        self
+    }
+
     /// The URL and hash matches of a hit read through the engine's field forms, and whether
     /// every field with lists to match against was visible.
     fn judge_forms(&self, hit: &Hit<'_>) -> (Vec<ListedHit>, bool) {

@@ -274,7 +274,7 @@ fn opensearch_response_variants_are_filtered() {
 /// Hits whose URL and hash the engine returns only in `fields`, `highlight` or nowhere the
 /// route's pointers look (`_source` filtered out, `filter_path`).
 #[test]
-#[ignore = "needs hidden-field judging: hits without _source.url/md5 must be judged from fields/highlight or the request rewritten"]
+
 fn opensearch_hits_without_source_urls_are_still_filtered() {
     let Some((e, p)) = setup() else { return };
     load(e, "t-hidden");
@@ -321,6 +321,172 @@ fn opensearch_hits_without_source_urls_are_still_filtered() {
             );
         }
         assert!(!text.contains("zorvexil-forum"), "{name}: {text}");
+    }
+}
+
+/// What searchward should answer for a benign request whose direct answer is `direct`: the
+/// same shape and values, the delisted documents (ids 2 and 3) gone from hits and completion
+/// options, the demoted ones (4 and 5) moved after the rest, and a total two lower.
+fn filtered_shape(direct: &Value) -> Value {
+    let mut want = direct.clone();
+    want["took"] = json!(0);
+    if let Some(Value::Array(hits)) = want.pointer_mut("/hits/hits") {
+        let id = |h: &Value| h["_id"].as_str().unwrap_or_default().to_owned();
+        hits.retain(|h| !["2", "3"].contains(&id(h).as_str()));
+        let (demoted, kept): (Vec<Value>, Vec<Value>) = hits
+            .drain(..)
+            .partition(|h| ["4", "5"].contains(&id(h).as_str()));
+        hits.extend(kept);
+        hits.extend(demoted);
+    }
+    if let Some(Value::Object(suggest)) = want.get_mut("suggest") {
+        for entries in suggest.values_mut() {
+            for entry in entries.as_array_mut().into_iter().flatten() {
+                if let Some(Value::Array(options)) = entry.get_mut("options") {
+                    // Delisted documents, and suggestions whose text holds a listed term.
+                    options.retain(|o| {
+                        !["2", "3"].contains(&o["_id"].as_str().unwrap_or_default())
+                            && !o["text"].as_str().unwrap_or_default().contains("zorvexil")
+                    });
+                }
+            }
+        }
+    }
+    match want.pointer_mut("/hits/total") {
+        Some(Value::Number(n)) => *n = (n.as_u64().unwrap() - 2).into(),
+        Some(Value::Object(t)) => t["value"] = json!(t["value"].as_u64().unwrap() - 2),
+        _ => {}
+    }
+    want
+}
+
+/// Requests that hide `_source.url` and `_source.md5` are widened upstream and narrowed back:
+/// the client gets exactly the engine's answer to its own request, less the delisted hits, and
+/// no hit is left unjudged.
+#[test]
+fn opensearch_hidden_fields_keep_the_clients_shape() {
+    let Some((e, p)) = setup() else { return };
+    load(e, "t-shape");
+    let q = r#""size": 50, "query": {"match": {"body": "garden"}}"#;
+    let cases: Vec<(&str, &str, String)> = vec![
+        (
+            "_source false in the body",
+            "",
+            format!(r#"{{{q}, "_source": false}}"#),
+        ),
+        (
+            "_source false with fields",
+            "",
+            format!(r#"{{{q}, "_source": false, "fields": ["url", "title"]}}"#),
+        ),
+        (
+            "_source false with docvalue_fields",
+            "",
+            format!(r#"{{{q}, "_source": false, "docvalue_fields": ["url"]}}"#),
+        ),
+        ("_source=false", "?_source=false", format!("{{{q}}}")),
+        (
+            "_source_includes=title",
+            "?_source_includes=title",
+            format!("{{{q}}}"),
+        ),
+        (
+            "_source_excludes=url,md5",
+            "?_source_excludes=url,md5",
+            format!("{{{q}}}"),
+        ),
+        (
+            "_source list in the body",
+            "",
+            format!(r#"{{{q}, "_source": ["title"]}}"#),
+        ),
+        (
+            "_source excludes pattern",
+            "",
+            format!(r#"{{{q}, "_source": {{"excludes": ["u*", "md*"]}}}}"#),
+        ),
+        (
+            "filter_path ids",
+            "?filter_path=hits.hits._id,hits.total",
+            format!("{{{q}}}"),
+        ),
+        (
+            "filter_path total only",
+            "?filter_path=hits.total",
+            format!("{{{q}}}"),
+        ),
+        (
+            "filter_path source title",
+            "?filter_path=hits.hits._id,hits.hits._source.title",
+            format!("{{{q}}}"),
+        ),
+        (
+            "filter_path excluding url",
+            "?filter_path=-hits.hits._source.url,-took",
+            format!("{{{q}}}"),
+        ),
+        (
+            "filter_path highlight",
+            "?filter_path=hits.hits.highlight,hits.hits._id",
+            format!(r#"{{{q}, "highlight": {{"fields": {{"body": {{}}}}}}}}"#),
+        ),
+        (
+            "stored_fields",
+            "",
+            format!(r#"{{{q}, "stored_fields": ["title"]}}"#),
+        ),
+        (
+            "completion options with _source false",
+            "",
+            format!(
+                r#"{{{q}, "_source": false, "suggest": {{"c": {{"prefix": "gar", "completion": {{"field": "title.suggest", "size": 10}}}}}}}}"#
+            ),
+        ),
+        (
+            "filter_path to a field some hits lack",
+            "?filter_path=hits.hits._source.md5,hits.hits._id",
+            format!("{{{q}}}"),
+        ),
+        (
+            "filter_path and _source false",
+            "?filter_path=hits.hits._id,hits.hits._source&_source=false",
+            format!("{{{q}}}"),
+        ),
+    ];
+    for (name, query, body) in &cases {
+        let path = format!("/t-shape/_search{query}");
+        let direct = json_ok(&send(e.addr, "POST", &path, body), name);
+        let mut got = json_ok(&send(p.proxy, "POST", &path, body), name);
+        if got.get("took").is_some() {
+            got["took"] = json!(0);
+        }
+        let mut want = filtered_shape(&direct);
+        if direct.get("took").is_none() {
+            want.as_object_mut().unwrap().remove("took");
+        }
+        assert_eq!(got, want, "{name}: direct answer {direct}");
+    }
+    let unjudged = crate::util::metric(p.admin, "searchward_unjudged_hits_total{route=\"search\"}");
+    assert!(unjudged.is_none_or(|n| n == 0.0), "unjudged: {unjudged:?}");
+
+    // `_msearch`: each search widened on its own.
+    let body = format!(
+        "{{}}\n{{{q}, \"_source\": false}}\n{{}}\n{{{q}, \"_source\": [\"title\"]}}\n{{}}\n{{{q}}}\n"
+    );
+    let direct = json_ok(&send(e.addr, "POST", "/t-shape/_msearch", &body), "msearch");
+    let got = json_ok(
+        &send(p.proxy, "POST", "/t-shape/_msearch", &body),
+        "msearch",
+    );
+    let (direct, got) = (
+        direct["responses"].as_array().unwrap(),
+        got["responses"].as_array().unwrap(),
+    );
+    assert_eq!(got.len(), 3);
+    for (g, d) in got.iter().zip(direct) {
+        let mut g = g.clone();
+        g["took"] = json!(0);
+        assert_eq!(g, filtered_shape(d), "msearch");
     }
 }
 

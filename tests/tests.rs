@@ -29,7 +29,10 @@
 //! - corpus: detection recall per evasion class and false-positive rate over testdata/corpus/
 //! - adversarial: recall per class, list kind and entry length, and false positives per benign
 //!   source, over the independent corpus in testdata/adversarial/
+//! - solr: a real Solr core behind searchward: field lists (`fl`) widened and narrowed back
 //! - real_engine: OpenSearch, Solr and SolrCloud started once per binary (tests/engines/run.sh)
+//! - reveal: requests hiding the fields hits are judged by, widened upstream and narrowed back,
+//!   per engine against a recording upstream
 //! - opensearch: a real OpenSearch node behind searchward: blocking, delisting, suggesters,
 //!   `_msearch` and the indexing guard, checked against what the engine returns and stores
 
@@ -54,6 +57,8 @@ mod privacy;
 mod proxy;
 mod real_engine;
 mod reload;
+mod reveal;
 mod sealed;
+mod solr;
 mod tantivy;
 mod util;

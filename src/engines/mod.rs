@@ -28,6 +28,7 @@ pub use markup::strip_markup;
 mod markup;
 
 mod query;
+pub mod reveal;
 mod rewrite;
 mod scan;
 #[cfg(test)]

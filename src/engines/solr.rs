@@ -7,7 +7,9 @@ use super::query::{
     MAX_DEPTH, dedup, has_body, is_form, last_segment, malformed, parse_json, request_params, shape,
 };
 use super::rewrite::{Rewriter, object_mut};
-use super::{Engine, EngineError, HitFields, IndexingBody, RequestView, ResponseFilter, indexing};
+use super::{
+    Engine, EngineError, FieldForms, HitFields, IndexingBody, RequestView, ResponseFilter, indexing,
+};
 
 /// The Solr adapter.
 #[derive(Clone, Copy, Debug)]
@@ -110,6 +112,20 @@ impl Engine for Solr {
             title: vec!["/title".into(), "/title/0".into()],
             snippet: vec!["/description".into(), "/description/0".into()],
         }
+    }
+
+    /// A document shows every stored field unless the request lists fields (`fl`, a JSON
+    /// body's `fields`): then a field it lacks may be hidden.
+    fn field_forms(&self, pointer: &str) -> FieldForms {
+        FieldForms {
+            plain: vec![pointer.to_owned()],
+            marked: Vec::new(),
+            container: Some(String::new()),
+        }
+    }
+
+    fn hides_fields(&self, req: &RequestView<'_>) -> bool {
+        super::query::mentions(req, &["fl", "fields"])
     }
 
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {

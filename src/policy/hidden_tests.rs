@@ -372,3 +372,58 @@ fn filtered_requests_make_hits_without_values_unjudged() {
         }
     }
 }
+
+/// Only fields with lists loaded are asked for, and once the request as sent shows every one
+/// of them, a hit's container shows that a field it lacks is absent: benign hits without a hash
+/// are judged and kept, a hit without `_source` is still unjudged.
+#[test]
+fn revealed_requests_judge_absent_fields_as_absent() {
+    let snap = snapshot();
+    let es_route = route("elasticsearch", "");
+    let f = PolicyFilter::new(&snap, &es_route, Default::default(), None, "k");
+    assert_eq!(f.judged_pointers(), ["/_source/url", "/_source/md5"]);
+    let no_hash_lists = Snapshot::build(vec![ListSource::new(
+        ListSpec::from_flag(ListKind::Urls, "lists/urls.txt".into()),
+        b"listed.example/\n".to_vec(),
+    )])
+    .unwrap();
+    let f = PolicyFilter::new(&no_hash_lists, &es_route, Default::default(), None, "k");
+    assert_eq!(f.judged_pointers(), ["/_source/url"]);
+
+    let adapter = crate::engines::build("elasticsearch", None).unwrap();
+    let method = http::Method::POST;
+    let req = crate::engines::RequestView {
+        method: &method,
+        path: "/i/_search",
+        query: None,
+        content_type: Some("application/json"),
+        body: br#"{"_source": ["title", "url", "md5"]}"#,
+    };
+    let body = es_body(vec![
+        es_hit(
+            "url only",
+            json!({"_source": {"title": "t", "url": BENIGN}}),
+        ),
+        es_hit("listed", json!({"_source": {"url": LISTED}})),
+        es_hit("no source", json!({})),
+    ]);
+    let bytes = serde_json::to_vec(&body).unwrap();
+    // Without the reveal, "url only" shows no md5 value in a filtered `_source`: unjudged.
+    let cases: [(bool, Vec<&str>, u64); 2] = [(false, vec![], 2), (true, vec!["url only"], 1)];
+    for (revealed, want, unjudged) in cases {
+        let mut f = PolicyFilter::new(&snap, &es_route, adapter.hit_fields(), None, "k")
+            .with_engine(&*adapter, &req);
+        if revealed {
+            f = f.fields_revealed();
+        }
+        let out = adapter.rewrite(&req, &bytes, &mut f).unwrap().unwrap();
+        let out: Value = serde_json::from_slice(&out).unwrap();
+        let ids: Vec<&str> = out["hits"]["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["_id"].as_str().unwrap())
+            .collect();
+        assert_eq!((ids, f.unjudged), (want, unjudged), "revealed: {revealed}");
+    }
+}

@@ -19,7 +19,7 @@ use super::error::ProxyError;
 use super::headers;
 use super::router::Route;
 use crate::config::RouteKind;
-use crate::engines::{Engine, HitDecision, RequestView, Synthesized};
+use crate::engines::{Engine, HitDecision, RequestView, Synthesized, reveal};
 use crate::metrics::Shed;
 use crate::policy::{self, PolicyFilter};
 use crate::signpost::NoticeKind;
@@ -234,10 +234,20 @@ impl Ctx<'_> {
         &self,
         client: SocketAddr,
         body: Bytes,
+        query: Option<&str>,
         reservation: &mut Reservation,
     ) -> Result<(http::response::Parts, Bytes), ProxyError> {
         let state = self.state;
         let mut parts = self.parts.clone();
+        if let Some(q) = query {
+            let path = parts.uri.path();
+            let target = if q.is_empty() {
+                path.to_owned()
+            } else {
+                format!("{path}?{q}")
+            };
+            parts.uri = target.parse().map_err(|_| ProxyError::Internal)?;
+        }
         headers::to_upstream(
             &mut parts.headers,
             &headers::ip_value(client.ip()),
@@ -285,7 +295,34 @@ impl Ctx<'_> {
         notice: Option<crate::signpost::Notice>,
         reservation: &mut Reservation,
     ) -> Result<Response<Body>, ProxyError> {
-        let (rparts, raw) = match self.exchange(client, self.body.clone(), reservation).await {
+        let key = self.state.signposter.notice_key();
+        let filter = PolicyFilter::new(
+            snapshot,
+            &self.route.spec,
+            self.engine.hit_fields(),
+            notice,
+            key,
+        );
+        // Ask the engine for the fields hits are judged by, even when the client hid them.
+        let reveal = match guarded(|| {
+            reveal::plan(self.engine.name(), &self.view(), &filter.judged_pointers())
+        }) {
+            Ok(r) => r,
+            Err(e) => return self.safe(e),
+        };
+        let sent_body = reveal
+            .body
+            .clone()
+            .map_or_else(|| self.body.clone(), Bytes::from);
+        let sent = RequestView {
+            query: reveal.query.as_deref().or(self.parts.uri.query()),
+            body: &sent_body,
+            ..self.view()
+        };
+        let (rparts, raw) = match self
+            .exchange(client, sent_body.clone(), reveal.query.as_deref(), reservation)
+            .await
+        {
             Ok(x) => x,
             // Shed for want of room: the client retries; nothing was evaluated or shown.
             Err(ProxyError::Overloaded) => return Err(ProxyError::Overloaded),
@@ -313,16 +350,19 @@ impl Ctx<'_> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let (decoded, transcoded) = super::charset::to_utf8(content_type.as_deref(), decoded);
-        let key = self.state.signposter.notice_key();
-        let mut filter = PolicyFilter::new(
-            snapshot,
-            &self.route.spec,
-            self.engine.hit_fields(),
-            notice,
-            key,
-        )
-        .with_engine(self.engine, &self.view());
-        let rewritten = match guarded(|| self.engine.rewrite(&self.view(), &decoded, &mut filter)) {
+        let mut filter = filter.with_engine(self.engine, &sent);
+        if reveal.complete {
+            filter = filter.fields_revealed();
+        }
+        // Judged on what the engine returned for the request as sent, then narrowed back to
+        // the shape the client asked for.
+        let rewritten = match guarded(|| {
+            let judged = self.engine.rewrite(&sent, &decoded, &mut filter)?;
+            match reveal.narrow.apply(judged.as_deref().unwrap_or(&decoded))? {
+                Some(narrowed) => Ok(Some(narrowed)),
+                None => Ok(judged),
+            }
+        }) {
             Ok(r) => r,
             Err(_) => return self.safe(ProxyError::UpstreamUnusable),
         };
@@ -497,7 +537,7 @@ impl Ctx<'_> {
         refused: &[usize],
         reservation: &mut Reservation,
     ) -> Result<Response<Body>, ProxyError> {
-        let (mut rparts, raw) = self.exchange(client, body, reservation).await?;
+        let (mut rparts, raw) = self.exchange(client, body, None, reservation).await?;
         if !refused.is_empty() {
             let list = refused
                 .iter()

@@ -1,0 +1,195 @@
+//! Solr `fl`: a field list that leaves out a judged field gets it added (one more `fl`
+//! parameter, which Solr merges with the others), and each document of `response.docs` loses
+//! it again.
+
+use serde_json::Value;
+
+use super::glob::matches;
+use super::{Reveal, field_paths, params, remove_path};
+use crate::engines::query::{has_body, is_form, param_values, parse_json, request_params};
+use crate::engines::{EngineError, RequestView};
+
+/// Fields added to `fl`, taken out of each document, and the `fl` value added, taken out of the
+/// parameters Solr echoes in `responseHeader.params`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Narrow {
+    remove: Vec<String>,
+}
+
+impl Narrow {
+    /// The `fl` value sent in addition to the client's.
+    fn added(&self) -> String {
+        self.remove.join(",")
+    }
+
+    pub(super) fn apply(&self, root: &mut Value) -> Result<(), EngineError> {
+        // Echoed parameters: one value is a string, several an array.
+        if let Some(Value::Array(fl)) = root.pointer_mut("/responseHeader/params/fl") {
+            let added = Value::String(self.added());
+            if let Some(at) = fl.iter().rposition(|v| *v == added) {
+                fl.remove(at);
+            }
+            if fl.len() == 1
+                && let Some(one) = fl.pop()
+                && let Some(Value::Object(params)) = root.pointer_mut("/responseHeader/params")
+            {
+                params.insert("fl".into(), one);
+            }
+        }
+        if let Some(Value::Array(docs)) = root.pointer_mut("/response/docs") {
+            for doc in docs {
+                for f in &self.remove {
+                    remove_path(doc, std::slice::from_ref(f));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The items of field lists (`fl=a,b c`), with `alias:` prefixes kept.
+fn items(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split([',', ' ']))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal, EngineError> {
+    let Some(fields) = field_paths(pointers, "/") else {
+        return Ok(Reveal::unchanged(false));
+    };
+    // A JSON body may carry `fields` or `params.fl`, and the `json` parameter a whole body:
+    // left as they are.
+    let json_body = has_body(req.body) && !is_form(req.content_type);
+    if json_body || !param_values(req.query, "json")?.is_empty() {
+        let body = if json_body {
+            parse_json(req.body)?
+        } else {
+            Value::Null
+        };
+        let lists = body.get("fields").is_some() || body.pointer("/params/fl").is_some();
+        return Ok(Reveal::unchanged(
+            !lists && request_params(req, "fl")?.is_empty(),
+        ));
+    }
+    let fl = items(&request_params(req, "fl")?);
+    if fl.is_empty() {
+        return Ok(Reveal::unchanged(true));
+    }
+    let mut remove = Vec::new();
+    for f in fields.iter().filter_map(|f| match f.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }) {
+        // An alias already answering under this name would clash with the field.
+        if fl
+            .iter()
+            .any(|i| i.split_once(':').is_some_and(|(a, _)| a == f))
+        {
+            return Ok(Reveal::unchanged(false));
+        }
+        if !fl.iter().any(|i| !i.contains(':') && matches(i, f)) {
+            remove.push(f.clone());
+        }
+    }
+    let complete = fields.iter().all(|f| f.len() == 1);
+    if remove.is_empty() {
+        return Ok(Reveal::unchanged(complete));
+    }
+    let narrow = Narrow { remove };
+    let query = params::edit(req.query, &[], &[("fl", narrow.added())])?;
+    Ok(Reveal {
+        query: Some(query),
+        body: None,
+        narrow: super::Narrow(super::Repr::Solr(narrow)),
+        complete,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engines::testkit::Req;
+
+    #[test]
+    fn field_lists_are_widened() {
+        let pointers = vec!["/url".to_owned(), "/id".to_owned()];
+        let cases: Vec<(&str, Req, Option<&str>, bool)> = vec![
+            ("no fl", Req::get("/c/select", "q=x"), None, true),
+            (
+                "fl with both",
+                Req::get("/c/select", "fl=id,url,title"),
+                None,
+                true,
+            ),
+            ("fl star", Req::get("/c/select", "fl=*,score"), None, true),
+            ("fl glob", Req::get("/c/select", "fl=u*+id"), None, true),
+            (
+                "fl title",
+                Req::get("/c/select", "q=x&fl=title"),
+                Some("q=x&fl=title&fl=url,id"),
+                true,
+            ),
+            (
+                "fl id score",
+                Req::get("/c/select", "fl=id%20score"),
+                Some("fl=id%20score&fl=url"),
+                true,
+            ),
+            (
+                "alias on url",
+                Req::get("/c/select", "fl=url:title"),
+                None,
+                false,
+            ),
+            (
+                "form body",
+                Req::post(
+                    "/c/select",
+                    "application/x-www-form-urlencoded",
+                    b"q=x&fl=title",
+                ),
+                Some("fl=url,id"),
+                true,
+            ),
+            (
+                "json fields",
+                Req::post(
+                    "/c/select",
+                    "application/json",
+                    br#"{"query":"x","fields":["title"]}"#,
+                ),
+                None,
+                false,
+            ),
+        ];
+        for (name, req, query, complete) in cases {
+            let r = plan(&req.view(), &pointers).unwrap();
+            assert_eq!(
+                (r.query.as_deref(), r.complete),
+                (query, complete),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn added_fields_leave_each_document() {
+        let n = Narrow {
+            remove: vec!["url".into()],
+        };
+        let mut v = serde_json::json!({
+            "responseHeader": {"params": {"q": "x", "fl": ["title", "url"]}},
+            "response": {"numFound": 1, "docs": [{"title": "t", "url": "u"}]}
+        });
+        n.apply(&mut v).unwrap();
+        assert_eq!(v["response"]["docs"][0], serde_json::json!({"title": "t"}));
+        assert_eq!(
+            v["responseHeader"]["params"],
+            serde_json::json!({"q": "x", "fl": "title"})
+        );
+    }
+}
