@@ -20,16 +20,16 @@ const BENIGN: &str = "testdata/adversarial/benign.tsv";
 /// improves; the target is 99.5 % for every class but `typos` and `transliteration` (95 %).
 const FLOORS: &[(&str, f64)] = &[
     ("plain", 99.5),
-    ("spaces_removed", 46.5),
+    ("spaces_removed", 47.0),
     ("split_words", 99.5),
     ("ambiguous_glyphs", 99.5),
     ("leet_tokens", 96.0),
-    ("confusables", 43.5),
+    ("confusables", 66.0),
     ("letter_styles", 98.5),
-    ("layout_slip", 75.5),
-    ("transliteration", 39.5),
-    ("typos", 77.5),
-    ("combos", 62.5),
+    ("layout_slip", 90.5),
+    ("transliteration", 45.5),
+    ("typos", 79.5),
+    ("combos", 66.0),
 ];
 /// Ceiling on the share of benign queries with any match, in percent (the target).
 const MAX_FP_RATE: f64 = 0.05;

@@ -1,6 +1,7 @@
 """Generates src/normalize/confusables.rs: single characters that UTS #39 lists as confusable with one
-ASCII letter, for the scripts people mix into Latin text (Cyrillic, Greek, Coptic, Armenian,
-Cherokee, Canadian syllabics, Lisu, Latin letter forms and IPA), in both cases.
+ASCII letter, in both cases: the scripts people mix into Latin text (Cyrillic, Greek, Coptic,
+Armenian, Cherokee, Canadian syllabics, Lisu, Latin letter forms and IPA), and the letters and
+symbols of every other script and symbol block UTS #39 lists.
 
 Usage: pip install confusable_homoglyphs && python3 tools/gen_confusables.py
 The output is sorted and deterministic for one package version; do not edit it by hand.
@@ -28,6 +29,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "src", "normalize", "confusables.rs")
 
 
+def other_script_letter(c):
+    """A letter, digit-free symbol or mark-free character of any other script or symbol block
+    that UTS #39 reads as one ASCII letter (Warang Citi, Deseret, Osage, Arabic presentation
+    forms, Ethiopic, Tifinagh, Vai, Lisu, runic, APL and mathematical operators...): a
+    disguise may borrow any of them, and one unread glyph leaves the whole word unread."""
+    # Scripts written without spaces keep their characters: the tokeniser glues them.
+    if unicodedata.name(c, "?").split()[0] in ("MYANMAR", "IDEOGRAPHIC"):
+        return False
+    cat = unicodedata.category(c)
+    return cat in ("Lu", "Ll", "Lt", "Lo", "Lm", "So", "Sm", "Nl", "No")
+
+
 def table():
     path = os.path.join(os.path.dirname(confusable_homoglyphs.__file__), "confusables.json")
     with open(path, encoding="utf-8") as f:
@@ -43,7 +56,7 @@ def table():
             # NFKC and diacritic stripping already handle these.
             if unicodedata.normalize("NFKC", c) != c or unicodedata.normalize("NFD", c)[0].isascii():
                 continue
-            if unicodedata.name(c, "?").split()[0] not in SCRIPTS:
+            if unicodedata.name(c, "?").split()[0] not in SCRIPTS and not other_script_letter(c):
                 continue
             out.setdefault(c, proto.lower())
     out.update(OVERRIDES)

@@ -147,6 +147,7 @@ impl TermMatcher {
         let mut vocab = Vec::new();
         let mut views = Views::default();
         let mut keys = Vec::new();
+        let mut reread = String::new();
         for (ix, l) in lists.iter().enumerate() {
             let info = &infos[ix];
             let list = u32::try_from(ix).map_err(|_| MatcherError::TooLarge)?;
@@ -174,6 +175,20 @@ impl TermMatcher {
                                 keys::expand(r.as_bytes(), true, &mut vocab);
                             }
                         }
+                    }
+                }
+                // A Cyrillic or Greek entry typed with the Latin layout active, or spelt in
+                // Latin letters, arrives as a Latin query: the entry is indexed under those
+                // readings too, each as long as a match in a re-read query must be.
+                for how in script::readings(&e.text).filter(|&h| h != script::Reading::Upside) {
+                    script::reread(&e.text, how, &mut reread);
+                    views.normalize(&reread);
+                    keys::entry_keys(&views, info.kind == ListKind::Victims, &mut keys);
+                    for k in keys
+                        .iter()
+                        .filter(|k| k.len() >= MIN_REREAD_LETTERS as usize)
+                    {
+                        arena.push(k, posting)?;
                     }
                 }
             }

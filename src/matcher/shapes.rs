@@ -15,6 +15,7 @@ const TERMS: &[&str] = &[
     "dwimbrel",
     "tavrok",
     "cop",
+    "дразунель",
 ];
 const NAMES: &[&str] = &["Ada Quillfeather", "Lena Brostavik"];
 
@@ -110,6 +111,22 @@ const CASES: &[Case] = &[
     ("formal transliteration", "плендувар", Some((0, 3))),
     ("greek transliteration", "πλενδουβαρ", Some((0, 3))),
     ("short cyrillic lookalike word", "сор мир", None),
+    // A Cyrillic entry typed with the Latin layout active, or spelt in Latin letters.
+    (
+        "cyrillic entry on the latin layout",
+        "lhfpeytkm pics",
+        Some((0, 10)),
+    ),
+    (
+        "cyrillic entry transliterated",
+        "watch drazunel online",
+        Some((0, 10)),
+    ),
+    (
+        "cyrillic entry informally transliterated",
+        "drazunel' video",
+        Some((0, 10)),
+    ),
     // Short entries keep their stricter rules.
     ("short entry inside a word", "slightly", None),
     ("short entry inside a spaced word", "sli ghtly", None),

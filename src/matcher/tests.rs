@@ -398,6 +398,19 @@ proptest! {
         prop_assert_eq!(crate::normalize::skeleton(&k), k);
     }
 
+    /// The same over a small alphabet of the characters whose reading depends on their
+    /// neighbours (digits, leet symbols, capital I, single letters, mixed gaps), where random
+    /// Unicode rarely lands.
+    #[test]
+    fn normalisation_is_idempotent_on_context_characters(
+        s in "[abmvI0-9 .|!$@\\-\u{2661}\u{1D2C0}\u{4E16}]{0,16}",
+    ) {
+        let c = crate::normalize::canonical(&s);
+        prop_assert_eq!(crate::normalize::canonical(&c), c.clone());
+        let k = crate::normalize::skeleton(&s);
+        prop_assert_eq!(crate::normalize::skeleton(&k), k);
+    }
+
     #[test]
     fn entry_matches_itself_under_every_evasion(
         words in entry(),

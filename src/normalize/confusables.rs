@@ -2,6 +2,7 @@
 
 /// Characters that look like one ASCII letter, with that letter, sorted by character.
 pub(super) const CONFUSABLES: &[(char, char)] = &[
+    ('\u{00D7}', 'x'),  // MULTIPLICATION SIGN
     ('\u{0131}', 'i'),  // LATIN SMALL LETTER DOTLESS I
     ('\u{0184}', 'b'),  // LATIN CAPITAL LETTER TONE SIX
     ('\u{0185}', 'b'),  // LATIN SMALL LETTER TONE SIX
@@ -138,6 +139,12 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{0581}', 'g'),  // ARMENIAN SMALL LETTER CO
     ('\u{0584}', 'f'),  // ARMENIAN SMALL LETTER KEH
     ('\u{0585}', 'o'),  // ARMENIAN SMALL LETTER OH
+    ('\u{0B20}', 'o'),  // ORIYA LETTER TTHA
+    ('\u{0D20}', 'o'),  // MALAYALAM LETTER TTHA
+    ('\u{10E7}', 'y'),  // GEORGIAN LETTER QAR
+    ('\u{10FF}', 'o'),  // GEORGIAN LETTER LABIAL SIGN
+    ('\u{1200}', 'u'),  // ETHIOPIC SYLLABLE HA
+    ('\u{12D0}', 'o'),  // ETHIOPIC SYLLABLE PHARYNGEAL A
     ('\u{13A0}', 'd'),  // CHEROKEE LETTER A
     ('\u{13A1}', 'r'),  // CHEROKEE LETTER E
     ('\u{13A2}', 't'),  // CHEROKEE LETTER I
@@ -189,6 +196,12 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{15F7}', 'b'),  // CANADIAN SYLLABICS CARRIER KHE
     ('\u{166D}', 'x'),  // CANADIAN SYLLABICS CHI SIGN
     ('\u{166E}', 'x'),  // CANADIAN SYLLABICS FULL STOP
+    ('\u{16B7}', 'x'),  // RUNIC LETTER GEBO GYFU G
+    ('\u{16C1}', 'l'),  // RUNIC LETTER ISAZ IS ISS I
+    ('\u{16D5}', 'k'),  // RUNIC LETTER OPEN-P
+    ('\u{16D6}', 'm'),  // RUNIC LETTER EHWAZ EH E
+    ('\u{1CA7}', 'y'),  // GEORGIAN MTAVRULI CAPITAL LETTER QAR
+    ('\u{1CBF}', 'o'),  // GEORGIAN MTAVRULI CAPITAL LETTER LABIAL SIGN
     ('\u{1D04}', 'c'),  // LATIN LETTER SMALL CAPITAL C
     ('\u{1D0F}', 'o'),  // LATIN LETTER SMALL CAPITAL O
     ('\u{1D11}', 'o'),  // LATIN SMALL LETTER SIDEWAYS O
@@ -202,6 +215,23 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{1E9D}', 'f'),  // LATIN SMALL LETTER LONG S WITH HIGH STROKE
     ('\u{1EFE}', 'y'),  // LATIN CAPITAL LETTER Y WITH LOOP
     ('\u{1EFF}', 'y'),  // LATIN SMALL LETTER Y WITH LOOP
+    ('\u{212E}', 'e'),  // ESTIMATED SYMBOL
+    ('\u{2223}', 'l'),  // DIVIDES
+    ('\u{2228}', 'v'),  // LOGICAL OR
+    ('\u{222A}', 'u'),  // UNION
+    ('\u{22A4}', 't'),  // DOWN TACK
+    ('\u{22C1}', 'v'),  // N-ARY LOGICAL OR
+    ('\u{22C3}', 'u'),  // N-ARY UNION
+    ('\u{22FF}', 'e'),  // Z NOTATION BAG MEMBERSHIP
+    ('\u{2373}', 'i'),  // APL FUNCTIONAL SYMBOL IOTA
+    ('\u{2374}', 'p'),  // APL FUNCTIONAL SYMBOL RHO
+    ('\u{237A}', 'a'),  // APL FUNCTIONAL SYMBOL ALPHA
+    ('\u{23FD}', 'l'),  // POWER ON SYMBOL
+    ('\u{2573}', 'x'),  // BOX DRAWINGS LIGHT DIAGONAL CROSS
+    ('\u{27D9}', 't'),  // LARGE DOWN TACK
+    ('\u{292B}', 'x'),  // RISING DIAGONAL CROSSING FALLING DIAGONAL
+    ('\u{292C}', 'x'),  // FALLING DIAGONAL CROSSING RISING DIAGONAL
+    ('\u{2A2F}', 'x'),  // VECTOR OR CROSS PRODUCT
     ('\u{2C6D}', 'a'),  // LATIN CAPITAL LETTER ALPHA
     ('\u{2C84}', 'r'),  // COPTIC CAPITAL LETTER GAMMA
     ('\u{2C85}', 'r'),  // COPTIC SMALL LETTER GAMMA
@@ -229,6 +259,12 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{2CAD}', 'x'),  // COPTIC SMALL LETTER KHI
     ('\u{2CD0}', 'l'),  // COPTIC CAPITAL LETTER L-SHAPED HA
     ('\u{2CD1}', 'l'),  // COPTIC SMALL LETTER L-SHAPED HA
+    ('\u{2D38}', 'v'),  // TIFINAGH LETTER YADH
+    ('\u{2D39}', 'e'),  // TIFINAGH LETTER YADD
+    ('\u{2D4F}', 'l'),  // TIFINAGH LETTER YAN
+    ('\u{2D54}', 'o'),  // TIFINAGH LETTER YAR
+    ('\u{2D55}', 'q'),  // TIFINAGH LETTER YARR
+    ('\u{2D5D}', 'x'),  // TIFINAGH LETTER YATH
     ('\u{A4D0}', 'b'),  // LISU LETTER BA
     ('\u{A4D1}', 'p'),  // LISU LETTER PA
     ('\u{A4D2}', 'd'),  // LISU LETTER PHA
@@ -257,6 +293,7 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{A4F4}', 'u'),  // LISU LETTER U
     ('\u{A646}', 'i'),  // CYRILLIC CAPITAL LETTER IOTA
     ('\u{A647}', 'i'),  // CYRILLIC SMALL LETTER IOTA
+    ('\u{A6DF}', 'v'),  // BAMUM LETTER KO
     ('\u{A731}', 's'),  // LATIN LETTER SMALL CAPITAL S
     ('\u{A798}', 'f'),  // LATIN CAPITAL LETTER F WITH STROKE
     ('\u{A799}', 'f'),  // LATIN SMALL LETTER F WITH STROKE
@@ -304,9 +341,104 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{ABB2}', 'p'),  // CHEROKEE SMALL LETTER TLV
     ('\u{ABB6}', 'k'),  // CHEROKEE SMALL LETTER TSO
     ('\u{ABB7}', 'd'),  // CHEROKEE SMALL LETTER TSU
+    ('\u{10282}', 'b'), // LYCIAN LETTER B
+    ('\u{10286}', 'e'), // LYCIAN LETTER I
+    ('\u{10287}', 'f'), // LYCIAN LETTER W
+    ('\u{1028A}', 'l'), // LYCIAN LETTER J
+    ('\u{10290}', 'x'), // LYCIAN LETTER MM
+    ('\u{10292}', 'o'), // LYCIAN LETTER U
+    ('\u{10295}', 'p'), // LYCIAN LETTER R
+    ('\u{10296}', 's'), // LYCIAN LETTER S
+    ('\u{10297}', 't'), // LYCIAN LETTER T
+    ('\u{102A0}', 'a'), // CARIAN LETTER A
+    ('\u{102A1}', 'b'), // CARIAN LETTER P2
+    ('\u{102A2}', 'c'), // CARIAN LETTER D
+    ('\u{102A5}', 'f'), // CARIAN LETTER R
+    ('\u{102AB}', 'o'), // CARIAN LETTER O
+    ('\u{102B0}', 'm'), // CARIAN LETTER S
+    ('\u{102B1}', 't'), // CARIAN LETTER C-18
+    ('\u{102B2}', 'y'), // CARIAN LETTER U
+    ('\u{102B4}', 'x'), // CARIAN LETTER X
+    ('\u{102CF}', 'h'), // CARIAN LETTER E2
     ('\u{102F5}', 'z'), // COPTIC EPACT NUMBER THREE HUNDRED
+    ('\u{10301}', 'b'), // OLD ITALIC LETTER BE
+    ('\u{10302}', 'c'), // OLD ITALIC LETTER KE
+    ('\u{10309}', 'l'), // OLD ITALIC LETTER I
+    ('\u{10311}', 'm'), // OLD ITALIC LETTER SHE
+    ('\u{10315}', 't'), // OLD ITALIC LETTER TE
+    ('\u{10317}', 'x'), // OLD ITALIC LETTER EKS
+    ('\u{10320}', 'l'), // OLD ITALIC NUMERAL ONE
+    ('\u{10322}', 'x'), // OLD ITALIC NUMERAL TEN
+    ('\u{10404}', 'o'), // DESERET CAPITAL LETTER LONG O
+    ('\u{10415}', 'c'), // DESERET CAPITAL LETTER CHEE
+    ('\u{1041B}', 'l'), // DESERET CAPITAL LETTER ETH
+    ('\u{10420}', 's'), // DESERET CAPITAL LETTER ZHEE
+    ('\u{1042C}', 'o'), // DESERET SMALL LETTER LONG O
+    ('\u{1043D}', 'c'), // DESERET SMALL LETTER CHEE
+    ('\u{10443}', 'l'), // DESERET SMALL LETTER ETH
+    ('\u{10448}', 's'), // DESERET SMALL LETTER ZHEE
+    ('\u{104B4}', 'r'), // OSAGE CAPITAL LETTER BRA
+    ('\u{104C2}', 'o'), // OSAGE CAPITAL LETTER O
+    ('\u{104CE}', 'u'), // OSAGE CAPITAL LETTER U
+    ('\u{104DC}', 'r'), // OSAGE SMALL LETTER BRA
+    ('\u{104EA}', 'o'), // OSAGE SMALL LETTER O
+    ('\u{104F6}', 'u'), // OSAGE SMALL LETTER U
+    ('\u{10513}', 'n'), // ELBASAN LETTER NE
+    ('\u{10516}', 'o'), // ELBASAN LETTER O
+    ('\u{10518}', 'k'), // ELBASAN LETTER QE
+    ('\u{1051C}', 'c'), // ELBASAN LETTER SHE
+    ('\u{1051D}', 'v'), // ELBASAN LETTER TE
+    ('\u{10525}', 'f'), // ELBASAN LETTER GHE
+    ('\u{10526}', 'l'), // ELBASAN LETTER GHAMMA
+    ('\u{10527}', 'x'), // ELBASAN LETTER KHE
+    ('\u{11706}', 'v'), // AHOM LETTER PA
+    ('\u{1170A}', 'w'), // AHOM LETTER JA
+    ('\u{1170E}', 'w'), // AHOM LETTER LA
+    ('\u{1170F}', 'w'), // AHOM LETTER SA
+    ('\u{118A0}', 'v'), // WARANG CITI CAPITAL LETTER NGAA
+    ('\u{118A1}', 's'), // WARANG CITI CAPITAL LETTER A
+    ('\u{118A2}', 'f'), // WARANG CITI CAPITAL LETTER WI
+    ('\u{118A3}', 'l'), // WARANG CITI CAPITAL LETTER YU
+    ('\u{118A4}', 'y'), // WARANG CITI CAPITAL LETTER YA
+    ('\u{118A6}', 'e'), // WARANG CITI CAPITAL LETTER II
+    ('\u{118A8}', 'o'), // WARANG CITI CAPITAL LETTER E
+    ('\u{118A9}', 'z'), // WARANG CITI CAPITAL LETTER O
+    ('\u{118AE}', 'e'), // WARANG CITI CAPITAL LETTER YUJ
+    ('\u{118B2}', 'l'), // WARANG CITI CAPITAL LETTER TTE
+    ('\u{118B5}', 'o'), // WARANG CITI CAPITAL LETTER AT
+    ('\u{118B7}', 'o'), // WARANG CITI CAPITAL LETTER BU
+    ('\u{118B8}', 'u'), // WARANG CITI CAPITAL LETTER PU
+    ('\u{118BC}', 't'), // WARANG CITI CAPITAL LETTER HAR
+    ('\u{118C0}', 'v'), // WARANG CITI SMALL LETTER NGAA
+    ('\u{118C1}', 's'), // WARANG CITI SMALL LETTER A
+    ('\u{118C2}', 'f'), // WARANG CITI SMALL LETTER WI
+    ('\u{118C3}', 'i'), // WARANG CITI SMALL LETTER YU
+    ('\u{118C4}', 'z'), // WARANG CITI SMALL LETTER YA
+    ('\u{118C6}', 'e'), // WARANG CITI SMALL LETTER II
+    ('\u{118C8}', 'o'), // WARANG CITI SMALL LETTER E
+    ('\u{118C9}', 'z'), // WARANG CITI SMALL LETTER O
+    ('\u{118CE}', 'e'), // WARANG CITI SMALL LETTER YUJ
+    ('\u{118D2}', 'l'), // WARANG CITI SMALL LETTER TTE
+    ('\u{118D5}', 'o'), // WARANG CITI SMALL LETTER AT
+    ('\u{118D7}', 'o'), // WARANG CITI SMALL LETTER BU
+    ('\u{118D8}', 'u'), // WARANG CITI SMALL LETTER PU
+    ('\u{118DC}', 'y'), // WARANG CITI SMALL LETTER HAR
+    ('\u{118EC}', 'x'), // WARANG CITI NUMBER THIRTY
+    ('\u{118EF}', 'w'), // WARANG CITI NUMBER SIXTY
+    ('\u{118F2}', 'c'), // WARANG CITI NUMBER NINETY
+    ('\u{16F08}', 'v'), // MIAO LETTER VA
+    ('\u{16F0A}', 't'), // MIAO LETTER TA
+    ('\u{16F16}', 'l'), // MIAO LETTER LA
+    ('\u{16F28}', 'l'), // MIAO LETTER GHA
+    ('\u{16F35}', 'r'), // MIAO LETTER ZHA
+    ('\u{16F3A}', 's'), // MIAO LETTER SA
+    ('\u{16F40}', 'a'), // MIAO LETTER ZZYA
+    ('\u{16F42}', 'u'), // MIAO LETTER WA
+    ('\u{16F43}', 'y'), // MIAO LETTER AH
     ('\u{1D20D}', 'v'), // GREEK VOCAL NOTATION SYMBOL-14
     ('\u{1D213}', 'f'), // GREEK VOCAL NOTATION SYMBOL-20
     ('\u{1D216}', 'r'), // GREEK VOCAL NOTATION SYMBOL-23
     ('\u{1D22A}', 'l'), // GREEK INSTRUMENTAL NOTATION SYMBOL-23
+    ('\u{1F74C}', 'c'), // ALCHEMICAL SYMBOL FOR CALX
+    ('\u{1F768}', 't'), // ALCHEMICAL SYMBOL FOR CRUCIBLE-4
 ];

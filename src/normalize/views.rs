@@ -281,7 +281,12 @@ fn tokenize(
     work: &mut Work,
 ) {
     out.squeezed = skeleton;
-    let Work { raw, pool, cuts } = work;
+    let Work {
+        raw,
+        pool,
+        cuts,
+        stack,
+    } = work;
     raw.clear();
     let in_token = |c: char| is_word(c) || (skeleton && is_leet_symbol(c));
     let mut i = 0;
@@ -384,6 +389,7 @@ fn tokenize(
             before,
             gap,
             alpha,
+            len: 0,
         });
     }
     // White space joins a single letter to its neighbour only where the letters are spelt out
@@ -408,20 +414,8 @@ fn tokenize(
             r.before = Boundary::Space;
         }
     }
-    // Digits read as letters inside a word, or in a number joined to a word through a chain of
-    // joinable gaps (`z-0-r`, `v 3 l`); a number standing on its own stays a number.
-    let mut group_alpha = false;
-    let mut group_start = 0;
-    for k in 0..=raw.len() {
-        let ends = raw.get(k).is_none_or(|t| t.before == Boundary::Space);
-        if ends && k > 0 {
-            for t in raw.get_mut(group_start..k).unwrap_or(&mut []) {
-                t.alpha |= group_alpha;
-            }
-            group_alpha = false;
-            group_start = k;
-        }
-        group_alpha |= raw.get(k).is_some_and(|t| t.alpha);
+    if skeleton {
+        spread_letters(chars, raw, pool, stack);
     }
     // Readings of one token, cut from one buffer: the canonical one first, then the ones with
     // edge pipes and bangs as letters, then the ones with capitals read as their own lookalike.
@@ -476,6 +470,8 @@ struct Work {
     /// Readings of one token, cut from one buffer by `cuts`.
     pool: String,
     cuts: Vec<(usize, usize)>,
+    /// Tokens whose letters still have to spread to their neighbours.
+    stack: Vec<usize>,
 }
 
 /// A token found by the first pass, before its reading is made.
@@ -490,6 +486,61 @@ struct RawToken {
     gap: Gap,
     /// Has a letter, or is joined to a token that has one.
     alpha: bool,
+    /// Characters of its canonical skeleton reading as rendered (see [`rendered_len`]).
+    len: usize,
+}
+
+/// Marks the tokens that read their digits as letters: a token with a letter, and a number
+/// joined to one through glue, punctuation alone, or white space next to a token that renders
+/// as one character (`z-0-r`, `v 3 l`); a number standing on its own stays a number.
+///
+/// The links are decided on what the rendering keeps: each token's rendered length (after
+/// squeezing: `aa` renders `a`), and no gap kinds across white space (the rendering puts one
+/// space in every gap, and the rule that keeps single letters between symbols apart is a
+/// matching rule, not a reading one). So the rendering read again links the same tokens, and
+/// `skeleton` is idempotent. A token gaining letters may render shorter and link further:
+/// spread until nothing changes, each token at most once.
+fn spread_letters(chars: &[char], raw: &mut [RawToken], pool: &mut String, stack: &mut Vec<usize>) {
+    stack.clear();
+    for (k, t) in raw.iter_mut().enumerate() {
+        t.len = rendered_len(chars.get(t.s..t.e).unwrap_or(&[]), t.alpha, pool);
+        if t.alpha {
+            stack.push(k);
+        }
+    }
+    while let Some(k) = stack.pop() {
+        let Some(&from) = raw.get(k) else { continue };
+        for n in [k.wrapping_sub(1), k + 1] {
+            let Some(&to) = raw.get(n) else { continue };
+            if to.alpha {
+                continue;
+            }
+            let gap = if n > k { to.gap } else { from.gap };
+            let linked = !matches!(gap, Gap::Space | Gap::Mixed) || from.len == 1 || to.len == 1;
+            if linked && let Some(t) = raw.get_mut(n) {
+                t.alpha = true;
+                t.len = rendered_len(chars.get(t.s..t.e).unwrap_or(&[]), true, pool);
+                stack.push(n);
+            }
+        }
+    }
+}
+
+/// Characters of the skeleton reading of `word` (letter reading when `in_word`) once rendered:
+/// `i`/`l` placeholders read `i` and repeats squeezed, as [`TokenView::render`] writes them.
+fn rendered_len(word: &[char], in_word: bool, pool: &mut String) -> usize {
+    pool.clear();
+    skeleton_reading(word, in_word, pool);
+    let mut last = None;
+    let mut n = 0;
+    for c in pool.chars() {
+        let c = if c == AMBIGUOUS { 'i' } else { c };
+        if !(c.is_ascii_alphabetic() && last == Some(c)) {
+            n += 1;
+        }
+        last = Some(c);
+    }
+    n
 }
 
 /// The skeleton reading of one token: leet read as letters, repeats squeezed, `i`/`l`
