@@ -265,11 +265,14 @@ fn reference_chunked(b: &[u8]) -> Decoded {
         while b.get(i).is_some_and(u8::is_ascii_hexdigit) {
             i += 1;
         }
+        let digits = i - start;
+        if digits > 16 {
+            return Decoded::Error;
+        }
         if i == b.len() {
             return Decoded::Incomplete;
         }
-        let digits = i - start;
-        if digits == 0 || digits > 16 {
+        if digits == 0 {
             return Decoded::Error;
         }
         let size = u64::from_str_radix(std::str::from_utf8(&b[start..i]).unwrap(), 16).unwrap();
