@@ -351,3 +351,21 @@ fn browser_resolved_forms_canonicalise_to_the_listed_url() {
         assert_eq!(got.as_deref(), Ok(*want), "input {input:?}");
     }
 }
+
+/// Found by fuzzing: bytes that are not UTF-8 kept the browser's reading from applying, so a
+/// backslash beside them stayed a backslash, while the (escaped) canonical form read it as a
+/// slash: canonicalising was not idempotent, and such a URL missed its listed form.
+#[test]
+fn non_utf8_bytes_keep_the_browser_reading() {
+    let c = canonicalize_bytes(b"https://listed.example/a\x90\\x").unwrap();
+    assert_eq!(c.as_str(), "https://listed.example/a%90/x");
+    for input in [
+        &b"https://listed.example/a\x90\\x"[..],
+        b"http!://lisede.tx\x90\x90ample\\x",
+        b"listed.example\\\xff",
+    ] {
+        let once = canonicalize_bytes(input).unwrap();
+        let twice = canonicalize(once.as_str()).unwrap();
+        assert_eq!(twice, once, "{input:?}");
+    }
+}
