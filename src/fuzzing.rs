@@ -515,6 +515,12 @@ pub fn url(data: &[u8]) {
     if text.contains('%') {
         return;
     }
+    // `name:5//x` is read as a host and port, not a scheme, on purpose (`url/browser.rs`): the
+    // Safe Browsing reading of `host:8080/path`. The URL Standard reads a scheme there.
+    let after_colon = text.trim_start().split_once(':').map(|(_, rest)| rest);
+    if after_colon.is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) {
+        return;
+    }
     let Ok(u) = ::url::Url::parse(text) else {
         return;
     };
