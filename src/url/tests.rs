@@ -369,3 +369,14 @@ fn non_utf8_bytes_keep_the_browser_reading() {
         assert_eq!(twice, once, "{input:?}");
     }
 }
+
+/// Found by fuzzing: an IPv4-mapped IPv6 host was written as IPv4 only when the URL Standard
+/// could read the whole URL, so junk after the host kept `[::ffff:…]`, which canonicalised again
+/// to the IPv4 form.
+#[test]
+fn ipv4_mapped_hosts_are_ipv4_whatever_follows() {
+    let c = canonicalize("https://[::ffff:192.0.2.77]::ffff:192.0.2./").unwrap();
+    assert_eq!(c.as_str(), "https://192.0.2.77/");
+    assert_eq!(canonicalize(c.as_str()).unwrap(), c);
+    assert!(c.host_is_ip());
+}
