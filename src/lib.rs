@@ -21,6 +21,11 @@ pub mod config;
 pub mod demo;
 pub mod engines;
 pub mod evidence;
+// Entry points for the fuzz targets under fuzz/ (cargo-fuzz sets `--cfg fuzzing`); the unit
+// tests replay the seed corpora through them.
+#[cfg(any(fuzzing, test))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gate;
 pub mod hashes;
 pub mod lists;

@@ -24,6 +24,12 @@ pub mod typesense;
 pub use hit::{Hit, Strs};
 pub use indexing::Parsed as IndexingBody;
 pub use markup::strip_markup;
+// The JSON scanner, for the fuzz targets (src/fuzzing.rs).
+#[cfg(any(fuzzing, test))]
+pub(crate) use {
+    hit::Captured,
+    scan::{Cursor as ScanCursor, Pointers as ScanPointers, whole as scan_whole},
+};
 
 mod markup;
 

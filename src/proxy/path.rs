@@ -4,7 +4,8 @@
 //!
 //! An already-normal path (nearly every request) costs one scan of its bytes and no allocation.
 //! Encoded slashes and backslashes are not decoded (engines disagree on them); they are reported
-//! so that a path of an inspected engine carrying one can be refused.
+//! so that a path of an inspected engine carrying one can be refused. A path that is rebuilt
+//! writes a `%` that starts no escape as `%25`, so that decoding never makes a new escape.
 
 use std::borrow::Cow;
 
@@ -98,19 +99,29 @@ fn decode_unreserved(segment: &str) -> Cow<'_, str> {
     if !bytes
         .iter()
         .enumerate()
-        .any(|(i, &b)| b == b'%' && escaped(bytes, i).is_some_and(unreserved))
+        .any(|(i, &b)| b == b'%' && escaped(bytes, i).is_none_or(unreserved))
     {
         return Cow::Borrowed(segment);
     }
     let mut out = String::with_capacity(segment.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if b == b'%'
-            && let Some(c) = escaped(bytes, i).filter(|c| unreserved(*c))
-        {
-            out.push(char::from(c));
-            i += 3;
-            continue;
+        if b == b'%' {
+            match escaped(bytes, i) {
+                Some(c) if unreserved(c) => {
+                    out.push(char::from(c));
+                    i += 3;
+                    continue;
+                }
+                // A stray `%` would pair with decoded hex digits after it (`%6%65` would
+                // become `%6e`, which the engine reads as `n`): it is written as `%25`.
+                None => {
+                    out.push_str("%25");
+                    i += 1;
+                    continue;
+                }
+                Some(_) => {}
+            }
         }
         // Copy the run up to the next '%' (char boundaries: '%' is ASCII).
         let end = bytes
@@ -186,6 +197,12 @@ mod tests {
             ("/a%20b/%3F", "/a%20b/%3F", false),
             ("/caf%C3%A9", "/caf%C3%A9", false),
             ("/bad%zz/%", "/bad%zz/%", false),
+            // A path that is rebuilt writes a stray `%` as `%25`, so decoding cannot make a new
+            // escape out of it (found by fuzzing: `%6%65` became `%6e`, read as `n`).
+            ("/%6%65Fs", "/%256eFs", false),
+            ("/idx/_s%6%35arch", "/idx/_s%2565arch", false),
+            ("/x/%2%46", "/x/%252F", false),
+            ("/./bad%zz", "/bad%25zz", false),
             ("/x%2F/../_search", "/_search", true),
             ("*", "*", false),
         ];
@@ -217,8 +234,18 @@ mod tests {
     }
 
     /// A plain reading of the rules: decode unreserved escapes, collapse slashes until none are
-    /// repeated, then RFC 3986 §5.2.4 `remove_dot_segments` as written.
+    /// repeated, then RFC 3986 §5.2.4 `remove_dot_segments` as written. A path that this changes
+    /// is written again with each `%` that starts no escape as `%25`.
     fn reference(path: &str) -> String {
+        let kept = reference_with(path, false);
+        if kept == path {
+            kept
+        } else {
+            reference_with(path, true)
+        }
+    }
+
+    fn reference_with(path: &str, encode_stray: bool) -> String {
         let b = path.as_bytes();
         let mut decoded = String::new();
         let mut i = 0;
@@ -227,6 +254,10 @@ mod tests {
                 Some(c) => {
                     decoded.push(char::from(c));
                     i += 3;
+                }
+                None if encode_stray && b[i] == b'%' && escaped(b, i).is_none() => {
+                    decoded.push_str("%25");
+                    i += 1;
                 }
                 None => {
                     let ch = path[i..].chars().next().unwrap();
@@ -284,6 +315,8 @@ mod tests {
             Just("%2F".to_owned()),
             Just("%41b".to_owned()),
             Just("%zz".to_owned()),
+            Just("%6%65".to_owned()),
+            Just("%2%46".to_owned()),
             Just("é".to_owned()),
             "[a-z_.%]{1,5}",
         ]

@@ -14,18 +14,35 @@ use std::net::IpAddr;
 const SPECIAL: &[&str] = &["http", "https", "ws", "wss", "ftp"];
 
 /// The input as a browser would resolve it, or the input itself when the browser's reading adds
-/// nothing (already clean, not a special scheme, not UTF-8, or not a URL for the standard).
+/// nothing (already clean, not a special scheme, or not a URL for the standard).
 pub(super) fn resolve(input: &[u8]) -> Cow<'_, [u8]> {
     if is_clean(input) {
         return Cow::Borrowed(input);
     }
-    let Ok(text) = std::str::from_utf8(input) else {
-        return Cow::Borrowed(input);
+    let text: Cow<'_, str> = match std::str::from_utf8(input) {
+        Ok(text) => Cow::Borrowed(text),
+        // Bytes that are not UTF-8 are read as their escapes (the Safe Browsing reader unescapes
+        // them again), so that a backslash beside them is still a browser's slash: the canonical
+        // form, which is escaped, must read the same.
+        Err(_) => Cow::Owned(escape_non_ascii(input)),
     };
-    match parse(text) {
+    match parse(&text) {
         Some(url) => Cow::Owned(url.into_bytes()),
         None => Cow::Borrowed(input),
     }
+}
+
+/// `input` with every byte over 0x7F written as `%XX`.
+fn escape_non_ascii(input: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 2);
+    for &b in input {
+        if b.is_ascii() {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `http(s)://` then a host, every byte printable ASCII other than `\` and `[`: the standard's

@@ -25,6 +25,11 @@ pub(super) fn push_canonical(authority: &[u8], out: &mut String) -> Result<(), U
             .ok()
             .and_then(|s| s.parse::<Ipv6Addr>().ok())
             .ok_or(UrlError::BadHost)?;
+        // As the browser's reading writes it (`browser.rs`), also when that reading gave up.
+        if let Some(v4) = addr.to_ipv4_mapped() {
+            out.push_str(&v4.to_string());
+            return Ok(());
+        }
         out.push('[');
         out.push_str(&addr.to_string());
         out.push(']');

@@ -351,3 +351,32 @@ fn browser_resolved_forms_canonicalise_to_the_listed_url() {
         assert_eq!(got.as_deref(), Ok(*want), "input {input:?}");
     }
 }
+
+/// Found by fuzzing: bytes that are not UTF-8 kept the browser's reading from applying, so a
+/// backslash beside them stayed a backslash, while the (escaped) canonical form read it as a
+/// slash: canonicalising was not idempotent, and such a URL missed its listed form.
+#[test]
+fn non_utf8_bytes_keep_the_browser_reading() {
+    let c = canonicalize_bytes(b"https://listed.example/a\x90\\x").unwrap();
+    assert_eq!(c.as_str(), "https://listed.example/a%90/x");
+    for input in [
+        &b"https://listed.example/a\x90\\x"[..],
+        b"http!://lisede.tx\x90\x90ample\\x",
+        b"listed.example\\\xff",
+    ] {
+        let once = canonicalize_bytes(input).unwrap();
+        let twice = canonicalize(once.as_str()).unwrap();
+        assert_eq!(twice, once, "{input:?}");
+    }
+}
+
+/// Found by fuzzing: an IPv4-mapped IPv6 host was written as IPv4 only when the URL Standard
+/// could read the whole URL, so junk after the host kept `[::ffff:…]`, which canonicalised again
+/// to the IPv4 form.
+#[test]
+fn ipv4_mapped_hosts_are_ipv4_whatever_follows() {
+    let c = canonicalize("https://[::ffff:192.0.2.77]::ffff:192.0.2./").unwrap();
+    assert_eq!(c.as_str(), "https://192.0.2.77/");
+    assert_eq!(canonicalize(c.as_str()).unwrap(), c);
+    assert!(c.host_is_ip());
+}

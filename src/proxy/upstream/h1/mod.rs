@@ -20,6 +20,11 @@ use tokio::net::TcpStream;
 
 pub use body::ResponseBody;
 pub use head::{HeadError, ResponseHead, encode_request};
+#[cfg(any(fuzzing, test))]
+pub(crate) use {
+    chunked::{Decoder as ChunkDecoder, Step as ChunkStep},
+    head::{Framing, parse_response},
+};
 
 /// Bytes the read buffer grows by.
 const READ_CHUNK: usize = 8 * 1024;
