@@ -12,10 +12,8 @@ shift || true
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  # normalize_idempotent is left out while the skeleton form is not idempotent
-  # (docs/reliability.md, "Fuzzing"); run it by name.
   targets=(request_route response_head chunked json_scan url config manifest list bundle
-    engine_extract engine_rewrite normalize)
+    engine_extract engine_rewrite normalize normalize_idempotent)
 fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --quiet
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then

@@ -908,8 +908,7 @@ mod tests {
     use std::path::PathBuf;
 
     /// Every seed (and every fixed crash input) under `fuzz/corpus/<target>/` replays through
-    /// its target without a failed property. Idempotence of the normaliser is a known gap and is
-    /// replayed by its own fuzz target only.
+    /// its target without a failed property.
     #[test]
     fn seed_corpora_replay() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
@@ -918,9 +917,6 @@ mod tests {
             let Ok(dir) = std::fs::read_dir(root.join(name)) else {
                 continue;
             };
-            if *name == "normalize_idempotent" {
-                continue;
-            }
             for entry in dir {
                 let path = entry.unwrap().path();
                 let bytes = std::fs::read(&path).unwrap();

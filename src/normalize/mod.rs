@@ -89,6 +89,22 @@ mod tests {
             ("ones squeezed to one letter", "x-11 30"),
             ("vv squeezed by the rendering", "vv 30"),
             ("repeated numeral squeezed", "3-\u{1D2C0}\u{1D2C0} @m"),
+            // Found by the normalize_idempotent fuzz target: control characters in the gaps.
+            ("digit after a NUL gap", "ytk p \u{0}7"),
+            (
+                "digits around control gaps",
+                "h505\u{3}\u{0}\u{0}k\u{c}\u{5}5",
+            ),
+            (
+                "capitals then digits in control gaps",
+                "k SO\u{2}\u{c}3\u{e}33\u{c}\u{c}\u{c}",
+            ),
+            (
+                "starred zeros after control gaps",
+                "l\u{14}\u{b}\u{0}\u{b}\u{0}*0*0",
+            ),
+            ("apostrophe and a trailing digit", "9'B2B7\u{0}k 3"),
+            ("nines across control gaps", "k0o9\u{19}&99\u{7}\u{c}92999"),
         ];
         for (name, input) in cases {
             let c = canonical(input);

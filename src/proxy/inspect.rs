@@ -320,7 +320,12 @@ impl Ctx<'_> {
             ..self.view()
         };
         let (rparts, raw) = match self
-            .exchange(client, sent_body.clone(), reveal.query.as_deref(), reservation)
+            .exchange(
+                client,
+                sent_body.clone(),
+                reveal.query.as_deref(),
+                reservation,
+            )
             .await
         {
             Ok(x) => x,
