@@ -57,6 +57,37 @@ fn items(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Whether a field list item renames something else to a judged field's name (`url:title`,
+/// `url:[value v=x]`, `url:field(title)`): the hit would then carry another value under the
+/// name searchward judges, and a listed URL would pass as that value.
+fn aliases_judged(items: &[String], fields: &[Vec<String>]) -> bool {
+    items.iter().any(|i| {
+        i.split_once(':')
+            .is_some_and(|(alias, _)| fields.iter().any(|f| f.first().is_some_and(|n| n == alias)))
+    })
+}
+
+/// Field list items of a JSON request body: `fields` (a string or strings) and `params.fl`.
+fn body_items(body: &Value) -> Vec<String> {
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        match v {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut all = strings(body.get("fields"));
+    all.extend(strings(body.pointer("/params/fl")));
+    items(&all)
+}
+
+/// The refusal of a field list that puts another value under a judged field's name.
+const ALIAS_REFUSED: EngineError =
+    EngineError::Unsupported("a field alias named after a judged field");
+
 pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal, EngineError> {
     let Some(fields) = field_paths(pointers, "/") else {
         return Ok(Reveal::unchanged(false));
@@ -71,26 +102,24 @@ pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal,
             Value::Null
         };
         let lists = body.get("fields").is_some() || body.pointer("/params/fl").is_some();
-        return Ok(Reveal::unchanged(
-            !lists && request_params(req, "fl")?.is_empty(),
-        ));
+        let fl = request_params(req, "fl")?;
+        if aliases_judged(&body_items(&body), &fields) || aliases_judged(&items(&fl), &fields) {
+            return Err(ALIAS_REFUSED);
+        }
+        return Ok(Reveal::unchanged(!lists && fl.is_empty()));
     }
     let fl = items(&request_params(req, "fl")?);
     if fl.is_empty() {
         return Ok(Reveal::unchanged(true));
+    }
+    if aliases_judged(&fl, &fields) {
+        return Err(ALIAS_REFUSED);
     }
     let mut remove = Vec::new();
     for f in fields.iter().filter_map(|f| match f.as_slice() {
         [one] => Some(one),
         _ => None,
     }) {
-        // An alias already answering under this name would clash with the field.
-        if fl
-            .iter()
-            .any(|i| i.split_once(':').is_some_and(|(a, _)| a == f))
-        {
-            return Ok(Reveal::unchanged(false));
-        }
         if !fl.iter().any(|i| !i.contains(':') && matches(i, f)) {
             remove.push(f.clone());
         }
@@ -140,12 +169,6 @@ mod tests {
                 true,
             ),
             (
-                "alias on url",
-                Req::get("/c/select", "fl=url:title"),
-                None,
-                false,
-            ),
-            (
                 "form body",
                 Req::post(
                     "/c/select",
@@ -174,6 +197,55 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// A field list that renames another value to a judged field's name is refused, wherever
+    /// the list is: the hit would carry that value where its URL is looked for.
+    #[test]
+    fn aliases_on_judged_fields_are_refused() {
+        let pointers = vec!["/url".to_owned(), "/id".to_owned()];
+        let cases: Vec<(&str, Req)> = vec![
+            ("alias in fl", Req::get("/c/select", "fl=url:title")),
+            (
+                "alias among others",
+                Req::get("/c/select", "fl=id,title+url:body"),
+            ),
+            (
+                "transformer",
+                Req::get("/c/select", "fl=url:%5Bvalue%20v%3Dx%5D"),
+            ),
+            ("function", Req::get("/c/select", "fl=id:field(title)")),
+            (
+                "form body",
+                Req::post(
+                    "/c/select",
+                    "application/x-www-form-urlencoded",
+                    b"q=x&fl=url:title",
+                ),
+            ),
+            (
+                "json fields",
+                Req::post(
+                    "/c/select",
+                    "application/json",
+                    br#"{"query":"x","fields":["id","url:title"]}"#,
+                ),
+            ),
+            (
+                "json params.fl",
+                Req::post(
+                    "/c/select",
+                    "application/json",
+                    br#"{"query":"x","params":{"fl":"url:title"}}"#,
+                ),
+            ),
+        ];
+        for (name, req) in cases {
+            assert!(plan(&req.view(), &pointers).is_err(), "{name}");
+        }
+        // An alias to another name is the client's own business.
+        let ok = Req::get("/c/select", "fl=link:url,id");
+        assert!(plan(&ok.view(), &pointers).is_ok());
     }
 
     #[test]
