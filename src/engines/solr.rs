@@ -81,12 +81,15 @@ fn first(req: &RequestView<'_>, names: &[&str]) -> Result<String, EngineError> {
     Ok(String::new())
 }
 
+/// The engine's own answer with nothing found. Solr 9 marks its count exact; a suggest request
+/// names its dictionaries only when it asks for them (the handler's default dictionary is not
+/// known here, so a request without `suggest.dictionary` gets an empty `suggest` object).
 fn empty(req: &RequestView<'_>) -> Result<Value, EngineError> {
     let header = json!({"status": 0, "QTime": 0});
     if last_segment(req.path) != "suggest" {
         return Ok(json!({
             "responseHeader": header,
-            "response": {"numFound": 0, "start": 0, "docs": []}
+            "response": {"numFound": 0, "start": 0, "numFoundExact": true, "docs": []}
         }));
     }
     let q = first(req, &["suggest.q", "q"])?;
