@@ -531,3 +531,6 @@ fn text(status: StatusCode, body: impl Into<bytes::Bytes>) -> Response<Body> {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
+
+#[cfg(test)]
+mod tests;

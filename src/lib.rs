@@ -33,6 +33,7 @@ pub mod profiles;
 pub mod proxy;
 pub mod reload;
 pub mod sealed;
+pub mod server;
 pub mod signpost;
 pub mod snapshot;
 pub mod spool;

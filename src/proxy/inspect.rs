@@ -320,7 +320,12 @@ impl Ctx<'_> {
             ..self.view()
         };
         let (rparts, raw) = match self
-            .exchange(client, sent_body.clone(), reveal.query.as_deref(), reservation)
+            .exchange(
+                client,
+                sent_body.clone(),
+                reveal.query.as_deref(),
+                reservation,
+            )
             .await
         {
             Ok(x) => x,
@@ -586,3 +591,6 @@ fn rebuild(mut parts: http::response::Parts, body: Bytes, rewritten: bool) -> Re
         .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     Response::from_parts(parts, full(body))
 }
+
+#[cfg(test)]
+mod tests;
