@@ -6,7 +6,9 @@
 //! - lists: [`lists`] (the one reader, parsing, declarations, bundles), [`snapshot`] (compiled,
 //!   swappable), [`gate`] (false-positive gate), [`reload`] (loader, publish, watch)
 //! - engine shapes, policy and notices, pure: [`engines`], [`policy`], [`signpost`]
-//! - serving: [`config`], [`proxy`], [`admin`], [`audit`], [`metrics`], [`evidence`], [`demo`]
+//! - serving: [`config`]; [`server`] (state from the config, listeners, workers, admin listener,
+//!   accept loop, shutdown; in-process test driver); [`proxy`] (one request: route, inspect,
+//!   upstream); [`admin`], [`audit`], [`metrics`], [`evidence`], [`demo`] (the demo backend)
 //! - disk: [`atomic_fs`] (atomic replacement of files and directories), [`spool`] (uploads
 //!   streamed to temporary files)
 #![forbid(unsafe_code)]
@@ -38,6 +40,7 @@ pub mod profiles;
 pub mod proxy;
 pub mod reload;
 pub mod sealed;
+pub mod server;
 pub mod signpost;
 pub mod snapshot;
 pub mod spool;

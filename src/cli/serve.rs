@@ -1,18 +1,15 @@
-//! `searchward serve` and `searchward demo`: load config and lists, bind both listeners, print the
-//! `listening` line, serve until SIGTERM/SIGINT, drain, exit 0.
+//! `searchward serve` and `searchward demo`: parse flags, load the config, then hand it to
+//! [`searchward::server`] (bind, print the `listening` line, serve until SIGTERM/SIGINT, drain,
+//! exit 0).
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use anyhow::Context as _;
 use searchward::config::{Config, Overrides};
 use searchward::lists::{HashAlgorithm, ListKind, ListSpec};
-use searchward::proxy::{State, server};
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use searchward::server::{Server, shutdown};
 
 /// Lists given on the command line; each is named after its file's stem and blocks.
 #[derive(clap::Args, Debug, Default)]
@@ -210,45 +207,8 @@ async fn run(
     demo_backend: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
     init_logging(&config.log_format);
-    let listen = config.listen;
-    let admin_listen = config.admin_listen;
-    let max_connections = config.limits.max_connections;
-    let debounce = std::time::Duration::from_millis(config.reload.debounce_ms);
-    let recheck = std::time::Duration::from_secs(config.reload.recheck_secs);
-    let state = Arc::new(State::new(config)?);
-    // Watch before the first load, so a change made while it runs is not missed.
-    let (stop_watch, watch_rx) = watch::channel(false);
-    let watcher = state.reloader.spawn_watcher(debounce, recheck, watch_rx)?;
-    if state.reloader.loader().is_empty() {
-        tracing::warn!(
-            "no lists declared: not ready, inspected routes answer with their safe response"
-        );
-    } else {
-        match state.reloader.reload().await {
-            Ok(_) => {
-                let s = state.snapshot.load();
-                let (lists, entries) = s
-                    .map(|s| {
-                        (
-                            s.lists.len(),
-                            s.lists.iter().map(|l| l.entries).sum::<usize>(),
-                        )
-                    })
-                    .unwrap_or((0, 0));
-                tracing::info!(lists, entries, "lists loaded");
-            }
-            Err(_) => {
-                tracing::error!("lists failed to load: not ready until a valid version arrives")
-            }
-        }
-    }
-    let workers = state.config.workers.max(1);
-    let proxies = bind_workers(listen, workers).with_context(|| format!("binding {listen}"))?;
-    let admin = TcpListener::bind(admin_listen)
-        .await
-        .with_context(|| format!("binding {admin_listen}"))?;
-    let proxy_addr = proxies.first().context("no proxy listener")?.local_addr()?;
-    let admin_addr = admin.local_addr()?;
+    let server = Server::bind(config).await?;
+    let (proxy_addr, admin_addr) = (server.proxy_addr(), server.admin_addr());
     {
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -263,103 +223,8 @@ async fn run(
         }
         out.flush()?;
     }
-    let (stop_proxy, proxy_rx) = watch::channel(false);
-    let (stop_admin, admin_rx) = watch::channel(false);
-    let per_worker = max_connections.div_ceil(workers);
-    let mut threads = Vec::with_capacity(workers);
-    for (i, listener) in proxies.into_iter().enumerate() {
-        let worker = Arc::new(state.for_worker(i)?);
-        let rx = proxy_rx.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("searchward-worker-{i}"))
-            .spawn(move || run_worker(listener, worker, per_worker, rx))
-            .context("starting a worker thread")?;
-        threads.push(thread);
-    }
-    let admin_task = tokio::spawn(server::serve(
-        admin,
-        state.clone(),
-        256,
-        None,
-        admin_rx,
-        |state, req, peer: server::Peer| async move {
-            Ok(searchward::admin::handle(state, req, peer.addr).await)
-        },
-    ));
-    shutdown_signal().await;
-    tracing::info!("shutting down: draining in-flight requests");
-    state.draining.store(true, Ordering::SeqCst);
-    let _ = stop_watch.send(true);
-    let _ = watcher.await;
-    let _ = stop_proxy.send(true);
-    let _ =
-        tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
-    let _ = stop_admin.send(true);
-    let _ = admin_task.await;
-    tracing::info!("stopped");
+    server.serve(shutdown::signal()).await?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Binds `workers` listeners on one address with `SO_REUSEPORT`, so the kernel spreads new
-/// connections over the workers. Port 0 is resolved by the first bind.
-fn bind_workers(
-    listen: std::net::SocketAddr,
-    workers: usize,
-) -> std::io::Result<Vec<std::net::TcpListener>> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let mut out = Vec::with_capacity(workers);
-    let mut addr = listen;
-    for _ in 0..workers {
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-        socket.set_reuse_address(true)?;
-        socket.set_reuse_port(true)?;
-        socket.bind(&addr.into())?;
-        socket.listen(1024)?;
-        socket.set_nonblocking(true)?;
-        let listener: std::net::TcpListener = socket.into();
-        addr = listener.local_addr()?;
-        out.push(listener);
-    }
-    Ok(out)
-}
-
-/// One proxy worker: a single-threaded event loop serving its own listener until shutdown.
-fn run_worker(
-    listener: std::net::TcpListener,
-    state: Arc<State>,
-    limit: usize,
-    stop: watch::Receiver<bool>,
-) {
-    // I/O and timers only: signals are the control plane's, and a signal or process driver
-    // would be consulted on every turn of this loop.
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tracing::error!(error = %e, "worker runtime failed to start");
-            return;
-        }
-    };
-    rt.block_on(async move {
-        match TcpListener::from_std(listener) {
-            Ok(l) => {
-                let clients = Some(state.clients.clone());
-                server::serve(
-                    l,
-                    state,
-                    limit,
-                    clients,
-                    stop,
-                    searchward::proxy::service::handle,
-                )
-                .await
-            }
-            Err(e) => tracing::error!(error = %e, "worker listener failed"),
-        }
-    });
 }
 
 fn demo_hints(proxy: std::net::SocketAddr, admin: std::net::SocketAddr) -> Vec<String> {
@@ -378,27 +243,4 @@ fn demo_hints(proxy: std::net::SocketAddr, admin: std::net::SocketAddr) -> Vec<S
         ),
         "edit lists/terms.txt while the demo runs: a new entry blocks within a second".to_owned(),
     ]
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

@@ -1,7 +1,7 @@
-//! The reverse proxy: accept loop and limits ([`server`]), routing ([`router`]), the per-request
-//! phases ([`service`], [`inspect`]), the upstream client ([`upstream`]), header rules
-//! ([`headers`]), body limits and decoding ([`body`]) and the single error-to-response mapping
-//! ([`error`]).
+//! The reverse proxy, one request at a time (listeners, workers and shutdown are
+//! [`crate::server`]'s): routing ([`router`]), the per-request phases ([`service`],
+//! [`inspect`]), the upstream client ([`upstream`]), header rules ([`headers`]), body limits and
+//! decoding ([`body`]) and the single error-to-response mapping ([`error`]).
 
 pub mod body;
 pub mod budget;
@@ -13,7 +13,6 @@ pub mod headers;
 pub mod inspect;
 pub mod path;
 pub mod router;
-pub mod server;
 pub mod service;
 pub mod upstream;
 

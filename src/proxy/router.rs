@@ -380,4 +380,111 @@ mod tests {
             assert!(Pattern::parse(p).is_err(), "{p}");
         }
     }
+
+    /// Routing as the service applies it, driven in-process: a search route on `GET` only, a
+    /// blocking terms list, unknown endpoints denied.
+    mod served {
+        use bytes::Bytes;
+        use http::{Request, StatusCode, header};
+
+        use crate::config::{Config, Overrides};
+        use crate::server::testing::Harness;
+        use crate::server::testing::upstream::Loopback;
+
+        async fn harness(dir: &std::path::Path, up: &Loopback) -> Harness {
+            let terms = dir.join("terms.txt");
+            std::fs::write(&terms, "zorvexil\n").unwrap();
+            let text = format!(
+                "[upstream]\nurl = \"{}\"\n[engine]\nunknown_endpoints = \"deny\"\n\
+                 [[routes]]\nname = \"search\"\npath = \"/search\"\nmethods = [\"GET\", \"HEAD\"]\n\
+                 kind = \"search\"\nengine = \"generic\"\n\
+                 [routes.generic]\nquery_param = \"q\"\nhits = \"/hits\"\ntotal = \"/total\"\nurl = \"/url\"\ntitle = \"/title\"\n\
+                 [[lists]]\nname = \"terms\"\nkind = \"terms\"\npath = \"{}\"\naction = \"block\"\n",
+                up.url(),
+                terms.display()
+            );
+            let config = Config::parse(&text, None, &Overrides::default()).unwrap();
+            let h = Harness::new(config).unwrap();
+            h.load_lists().await;
+            h
+        }
+
+        async fn send(h: &Harness, method: &str, target: &str) -> http::Response<Bytes> {
+            let req = Request::builder()
+                .method(method)
+                .uri(target)
+                .body(Bytes::new())
+                .unwrap();
+            h.proxy(req, "192.0.2.3:7000".parse().unwrap())
+                .await
+                .unwrap()
+        }
+
+        fn error(resp: &http::Response<Bytes>) -> serde_json::Value {
+            serde_json::from_slice::<serde_json::Value>(resp.body()).unwrap()["error"].clone()
+        }
+
+        #[tokio::test]
+        async fn other_methods_are_405_with_allow() {
+            let up = Loopback::start("{\"total\":0,\"hits\":[]}").await;
+            let dir = tempfile::tempdir().unwrap();
+            let h = harness(dir.path(), &up).await;
+            for method in ["POST", "PUT", "DELETE"] {
+                let resp = send(&h, method, "/search?q=garden").await;
+                assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+                let allow = resp.headers().get(header::ALLOW).unwrap().to_str().unwrap();
+                assert!(
+                    allow.contains("GET") && allow.contains("HEAD"),
+                    "{method}: {allow}"
+                );
+                assert_eq!(error(&resp), "method_not_allowed");
+            }
+            assert_eq!(up.requests(), 0);
+            assert_eq!(
+                send(&h, "GET", "/search?q=garden").await.status(),
+                StatusCode::OK
+            );
+            assert_eq!(up.requests(), 1);
+        }
+
+        #[tokio::test]
+        async fn routing_sees_the_normalised_path() {
+            let up = Loopback::start("{\"total\":0,\"hits\":[]}").await;
+            let dir = tempfile::tempdir().unwrap();
+            let h = harness(dir.path(), &up).await;
+            // Each spelling reaches the search route and is inspected there: blocked.
+            for target in [
+                "//search?q=zorvexil",
+                "/x/../search?q=zorvexil",
+                "/%73earch?q=zorvexil",
+                "/./search?q=zorvexil",
+            ] {
+                let resp = send(&h, "GET", target).await;
+                assert_eq!(resp.status(), StatusCode::OK, "{target}");
+                let v: serde_json::Value = serde_json::from_slice(resp.body()).unwrap();
+                assert_eq!(
+                    v["searchward_notice"]["kind"], "deterrence",
+                    "{target}: {v}"
+                );
+            }
+            assert_eq!(up.requests(), 0, "a blocked spelling reached the upstream");
+            // An encoded separator is ambiguous on an inspecting proxy.
+            let resp = send(&h, "GET", "/x%2F..%2Fsearch?q=zorvexil").await;
+            assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+            assert_eq!(error(&resp), "ambiguous_path");
+        }
+
+        #[tokio::test]
+        async fn unknown_endpoints_are_denied() {
+            let up = Loopback::start("{}").await;
+            let dir = tempfile::tempdir().unwrap();
+            let h = harness(dir.path(), &up).await;
+            for target in ["/_cat/indices", "/searchx?q=garden", "/"] {
+                let resp = send(&h, "GET", target).await;
+                assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{target}");
+                assert_eq!(error(&resp), "endpoint_not_allowed", "{target}");
+            }
+            assert_eq!(up.requests(), 0, "a denied endpoint reached the upstream");
+        }
+    }
 }

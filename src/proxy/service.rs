@@ -14,9 +14,9 @@ use super::body::{Body, full};
 use super::error::ProxyError;
 use super::headers;
 use super::router::{Route, Routed};
-use super::server::Peer;
 use crate::config::RouteKind;
 use crate::metrics::Shed;
+use crate::server::Peer;
 
 /// Handles one client request; never fails (errors become responses). The `Result` is the shape
 /// hyper's service takes, so the future needs no wrapper.

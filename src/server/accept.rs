@@ -17,11 +17,11 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use super::State;
-use super::body::Body;
-use super::error::ProxyError;
-use super::fairness::ClientTable;
 use crate::metrics::Shed;
+use crate::proxy::State;
+use crate::proxy::body::Body;
+use crate::proxy::error::ProxyError;
+use crate::proxy::fairness::ClientTable;
 
 /// How long a refused connection is kept to let the client read its `429` (closing at once
 /// with unread request bytes would reset the connection and lose the answer).
@@ -41,7 +41,7 @@ impl Peer {
     pub fn new(addr: SocketAddr) -> Peer {
         Peer {
             addr,
-            ip: super::headers::ip_value(addr.ip()),
+            ip: crate::proxy::headers::ip_value(addr.ip()),
         }
     }
 }
@@ -84,7 +84,7 @@ pub async fn serve<H, F>(
         let _ = stream.set_nodelay(true);
         let client = match &per_client {
             Some(table) if !state.config.clients.is_trusted(peer.ip()) => {
-                match table.connect(super::client::canonical(peer.ip())) {
+                match table.connect(crate::proxy::client::canonical(peer.ip())) {
                     Some(guard) => Some(guard),
                     None => {
                         drop(permit);
@@ -101,16 +101,7 @@ pub async fn serve<H, F>(
         let peer = Peer::new(peer);
         // The handler's own future goes to hyper as it is: no wrapper future to move it into.
         let service = service_fn(move |req| handler(conn_state.clone(), req, peer.clone()));
-        let mut builder = http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout())
-            .max_buf_size(limits.max_header_bytes.max(8192))
-            .keep_alive(true)
-            // A response head and a small body go out as one buffer (`write`) rather than
-            // gathered (`writev`): cheaper in the kernel for the small answers search traffic is
-            // made of (load benchmark); large bodies cost one copy, still bounded by the buffer.
-            .writev(false);
+        let builder = connection_builder(&limits);
         let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         let metrics = state.metrics.clone();
         tokio::spawn(async move {
@@ -131,6 +122,22 @@ pub async fn serve<H, F>(
             "grace period over; closing remaining connections"
         );
     }
+}
+
+/// The HTTP/1.1 settings of every served connection: header read deadline and size bound,
+/// keep-alive.
+pub fn connection_builder(limits: &crate::config::Limits) -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout())
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .keep_alive(true)
+        // A response head and a small body go out as one buffer (`write`) rather than
+        // gathered (`writev`): cheaper in the kernel for the small answers search traffic is
+        // made of (load benchmark); large bodies cost one copy, still bounded by the buffer.
+        .writev(false);
+    builder
 }
 
 /// Answers a connection over its client's limit with `429` and closes it, without hyper: the
