@@ -248,11 +248,18 @@ fn solr_suggestions_holding_listed_terms_are_stripped() {
             !got.iter().any(|t| t.contains("zorvexil")),
             "{name}: {got:?}"
         );
-        let want: Vec<String> = direct
+        let mut want: Vec<String> = direct
             .iter()
             .filter(|t| !t.contains("zorvexil"))
             .cloned()
             .collect();
+        let mut got = got;
+        if name == "solrcloud" {
+            // SolrCloud merges its shards' suggestions of equal weight in no fixed order, so two
+            // requests differ in order: compare what is kept, not where.
+            got.sort();
+            want.sort();
+        }
         assert_eq!(got, want, "{name}");
         assert_eq!(
             v["suggest"]["titles"]["garden"]["numFound"],
