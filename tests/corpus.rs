@@ -14,12 +14,14 @@ const ALLOW: &str = "testdata/corpus/allow.txt";
 const EVASION: &str = "testdata/corpus/evasion.tsv";
 const BENIGN: &str = "testdata/corpus/benign.txt";
 
-/// Minimum recall per class, in percent; `typo` is held to a lower bar than the rewrites that a
-/// normaliser can undo exactly.
-const MIN_RECALL: f64 = 99.0;
-const MIN_RECALL_TYPO: f64 = 90.0;
+/// Every row must be caught (100 % per class) except the rows of evasion.tsv listed here; any
+/// other miss fails the test, and so does a listed row that is caught again (then remove it here
+/// and in docs/detection.md).
+/// 2894: a four-letter entry spelt with Cyrillic and Greek capitals around a leet digit
+/// (`РΗ7Н`); missed at f6eaefe, cause not yet diagnosed (the Latin spelling `PH7H` is caught).
+const KNOWN_MISSES: &[usize] = &[2894];
 /// Maximum share of benign queries with any match, in percent.
-const MAX_FP_RATE: f64 = 0.1;
+const MAX_FP_RATE: f64 = 0.0;
 /// Failing rows printed per class (and benign false positives printed), to keep output readable.
 const SHOW: usize = 60;
 
@@ -206,22 +208,32 @@ fn corpus_detection_recall_and_false_positives() {
         .collect();
     let fp_rate = percent(false_positives.len(), benign.len());
 
-    let mut report = String::from("\nclass                     rows  caught  recall   min\n");
+    let mut report = String::from("\nclass                     rows  caught  recall     bar\n");
     let mut failed = Vec::new();
     for (class, (total, missed)) in &classes {
         let recall = percent(total - missed.len(), *total);
-        let min = if *class == "typo" {
-            MIN_RECALL_TYPO
-        } else {
-            MIN_RECALL
-        };
+        let known = missed
+            .iter()
+            .filter(|r| KNOWN_MISSES.contains(&r.row))
+            .count();
+        let bar = percent(total - known, *total);
         report += &format!(
-            "{class:<24} {total:>5}  {:>6}  {recall:>6.2}%  {min:>4}%{}\n",
+            "{class:<24} {total:>5}  {:>6}  {recall:>6.2}%  {bar:>6.2}%{}\n",
             total - missed.len(),
-            if recall < min { "  FAIL" } else { "" }
+            if recall < bar { "  FAIL" } else { "" }
         );
-        if recall < min {
-            failed.push(format!("{class}: recall {recall:.2}% < {min}%"));
+        if recall < bar {
+            failed.push(format!("{class}: recall {recall:.2}% < {bar:.2}%"));
+        }
+    }
+    for known in KNOWN_MISSES {
+        let still_missed = classes
+            .values()
+            .any(|(_, missed)| missed.iter().any(|r| r.row == *known));
+        if !still_missed {
+            failed.push(format!(
+                "evasion.tsv:{known} is caught now: remove it from KNOWN_MISSES and the docs"
+            ));
         }
     }
     let mut sections: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
