@@ -208,9 +208,17 @@ impl Views {
 
     /// True when every letter of `chars[start..end]` was folded from a Cyrillic or Greek
     /// lookalike and there are fewer than `min` of them: a short word of another script that
-    /// only happens to look Latin.
+    /// only happens to look Latin. A digit inside the span (read as a letter) is not part of
+    /// such a word: the span is a disguise, not a word of that script.
     pub fn short_lookalike(&self, start: u32, end: u32, min: usize) -> bool {
         if self.lookalikes.is_empty() {
+            return false;
+        }
+        let span = self
+            .chars
+            .get(start as usize..end as usize)
+            .unwrap_or_default();
+        if span.iter().any(char::is_ascii_digit) {
             return false;
         }
         let letters = (start..end).filter(|&p| {
