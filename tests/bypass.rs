@@ -18,13 +18,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use searchward::config::RouteKind;
 use searchward::profiles::{self, ProfileEndpoint};
-use tokio::net::TcpListener;
 
 use crate::util::{self, Proxy};
 
@@ -49,29 +45,9 @@ struct Recorder {
 
 impl Recorder {
     fn start() -> Recorder {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-        let addr = listener.local_addr().unwrap();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let record = seen.clone();
-        rt.spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let record = record.clone();
-                tokio::spawn(async move {
-                    let svc = service_fn(move |req| recorded(req, record.clone()));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
+        let (addr, rt) = util::serve_http(2, move |req| recorded(req, record.clone()));
         Recorder {
             addr,
             seen,

@@ -10,11 +10,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
 
 use crate::real_engine::{self, LISTED_MD5};
 use crate::util::{self, Proxy};
@@ -72,30 +68,11 @@ struct Recorder {
 
 impl Recorder {
     fn start() -> Recorder {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-        let addr = listener.local_addr().unwrap();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let answer: Arc<Mutex<String>> = Arc::default();
         let (record, script) = (seen.clone(), answer.clone());
-        rt.spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (record, script) = (record.clone(), script.clone());
-                tokio::spawn(async move {
-                    let svc =
-                        service_fn(move |req| answer_one(req, record.clone(), script.clone()));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
+        let (addr, rt) = util::serve_http(1, move |req| {
+            answer_one(req, record.clone(), script.clone())
         });
         Recorder {
             addr,

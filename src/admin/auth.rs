@@ -111,21 +111,26 @@ pub fn load_token(file: Option<&Path>) -> std::io::Result<Option<[u8; 32]>> {
         .map(|t| Sha256::digest(t.as_bytes()).into()))
 }
 
+/// One aggregated audit record: `count` refused attempts from `client`, no list touched.
+fn audit_count(state: &State, result: &str, client: IpAddr, count: u32) {
+    state.audit.record(&AuditRecord {
+        time: now_rfc3339(),
+        endpoint: "",
+        list: None,
+        old_version: None,
+        old_sha256: None,
+        new_version: None,
+        new_sha256: None,
+        result: result.into(),
+        client: client.to_string(),
+        count: Some(count),
+    });
+}
+
 /// Writes one audit record per client whose failure window has ended, with its count.
 pub(super) fn audit_failures(state: &State, now: Instant) {
     for f in state.admin_failures.sweep(now) {
-        state.audit.record(&AuditRecord {
-            time: now_rfc3339(),
-            endpoint: "",
-            list: None,
-            old_version: None,
-            old_sha256: None,
-            new_version: None,
-            new_sha256: None,
-            result: "failed_auth".into(),
-            client: f.client.to_string(),
-            count: Some(f.count),
-        });
+        audit_count(state, "failed_auth", f.client, f.count);
     }
 }
 
@@ -159,18 +164,7 @@ pub(super) fn authorize(
     let got: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
     if presented.is_empty() || !bool::from(got.ct_eq(&want)) {
         if let Some(count) = state.admin_failures.fail(client, now) {
-            state.audit.record(&AuditRecord {
-                time: now_rfc3339(),
-                endpoint: "",
-                list: None,
-                old_version: None,
-                old_sha256: None,
-                new_version: None,
-                new_sha256: None,
-                result: "throttled".into(),
-                client: client.to_string(),
-                count: Some(count),
-            });
+            audit_count(state, "throttled", client, count);
         }
         return Err((StatusCode::UNAUTHORIZED, "unauthorized"));
     }
