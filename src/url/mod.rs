@@ -4,7 +4,8 @@
 //! `browser.rs`), then follows the "Canonicalization" section of the Safe Browsing v4 "URLs and
 //! Hashing" document: remove tab/CR/LF, drop the fragment, percent-unescape until nothing is left
 //! to unescape, split into scheme, host, path and query, normalise each, then percent-escape
-//! bytes ≤ 0x20, ≥ 0x7F, `#` and `%`. The port and any user info are dropped; a missing scheme
+//! bytes ≤ 0x20, ≥ 0x7F, `#` and `%` (and `\`, which the browser's reading would otherwise take
+//! for a slash the next time). The port and any user info are dropped; a missing scheme
 //! means `http`. [`Canonical::expressions`] gives the host-suffix × path-prefix expressions
 //! (`host/path?query`, no scheme) that a URL list is matched against.
 //!
@@ -248,9 +249,13 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
-/// True for the bytes the specification escapes: ≤ 0x20, ≥ 0x7F, `#` and `%`.
+/// True for the bytes the specification escapes (≤ 0x20, ≥ 0x7F, `#` and `%`) and for `\`.
+///
+/// A backslash left in the canonical form can only have come from an escape (`%5C`): the
+/// browser's reading has already turned every literal one into a slash. Written as it is, it
+/// would read as a slash the next time, so the canonical form would not be canonical.
 fn needs_escape(b: u8) -> bool {
-    b <= 0x20 || b >= 0x7F || b == b'#' || b == b'%'
+    b <= 0x20 || b >= 0x7F || b == b'#' || b == b'%' || b == b'\\'
 }
 
 /// Appends `bytes` to `out`, percent-escaping as the specification asks (uppercase hex).
