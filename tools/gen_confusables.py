@@ -34,11 +34,14 @@ def other_script_letter(c):
     that UTS #39 reads as one ASCII letter (Warang Citi, Deseret, Osage, Arabic presentation
     forms, Ethiopic, Tifinagh, Vai, Lisu, runic, APL and mathematical operators...): a
     disguise may borrow any of them, and one unread glyph leaves the whole word unread."""
-    # Scripts written without spaces keep their characters: the tokeniser glues them.
-    if unicodedata.name(c, "?").split()[0] in ("MYANMAR", "IDEOGRAPHIC"):
+    # Ideographs keep their characters: the tokeniser glues them. (Myanmar's `ဝ` and `၀` read as
+    # `o`; beside other Myanmar letters they are glued as they were.)
+    if unicodedata.name(c, "?").split()[0] == "IDEOGRAPHIC":
         return False
     cat = unicodedata.category(c)
-    return cat in ("Lu", "Ll", "Lt", "Lo", "Lm", "So", "Sm", "Nl", "No")
+    # Digits of other scripts too (Devanagari, Thai, Arabic-Indic zeros read as `o`): a letter
+    # written with one is still that letter to a reader.
+    return cat in ("Lu", "Ll", "Lt", "Lo", "Lm", "So", "Sm", "Nl", "No", "Nd")
 
 
 def table():
@@ -47,14 +50,25 @@ def table():
         data = json.load(f)
     out = {}
     for proto, info in sorted(data.items()):
+        # UTS #39 writes `m`'s lookalikes under `rn`.
+        proto = {"rn": "m"}.get(proto, proto)
         if not (len(proto) == 1 and proto.isascii() and proto.isalpha()):
             continue
         for h in info:
-            c = h["c"]
+            # Right-to-left characters come wrapped in left-to-right marks.
+            c = h["c"].strip("\u200e\u200f")
             if len(c) != 1 or c.isascii():
                 continue
-            # NFKC and diacritic stripping already handle these.
-            if unicodedata.normalize("NFKC", c) != c or unicodedata.normalize("NFD", c)[0].isascii():
+            # NFKC and diacritic stripping already handle most compatibility forms; one whose
+            # NFKC form is another single non-letter character (halfwidth `￨` is a box-drawing
+            # line) needs that character in the table instead.
+            nfkc = unicodedata.normalize("NFKC", c)
+            if nfkc != c:
+                if len(nfkc) == 1 and not nfkc.isascii() and not unicodedata.category(nfkc).startswith("L"):
+                    c = nfkc
+                else:
+                    continue
+            if unicodedata.normalize("NFD", c)[0].isascii():
                 continue
             if unicodedata.name(c, "?").split()[0] not in SCRIPTS and not other_script_letter(c):
                 continue

@@ -356,7 +356,7 @@ impl TermMatcher {
         if f.fuzzy && !info.typos {
             return None;
         }
-        if !f.at_token_end && info.mode != MatchMode::Prefix {
+        if !f.at_token_end && info.mode != MatchMode::Prefix && !f.run_in {
             return None;
         }
         let (start, end) = span(view, f.first, f.last)?;

@@ -24,6 +24,16 @@ const MAX_RECURSION: u32 = 512;
 /// Shortest key (in bytes) that may be read across white space between words: two ordinary
 /// words side by side are not taken for a short entry.
 const MIN_SOFT_JOIN: u32 = 6;
+/// Fewest letters of a key that may be read run into one neighbouring word (`zorvexilpics`,
+/// `whoiszorvexil`): long enough that a chance meeting inside ordinary words is unlikely; a
+/// shorter entry inside a longer word is the Scunthorpe error.
+pub(super) const MIN_RUN_IN: u32 = 8;
+/// Fewest of those letters that must lie in the word the entry is run into: the end (or start)
+/// of an entry's word, not a few letters that happen to begin (or end) an ordinary one.
+const MIN_RUN_IN_PART: u32 = 5;
+/// Longest token (in bytes) in which a key may start after its first character: bounds the
+/// extra walks to what a word and an entry run together can be.
+const MAX_RUN_IN_TOKEN: usize = 64;
 
 /// A match found by the walk, before list rules are applied.
 #[derive(Clone, Copy, Debug)]
@@ -31,8 +41,12 @@ pub(super) struct Found {
     pub posting: Posting,
     pub first: usize,
     pub last: usize,
-    /// False when the key ended inside a token (only prefix lists accept that).
+    /// False when the key ended inside a token (prefix lists accept that; other lists only
+    /// when `run_in`).
     pub at_token_end: bool,
+    /// The key started or ended inside a token (run into one neighbouring word) and has at
+    /// least [`MIN_RUN_IN`] letters.
+    pub run_in: bool,
     /// True when a typo correction was used on the way.
     pub fuzzy: bool,
 }
@@ -69,6 +83,12 @@ struct At<'a> {
     len: u32,
     /// White space between words was read as nothing on the way.
     soft: bool,
+    /// Letters (not bytes) of the key consumed.
+    letters: u32,
+    /// Letters consumed in the current token.
+    tok_letters: u32,
+    /// The walk started after the first character of its token.
+    inside: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -89,8 +109,40 @@ impl<'a> Walker<'a> {
                 idle: 0,
                 len: 0,
                 soft: false,
+                letters: 0,
+                tok_letters: 0,
+                inside: false,
             };
             self.token(first, at, report);
+            self.inside_token(first, at, report);
+        }
+    }
+
+    /// Walks that start inside token `k`, after its first character: an entry run into the
+    /// word before it (`whoiszorvexil`). Such a key must end on a token end and be long enough
+    /// (see [`MIN_RUN_IN`]).
+    fn inside_token(&mut self, k: usize, at: At<'a>, report: &mut dyn FnMut(Found)) {
+        let view = self.view;
+        let Some(tok) = view.tokens.get(k) else {
+            return;
+        };
+        let at = At {
+            idle: 1,
+            inside: true,
+            ..at
+        };
+        for r in view.readings(tok) {
+            if r.len() > MAX_RUN_IN_TOKEN {
+                continue;
+            }
+            let n = r.chars().count();
+            for (i, (o, _)) in r.char_indices().enumerate().skip(1) {
+                if n - i < MIN_RUN_IN_PART as usize {
+                    break;
+                }
+                self.budget = BUDGET_PER_START / 8;
+                self.feed(k, at, r.as_bytes().get(o..).unwrap_or(&[]), report);
+            }
         }
     }
 
@@ -105,6 +157,7 @@ impl<'a> Walker<'a> {
         };
         let at = At {
             idle: at.idle + 1,
+            tok_letters: 0,
             ..at
         };
         for r in view.readings(tok) {
@@ -238,12 +291,20 @@ impl<'a> Walker<'a> {
             last: Some(b),
             idle: 0,
             len: at.len + 1,
+            letters: at.letters + u32::from(b & 0xC0 != 0x80),
+            tok_letters: at.tok_letters + u32::from(b & 0xC0 != 0x80),
             ..at
         })
     }
 
     fn mid_token(&self, at: At<'a>, k: usize, more: bool, report: &mut dyn FnMut(Found)) {
-        if self.prefix_lists && more && at.node.is_final() {
+        // A key ending inside a token: for prefix lists, or run into the word after it when
+        // it started on a token start and is long enough.
+        let run_in = !at.inside
+            && !at.fuzzy
+            && at.letters >= MIN_RUN_IN
+            && at.tok_letters >= MIN_RUN_IN_PART;
+        if (self.prefix_lists || run_in) && more && at.node.is_final() {
             self.emit(at, k, false, report);
         }
     }
@@ -254,6 +315,10 @@ impl<'a> Walker<'a> {
         if at.soft && at.len < MIN_SOFT_JOIN {
             return;
         }
+        if at.inside && (!at_token_end || at.fuzzy || at.letters < MIN_RUN_IN) {
+            return;
+        }
+        let run_in = at.letters >= MIN_RUN_IN && (at.inside || !at_token_end);
         let out = at.acc.cat(at.node.final_output());
         for posting in self.map.postings(out) {
             report(Found {
@@ -261,6 +326,7 @@ impl<'a> Walker<'a> {
                 first: self.first,
                 last: k,
                 at_token_end,
+                run_in,
                 fuzzy: at.fuzzy,
             });
         }
@@ -272,7 +338,7 @@ fn lookalike_pair(a: u8, b: u8) -> Option<u8> {
     match (a, b) {
         (b'r', b'n') => Some(b'm'),
         (b'v', b'v') => Some(b'w'),
-        (b'c', b'l') => Some(b'd'),
+        (b'c', b'l' | AMBIGUOUS) => Some(b'd'),
         _ => None,
     }
 }

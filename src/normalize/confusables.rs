@@ -139,8 +139,38 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{0581}', 'g'),  // ARMENIAN SMALL LETTER CO
     ('\u{0584}', 'f'),  // ARMENIAN SMALL LETTER KEH
     ('\u{0585}', 'o'),  // ARMENIAN SMALL LETTER OH
+    ('\u{05D5}', 'l'),  // HEBREW LETTER VAV
+    ('\u{05D8}', 'v'),  // HEBREW LETTER TET
+    ('\u{05DF}', 'l'),  // HEBREW LETTER FINAL NUN
+    ('\u{05E1}', 'o'),  // HEBREW LETTER SAMEKH
+    ('\u{0627}', 'l'),  // ARABIC LETTER ALEF
+    ('\u{0647}', 'o'),  // ARABIC LETTER HEH
+    ('\u{0661}', 'l'),  // ARABIC-INDIC DIGIT ONE
+    ('\u{0665}', 'o'),  // ARABIC-INDIC DIGIT FIVE
+    ('\u{0667}', 'v'),  // ARABIC-INDIC DIGIT SEVEN
+    ('\u{06BE}', 'o'),  // ARABIC LETTER HEH DOACHASHMEE
+    ('\u{06C1}', 'o'),  // ARABIC LETTER HEH GOAL
+    ('\u{06D5}', 'o'),  // ARABIC LETTER AE
+    ('\u{06F1}', 'l'),  // EXTENDED ARABIC-INDIC DIGIT ONE
+    ('\u{06F5}', 'o'),  // EXTENDED ARABIC-INDIC DIGIT FIVE
+    ('\u{06F7}', 'v'),  // EXTENDED ARABIC-INDIC DIGIT SEVEN
+    ('\u{07C0}', 'o'),  // NKO DIGIT ZERO
+    ('\u{07CA}', 'l'),  // NKO LETTER A
+    ('\u{0966}', 'o'),  // DEVANAGARI DIGIT ZERO
+    ('\u{09E6}', 'o'),  // BENGALI DIGIT ZERO
+    ('\u{0A66}', 'o'),  // GURMUKHI DIGIT ZERO
+    ('\u{0AE6}', 'o'),  // GUJARATI DIGIT ZERO
     ('\u{0B20}', 'o'),  // ORIYA LETTER TTHA
+    ('\u{0B66}', 'o'),  // ORIYA DIGIT ZERO
+    ('\u{0BE6}', 'o'),  // TAMIL DIGIT ZERO
+    ('\u{0C66}', 'o'),  // TELUGU DIGIT ZERO
+    ('\u{0CE6}', 'o'),  // KANNADA DIGIT ZERO
     ('\u{0D20}', 'o'),  // MALAYALAM LETTER TTHA
+    ('\u{0D66}', 'o'),  // MALAYALAM DIGIT ZERO
+    ('\u{0E50}', 'o'),  // THAI DIGIT ZERO
+    ('\u{0ED0}', 'o'),  // LAO DIGIT ZERO
+    ('\u{101D}', 'o'),  // MYANMAR LETTER WA
+    ('\u{1040}', 'o'),  // MYANMAR DIGIT ZERO
     ('\u{10E7}', 'y'),  // GEORGIAN LETTER QAR
     ('\u{10FF}', 'o'),  // GEORGIAN LETTER LABIAL SIGN
     ('\u{1200}', 'u'),  // ETHIOPIC SYLLABLE HA
@@ -227,6 +257,7 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{2374}', 'p'),  // APL FUNCTIONAL SYMBOL RHO
     ('\u{237A}', 'a'),  // APL FUNCTIONAL SYMBOL ALPHA
     ('\u{23FD}', 'l'),  // POWER ON SYMBOL
+    ('\u{2502}', 'l'),  // BOX DRAWINGS LIGHT VERTICAL
     ('\u{2573}', 'x'),  // BOX DRAWINGS LIGHT DIAGONAL CROSS
     ('\u{27D9}', 't'),  // LARGE DOWN TACK
     ('\u{292B}', 'x'),  // RISING DIAGONAL CROSSING FALLING DIAGONAL
@@ -391,6 +422,8 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{10525}', 'f'), // ELBASAN LETTER GHE
     ('\u{10526}', 'l'), // ELBASAN LETTER GHAMMA
     ('\u{10527}', 'x'), // ELBASAN LETTER KHE
+    ('\u{114D0}', 'o'), // TIRHUTA DIGIT ZERO
+    ('\u{11700}', 'm'), // AHOM LETTER KA
     ('\u{11706}', 'v'), // AHOM LETTER PA
     ('\u{1170A}', 'w'), // AHOM LETTER JA
     ('\u{1170E}', 'w'), // AHOM LETTER LA
@@ -423,6 +456,11 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{118D7}', 'o'), // WARANG CITI SMALL LETTER BU
     ('\u{118D8}', 'u'), // WARANG CITI SMALL LETTER PU
     ('\u{118DC}', 'y'), // WARANG CITI SMALL LETTER HAR
+    ('\u{118E0}', 'o'), // WARANG CITI DIGIT ZERO
+    ('\u{118E3}', 'm'), // WARANG CITI DIGIT THREE
+    ('\u{118E5}', 'z'), // WARANG CITI DIGIT FIVE
+    ('\u{118E6}', 'w'), // WARANG CITI DIGIT SIX
+    ('\u{118E9}', 'c'), // WARANG CITI DIGIT NINE
     ('\u{118EC}', 'x'), // WARANG CITI NUMBER THIRTY
     ('\u{118EF}', 'w'), // WARANG CITI NUMBER SIXTY
     ('\u{118F2}', 'c'), // WARANG CITI NUMBER NINETY
@@ -439,6 +477,7 @@ pub(super) const CONFUSABLES: &[(char, char)] = &[
     ('\u{1D213}', 'f'), // GREEK VOCAL NOTATION SYMBOL-20
     ('\u{1D216}', 'r'), // GREEK VOCAL NOTATION SYMBOL-23
     ('\u{1D22A}', 'l'), // GREEK INSTRUMENTAL NOTATION SYMBOL-23
+    ('\u{1E8C7}', 'l'), // MENDE KIKAKUI DIGIT ONE
     ('\u{1F74C}', 'c'), // ALCHEMICAL SYMBOL FOR CALX
     ('\u{1F768}', 't'), // ALCHEMICAL SYMBOL FOR CRUCIBLE-4
 ];

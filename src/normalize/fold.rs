@@ -31,18 +31,61 @@ pub fn fold_with_alts(text: &str, out: &mut Vec<char>, alts: &mut Vec<(u32, char
         }
         return;
     }
-    for c in text.chars() {
+    let mut prev = ' ';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         if is_invisible(c) {
             continue;
         }
-        // Lunate sigmas look like `c` but NFKC turns them into sigmas.
-        if let 'ϲ' | 'Ϲ' = c {
-            out.push('c');
-            continue;
+        let before = std::mem::replace(&mut prev, c);
+        // Lunate sigmas look like `c` but NFKC turns them into sigmas; the Greek iota subscript
+        // and the ogonek look like `i` (UTS #39) but NFKC turns them into a space and a mark.
+        match c {
+            'ϲ' | 'Ϲ' => {
+                out.push('c');
+                continue;
+            }
+            'ͺ' | '˛' => {
+                out.push('i');
+                continue;
+            }
+            // Read as `o` and `l`/`I` by UTS #39; NFKC leaves them alone, and they are not
+            // letters of the scripts the confusables table draws from.
+            '〇' => {
+                out.push('o');
+                continue;
+            }
+            '׀' => {
+                alts.push((out.len() as u32, I_OR_L));
+                out.push('l');
+                continue;
+            }
+            // The long s: NFKC makes it `s`, UTS #39 (and the eye) reads it as `f`.
+            'ſ' => {
+                alts.push((out.len() as u32, 'f'));
+                out.push('s');
+                continue;
+            }
+            _ => {}
         }
         // Compatibility decomposition first (fullwidth, mathematical, enclosed, ligatures),
         // then every resulting character is folded on its own.
+        let at = out.len();
         decompose_compatible(c, |d| fold_one(d, out, alts));
+        // UTS #39 reads `l`, `I` and their lookalikes as one glyph: a lookalike that folds to
+        // `l` may stand for a capital I. A caseless one (Hebrew `ן`, Arabic `ا`, runic `ᛁ`)
+        // always may; a styled small l (`𝐥`, `ⓛ`) only where no small letter touches it
+        // (`KAR𝐥N`, `ꓑ𝐥`): beside one (`𝐥ove`) it is the l it is drawn as.
+        if !c.is_ascii()
+            && out.len() == at + 1
+            && out.get(at) == Some(&'l')
+            && (!(c.is_lowercase() || c.is_uppercase())
+                || (c.is_lowercase()
+                    && !(before.is_lowercase() || chars.peek().is_some_and(|n| n.is_lowercase()))))
+            && !alts.iter().any(|&(p, a)| p as usize == at && a == I_OR_L)
+        {
+            alts.push((at as u32, I_OR_L));
+        }
     }
 }
 
@@ -53,7 +96,7 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
     if is_capital_i(c) {
         // A capital I, or a letter shaped like one, also stands for `l` (`BIack`, `Ιena`).
         alts.push((out.len() as u32, I_OR_L));
-        if is_cyrillic_or_greek(c) {
+        if is_word_script(c) {
             alts.push((out.len() as u32, LOOKALIKE));
         }
         out.push('i');
@@ -77,7 +120,7 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
             }
         });
     }
-    if is_cyrillic_or_greek(c)
+    if is_word_script(c)
         && out
             .get(at..)
             .is_some_and(|f| f.iter().all(char::is_ascii_alphabetic))
@@ -97,12 +140,17 @@ fn fold_one(c: char, out: &mut Vec<char>, alts: &mut Vec<(u32, char)>) {
 /// lookalikes); the skeleton view reads it both ways.
 pub const I_OR_L: char = '\u{E000}';
 
-/// Recorded in the alternatives for a Latin letter that was a Cyrillic or Greek lookalike.
+/// Recorded in the alternatives for a Latin letter that was a lookalike from a script whose own
+/// words can be spelt wholly in lookalikes (see [`is_word_script`]).
 pub const LOOKALIKE: char = '\u{E001}';
 
-/// Letters of the Cyrillic and Greek blocks.
-fn is_cyrillic_or_greek(c: char) -> bool {
-    matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}' | '\u{1F00}'..='\u{1FFF}')
+/// Letters of scripts in which ordinary words can be made only of Latin lookalikes (Cyrillic
+/// `хор`, Greek `ΤΟΝ`, Hebrew and Arabic letters shaped like `o` and `l`): a match made only of
+/// such letters must be long enough not to be a real word of that language.
+fn is_word_script(c: char) -> bool {
+    matches!(c,
+        '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}' | '\u{1F00}'..='\u{1FFF}'
+        | '\u{0590}'..='\u{05FF}' | '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}')
 }
 
 /// Capital I and the letters shaped like it (after compatibility decomposition, so the

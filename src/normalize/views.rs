@@ -153,6 +153,8 @@ pub struct Views {
     /// Capitals read as their own lookalike (see [`fold_with_alts`]), and `chars` with them.
     alts: Vec<(u32, char)>,
     alt_chars: Vec<char>,
+    /// `alt_chars` with the [`I_OR_L`] marks of `skel_chars` (empty unless both exist).
+    skel_alt_chars: Vec<char>,
     /// `chars` with capital I and its lookalikes marked [`I_OR_L`] (empty when there are none).
     skel_chars: Vec<char>,
     /// Positions (ascending) of Latin letters folded from Cyrillic or Greek lookalikes.
@@ -172,6 +174,7 @@ impl Views {
         self.skeleton.clear();
         self.alt_chars.clear();
         self.skel_chars.clear();
+        self.skel_alt_chars.clear();
         fold_with_alts(text, &mut self.chars, &mut self.alts);
         self.lookalikes.clear();
         for &(at, c) in &self.alts {
@@ -198,7 +201,19 @@ impl Views {
         } else {
             &self.skel_chars
         };
-        tokenize(skel, alt, true, &mut self.skeleton, &mut self.work);
+        // The capitals' own reading keeps the I-or-l marks: `𝛶⋃ᗞ…ꓲ…` is `y` and `i`-or-`l` at once.
+        let skel_alt = match alt {
+            Some(alt) if !self.skel_chars.is_empty() => {
+                self.skel_alt_chars.extend(
+                    alt.iter()
+                        .zip(&self.skel_chars)
+                        .map(|(&a, &k)| if k == I_OR_L { k } else { a }),
+                );
+                Some(self.skel_alt_chars.as_slice())
+            }
+            _ => alt,
+        };
+        tokenize(skel, skel_alt, true, &mut self.skeleton, &mut self.work);
     }
 
     /// The folded characters token positions refer to.
@@ -668,10 +683,17 @@ mod tests {
             ),
             ("bangs alone are punctuation", "wow !! ..!!", &[&["wow"]]),
             (
-                "capital nu read both ways",
+                "capital nu read both ways, the I either way in both",
                 "ΖΟRΝΕΧΙL",
-                &[&["zorvex\u{1}l", "zornexil"]],
+                &[&["zorvex\u{1}l", "zornex\u{1}l"]],
             ),
+            (
+                "lower-case l lookalikes stand for a capital I too",
+                "KAR𝐥N ALן",
+                &[&["kar\u{1}n"], &["al\u{1}"]],
+            ),
+            ("an ASCII l is an l", "KARlN", &[&["karln"]]),
+            ("long s reads s or f", "ſeek", &[&["sek", "fek"]]),
             (
                 "numbers stay numbers",
                 "velvet 2024",
