@@ -11,6 +11,7 @@ mod keys;
 mod persist;
 mod substring;
 mod typo;
+mod typo_code;
 mod walk;
 
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use crate::verdict::{Action, ListId, Match, Verdict};
 
 use index::{KeyArena, Posting, PostingMap};
 use substring::SubstringIndex;
-use typo::{MIN_TYPO_LEN, TypoIndex};
+use typo::{MIN_PART_TYPO_LEN, MIN_TYPO_LEN, TypoIndex};
 use walk::{Found, Walker};
 
 pub use persist::{CompiledList, PersistError};
@@ -104,11 +105,16 @@ pub struct Scratch {
     views: Views,
     typo_ranges: Vec<(u32, u32)>,
     typo_spans: Vec<(u32, u32)>,
+    /// Per correction: it corrects a short word (valid only inside a multi-word match).
+    typo_part: Vec<bool>,
     typo_bytes: Vec<u8>,
     hits: Vec<Hit>,
     hay: String,
     marks: Vec<(usize, usize)>,
     key: Vec<u8>,
+    /// A token in one-byte codes, and corrections in codes before they are decoded.
+    code: Vec<u8>,
+    code_bytes: Vec<u8>,
     /// The query re-read from another script.
     reread: String,
 }
@@ -148,6 +154,7 @@ impl TermMatcher {
         let mut views = Views::default();
         let mut keys = Vec::new();
         let mut reread = String::new();
+        let mut code = Vec::new();
         for (ix, l) in lists.iter().enumerate() {
             let info = &infos[ix];
             let list = u32::try_from(ix).map_err(|_| MatcherError::TooLarge)?;
@@ -169,10 +176,17 @@ impl TermMatcher {
                     arena.push(k, posting)?;
                 }
                 if info.typos {
+                    // Words of 5–6 letters are indexed only from entries of several words.
+                    let min = if views.skeleton.tokens.len() > 1 {
+                        MIN_PART_TYPO_LEN
+                    } else {
+                        MIN_TYPO_LEN
+                    };
                     for t in &views.skeleton.tokens {
                         for r in views.skeleton.readings(t) {
-                            if r.len() >= MIN_TYPO_LEN && r.is_ascii() {
-                                keys::expand(r.as_bytes(), true, &mut vocab);
+                            code.clear();
+                            if typo_code::encode(r, &mut code) && code.len() >= min {
+                                keys::expand(&code, true, &mut vocab);
                             }
                         }
                     }
@@ -243,6 +257,7 @@ impl TermMatcher {
             views,
             typo_ranges,
             typo_spans,
+            typo_part,
             typo_bytes,
             hits,
             hay,
@@ -269,6 +284,7 @@ impl TermMatcher {
                 prefix_lists: self.prefix_lists,
                 typo_ranges,
                 typo_spans,
+                typo_part,
                 typo_bytes,
                 budget: 0,
                 depth: 0,
@@ -307,6 +323,8 @@ impl TermMatcher {
         scratch.typo_ranges.clear();
         scratch.typo_spans.clear();
         scratch.typo_bytes.clear();
+        scratch.code_bytes.clear();
+        scratch.typo_part.clear();
         if self.typos.is_empty() {
             return;
         }
@@ -314,19 +332,29 @@ impl TermMatcher {
         for t in &view.tokens {
             let s = scratch.typo_spans.len() as u32;
             let first = view.first(t);
-            if first.is_ascii() && first.len() + 1 >= MIN_TYPO_LEN {
+            // Letters are counted in one-byte codes (Cyrillic and Greek letters included).
+            scratch.code.clear();
+            if typo_code::encode(first, &mut scratch.code)
+                && scratch.code.len() + 1 >= MIN_PART_TYPO_LEN
+            {
                 // An `i`/`l` ambiguity is read as `i`: reading it wrong costs the one edit.
                 scratch.key.clear();
-                for &b in first.as_bytes() {
+                for &b in &scratch.code {
                     let b = if b == keys::AMBIGUOUS { b'i' } else { b };
                     if !keys::squeezes(true, scratch.key.last().copied(), b) {
                         scratch.key.push(b);
                     }
                 }
+                let from = scratch.typo_spans.len();
                 self.typos.corrections(
                     &scratch.key,
-                    &mut scratch.typo_bytes,
+                    &mut scratch.code_bytes,
                     &mut scratch.typo_spans,
+                );
+                mark_parts(
+                    scratch.key.len(),
+                    &scratch.typo_spans[from..],
+                    &mut scratch.typo_part,
                 );
                 // A typo can make a double letter (`sttagle` for `stotagle`) that squeezing
                 // turns into a second edit: the plain letters are looked up as well.
@@ -335,19 +363,42 @@ impl TermMatcher {
                     .folded()
                     .get(t.start as usize..t.end as usize)
                     .unwrap_or(&[]);
-                if plain.len() > scratch.key.len() && plain.iter().all(char::is_ascii_lowercase) {
+                if plain.len() > scratch.key.len()
+                    && plain.iter().all(|c| c.is_alphabetic() && !c.is_uppercase())
+                {
                     scratch.key.clear();
-                    scratch.key.extend(plain.iter().map(|&c| c as u8));
-                    self.typos.corrections(
-                        &scratch.key,
-                        &mut scratch.typo_bytes,
-                        &mut scratch.typo_spans,
-                    );
+                    let mut buf = [0u8; 4];
+                    let all = plain
+                        .iter()
+                        .all(|c| typo_code::encode(c.encode_utf8(&mut buf), &mut scratch.key));
+                    if all {
+                        let from = scratch.typo_spans.len();
+                        self.typos.corrections(
+                            &scratch.key,
+                            &mut scratch.code_bytes,
+                            &mut scratch.typo_spans,
+                        );
+                        mark_parts(
+                            scratch.key.len(),
+                            &scratch.typo_spans[from..],
+                            &mut scratch.typo_part,
+                        );
+                    }
                 }
             }
             scratch
                 .typo_ranges
                 .push((s, scratch.typo_spans.len() as u32));
+        }
+        // The walk reads text: corrections go back from codes to UTF-8.
+        for span in &mut scratch.typo_spans {
+            let start = scratch.typo_bytes.len() as u32;
+            let code = scratch
+                .code_bytes
+                .get(span.0 as usize..span.1 as usize)
+                .unwrap_or(&[]);
+            typo_code::decode(code, &mut scratch.typo_bytes);
+            *span = (start, scratch.typo_bytes.len() as u32);
         }
     }
 
@@ -436,6 +487,15 @@ fn list_infos(lists: &[TextList<'_>]) -> Result<Vec<ListInfo>, MatcherError> {
 }
 
 /// True when two views have the same tokens with the same readings.
+/// Records, for each new correction of a `query_len`-letter token, whether it corrects a word
+/// shorter than the whole-word rule allows (the query token or the listed word).
+fn mark_parts(query_len: usize, spans: &[(u32, u32)], part: &mut Vec<bool>) {
+    for &(a, b) in spans {
+        let word_len = (b - a) as usize;
+        part.push(query_len + 1 < MIN_TYPO_LEN || word_len < MIN_TYPO_LEN);
+    }
+}
+
 fn same_readings(a: &TokenView, b: &TokenView) -> bool {
     a.tokens.len() == b.tokens.len()
         && a.tokens.iter().zip(&b.tokens).all(|(x, y)| {

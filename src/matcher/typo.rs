@@ -14,8 +14,12 @@
 use super::MatcherError;
 use crate::mempages::{Pages, Region};
 
-/// Tokens shorter than this are never corrected: short words collide too easily.
+/// Tokens shorter than this are corrected only as a word of a multi-word entry whose other
+/// words are there as listed (see [`MIN_PART_TYPO_LEN`]): short words collide too easily.
 pub const MIN_TYPO_LEN: usize = 7;
+/// Words of a multi-word entry from this length on are indexed too; a correction to one counts
+/// only inside a match of the whole entry.
+pub const MIN_PART_TYPO_LEN: usize = 5;
 /// Query tokens longer than this are not corrected (bounds per-query work).
 const MAX_TYPO_LEN: usize = 40;
 
@@ -107,7 +111,7 @@ impl TypoIndex {
     /// Builds the index over `tokens` (ASCII skeleton tokens of 7+ letters; any order, duplicates
     /// allowed).
     pub fn build(mut tokens: Vec<Vec<u8>>) -> Result<Self, MatcherError> {
-        tokens.retain(|t| t.len() >= MIN_TYPO_LEN && t.len() <= MAX_TYPO_LEN);
+        tokens.retain(|t| t.len() >= MIN_PART_TYPO_LEN && t.len() <= MAX_TYPO_LEN);
         tokens.sort_unstable();
         tokens.dedup();
         let entries: usize = tokens.iter().map(|t| distinct_deletions(t) + 1).sum();
@@ -190,7 +194,7 @@ impl TypoIndex {
     /// Appends the listed tokens one edit away from `q` (never `q` itself) to `out`, each as a
     /// byte range of `arena`.
     pub fn corrections(&self, q: &[u8], arena: &mut Vec<u8>, out: &mut Vec<(u32, u32)>) {
-        if self.is_empty() || q.len() + 1 < MIN_TYPO_LEN || q.len() > MAX_TYPO_LEN {
+        if self.is_empty() || q.len() + 1 < MIN_PART_TYPO_LEN || q.len() > MAX_TYPO_LEN {
             return;
         }
         let first = out.len();
@@ -411,13 +415,13 @@ mod tests {
             got.sort_unstable();
             let mut want: Vec<&[u8]> = list
                 .iter()
-                .filter(|t| (MIN_TYPO_LEN..=MAX_TYPO_LEN).contains(&t.len()))
+                .filter(|t| (MIN_PART_TYPO_LEN..=MAX_TYPO_LEN).contains(&t.len()))
                 .filter(|t| t.as_slice() != q.as_slice() && within_one_edit(t, &q))
                 .map(Vec::as_slice)
                 .collect();
             want.sort_unstable();
             want.dedup();
-            if q.len() + 1 < MIN_TYPO_LEN || q.len() > MAX_TYPO_LEN {
+            if q.len() + 1 < MIN_PART_TYPO_LEN || q.len() > MAX_TYPO_LEN {
                 want.clear();
             }
             proptest::prop_assert_eq!(got, want);

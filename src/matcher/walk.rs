@@ -31,6 +31,8 @@ pub(super) const MIN_RUN_IN: u32 = 8;
 /// Fewest of those letters that must lie in the word the entry is run into: the end (or start)
 /// of an entry's word, not a few letters that happen to begin (or end) an ordinary one.
 const MIN_RUN_IN_PART: u32 = 5;
+/// Fewest letters of a match that holds a corrected short word.
+const MIN_PART_MATCH: u32 = 10;
 /// Longest token (in bytes) in which a key may start after its first character: bounds the
 /// extra walks to what a word and an entry run together can be.
 const MAX_RUN_IN_TOKEN: usize = 64;
@@ -61,6 +63,8 @@ pub(super) struct Walker<'a> {
     pub typo_ranges: &'a [(u32, u32)],
     /// Byte ranges of `typo_spans`, one per correction.
     pub typo_spans: &'a [(u32, u32)],
+    /// Per correction: it corrects a short word of a multi-word entry.
+    pub typo_part: &'a [bool],
     pub typo_bytes: &'a [u8],
     pub budget: u32,
     /// Current nesting of `feed`.
@@ -77,6 +81,8 @@ struct At<'a> {
     last: Option<u8>,
     /// A typo correction was used.
     fuzzy: bool,
+    /// That correction was of a short word: the key must cover other tokens too.
+    part: bool,
     /// Tokens crossed without moving.
     idle: u32,
     /// Key bytes consumed.
@@ -106,6 +112,7 @@ impl<'a> Walker<'a> {
                 acc: Output::zero(),
                 last: None,
                 fuzzy: false,
+                part: false,
                 idle: 0,
                 len: 0,
                 soft: false,
@@ -167,9 +174,20 @@ impl<'a> Walker<'a> {
             && let Some(&(s, e)) = self.typo_ranges.get(k)
         {
             let (spans, bytes) = (self.typo_spans, self.typo_bytes);
-            for &(a, b) in spans.get(s as usize..e as usize).unwrap_or(&[]) {
+            for i in s as usize..e as usize {
+                let Some(&(a, b)) = spans.get(i) else { break };
                 let word = bytes.get(a as usize..b as usize).unwrap_or(&[]);
-                self.feed(k, At { fuzzy: true, ..at }, word, report);
+                let part = at.part || self.typo_part.get(i).copied().unwrap_or(true);
+                self.feed(
+                    k,
+                    At {
+                        fuzzy: true,
+                        part,
+                        ..at
+                    },
+                    word,
+                    report,
+                );
             }
         }
     }
@@ -316,6 +334,10 @@ impl<'a> Walker<'a> {
             return;
         }
         if at.inside && (!at_token_end || at.fuzzy || at.letters < MIN_RUN_IN) {
+            return;
+        }
+        // A corrected short word counts only inside a longer match of several tokens.
+        if at.part && (k == self.first || at.letters < MIN_PART_MATCH) {
             return;
         }
         let run_in = at.letters >= MIN_RUN_IN && (at.inside || !at_token_end);
