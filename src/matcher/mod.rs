@@ -233,23 +233,30 @@ impl TermMatcher {
     /// Checks one text against all lists, reusing `scratch`'s buffers.
     pub fn check_with(&self, text: &str, scratch: &mut Scratch) -> Verdict {
         scratch.hits.clear();
-        self.scan(text, scratch, 0);
+        self.scan(text, scratch, 0, 0);
         // Cyrillic or Greek letters may be a Latin entry typed with another keyboard layout
         // active, or transliterated; turned letters, text written upside down: the query is
         // read again each of those ways.
         let mut reread = std::mem::take(&mut scratch.reread);
         for (pass, how) in (1..).zip(script::readings(text)) {
             script::reread(text, how, &mut reread);
-            self.scan(&reread, scratch, pass);
+            // A word typed on the wrong layout, or written upside down, is read back key by
+            // key, so a short entry may be one (no ordinary word of the corpora re-reads into
+            // one); a transliteration back is a guess, and a short one a chance.
+            let min = match how {
+                script::Reading::Layout | script::Reading::Upside => 0,
+                script::Reading::Formal | script::Reading::Informal => MIN_REREAD_LETTERS,
+            };
+            self.scan(&reread, scratch, pass, min);
         }
         scratch.reread = reread;
         self.verdict(&mut scratch.hits)
     }
 
     /// Normalises `text` and appends its hits; those of a re-reading (`pass` > 0) are moved
-    /// apart so that no allow-list match of one reading covers a match of another, and must be
-    /// long enough not to be chance in a re-read ordinary word.
-    fn scan(&self, text: &str, scratch: &mut Scratch, pass: u32) {
+    /// apart so that no allow-list match of one reading covers a match of another, and must
+    /// span at least `min_letters` not to be chance in a re-read ordinary word.
+    fn scan(&self, text: &str, scratch: &mut Scratch, pass: u32, min_letters: u32) {
         scratch.views.normalize(text);
         let from = scratch.hits.len();
         self.collect_typos(scratch);
@@ -311,7 +318,7 @@ impl TermMatcher {
             // Hits of earlier passes are kept as they are.
             i <= from
                 || !(views.short_lookalike(h.start, h.end, MIN_LOOKALIKE_LETTERS)
-                    || (pass > 0 && h.end - h.start < MIN_REREAD_LETTERS))
+                    || h.end - h.start < min_letters)
         });
         for h in hits.get_mut(from..).unwrap_or(&mut []) {
             h.start |= pass << PASS_SHIFT;

@@ -64,12 +64,20 @@ pub fn reread(text: &str, how: Reading, out: &mut String) {
         return;
     }
     let mut it = text.chars().peekable();
+    let mut prev = ' ';
     while let Some(c) = it.next() {
         let lower = base(c);
         if how == Reading::Layout {
-            match key(lower) {
-                Some(k) => out.push(k),
-                None => out.push(c),
+            // On the Greek layout the Q key types `;` and shifted W types `΅`: inside a Greek
+            // word they are those letters, not punctuation.
+            let greek = |c: char| matches!(c, '\u{0370}'..='\u{03FF}');
+            let in_greek = greek(prev) || it.peek().is_some_and(|&n| greek(n));
+            prev = c;
+            match (c, key(lower)) {
+                (';', _) if in_greek => out.push('q'),
+                ('\u{0385}', _) => out.push('w'),
+                (_, Some(k)) => out.push(k),
+                (_, None) => out.push(c),
             }
             continue;
         }
@@ -249,6 +257,12 @@ mod tests {
             ),
             ("uk layout", "ьштщі", Reading::Layout, "minos"),
             ("greek layout", "ζορωεχιλ", Reading::Layout, "zorvexil"),
+            (
+                "greek layout q and shifted w",
+                "Νε;εμ ΔΡ΅Ε; a;b",
+                Reading::Layout,
+                "neqem drweq a;b",
+            ),
             (
                 "formal",
                 "зорвексил хатц",

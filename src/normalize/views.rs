@@ -27,8 +27,11 @@ pub enum Gap {
     /// Nothing (the first token, or glued characters).
     #[default]
     None,
-    /// White space only.
+    /// One white-space character.
     Space,
+    /// Two or more white-space characters (spelt-out letters often have one between letters
+    /// and more between words: `🇿 🇴 🇷   🇽`).
+    WideSpace,
     /// Punctuation or symbols only.
     Punct,
     /// Both.
@@ -36,13 +39,19 @@ pub enum Gap {
 }
 
 impl Gap {
-    fn of(space: bool, punct: bool) -> Self {
-        match (space, punct) {
-            (false, false) => Gap::None,
-            (true, false) => Gap::Space,
-            (false, true) => Gap::Punct,
-            (true, true) => Gap::Mixed,
+    fn of(spaces: u32, punct: bool) -> Self {
+        match (spaces, punct) {
+            (0, false) => Gap::None,
+            (1, false) => Gap::Space,
+            (_, false) => Gap::WideSpace,
+            (0, true) => Gap::Punct,
+            (_, true) => Gap::Mixed,
         }
+    }
+
+    /// White space only, of any width.
+    fn is_space(self) -> bool {
+        matches!(self, Gap::Space | Gap::WideSpace)
     }
 }
 
@@ -315,9 +324,11 @@ fn tokenize(
     let mut i = 0;
     let mut prev: Option<(usize, usize)> = None; // (end, char count) of the previous token
     let (mut gap_space, mut gap_punct) = (false, false);
+    let mut gap_spaces = 0u32;
     while let Some(&c) = chars.get(i) {
         if !in_token(c) {
             gap_space |= c.is_whitespace();
+            gap_spaces += u32::from(c.is_whitespace());
             gap_punct |= !c.is_whitespace();
             i += 1;
             continue;
@@ -398,8 +409,8 @@ fn tokenize(
             Some(_) => Boundary::Space,
         };
         prev = Some((e, count));
-        let gap = Gap::of(gap_space, gap_punct);
-        (gap_space, gap_punct) = (false, false);
+        let gap = Gap::of(gap_spaces, gap_punct);
+        (gap_space, gap_punct, gap_spaces) = (false, false, 0);
         // Leet symbols count as letters here, so `$3` reads `se` as its reading `se` does.
         let alpha = chars[s..e]
             .iter()
@@ -420,7 +431,7 @@ fn tokenize(
     // one side, a symbol on the other) is not joined to `th`.
     for k in 1..raw.len() {
         let Some(&t) = raw.get(k) else { continue };
-        if t.before != Boundary::Joinable || !matches!(t.gap, Gap::Space | Gap::Mixed) {
+        if t.before != Boundary::Joinable || !(t.gap.is_space() || t.gap == Gap::Mixed) {
             continue;
         }
         let single = |i: usize| raw.get(i).is_some_and(|r| r.e - r.s == 1);
@@ -539,7 +550,7 @@ fn spread_letters(chars: &[char], raw: &mut [RawToken], pool: &mut String, stack
                 continue;
             }
             let gap = if n > k { to.gap } else { from.gap };
-            let linked = !matches!(gap, Gap::Space | Gap::Mixed) || from.len == 1 || to.len == 1;
+            let linked = !(gap.is_space() || gap == Gap::Mixed) || from.len == 1 || to.len == 1;
             if linked && let Some(t) = raw.get_mut(n) {
                 t.alpha = true;
                 t.len = rendered_len(chars.get(t.s..t.e).unwrap_or(&[]), true, pool);
