@@ -33,6 +33,8 @@ const MIN_LOOKALIKE_LETTERS: usize = 6;
 
 /// Fewest characters a match found in a re-read query (another layout, a transliteration) spans.
 const MIN_REREAD_LETTERS: u32 = 5;
+/// Fewest letters of an entry key that is also indexed coarsely, and of a coarse match.
+const MIN_COARSE_LETTERS: usize = 6;
 /// Where the pass number goes in a hit's span (queries are far shorter than 2^28 characters).
 const PASS_SHIFT: u32 = 28;
 
@@ -115,6 +117,8 @@ pub struct Scratch {
     /// A token in one-byte codes, and corrections in codes before they are decoded.
     code: Vec<u8>,
     code_bytes: Vec<u8>,
+    /// A re-read query in coarse form.
+    coarse: Vec<u8>,
     /// The query re-read from another script.
     reread: String,
 }
@@ -175,6 +179,17 @@ impl TermMatcher {
                 for k in &keys {
                     arena.push(k, posting)?;
                 }
+                // Latin entries also under their coarse keys, met by Cyrillic and Greek queries
+                // transliterated back (see `keys::coarse`).
+                for k in keys
+                    .iter()
+                    .filter(|k| k.len() >= MIN_COARSE_LETTERS && k.is_ascii())
+                {
+                    code.clear();
+                    code.push(keys::COARSE);
+                    keys::coarse(k, &mut code);
+                    arena.push(&code, posting)?;
+                }
                 if info.typos {
                     // Words of 5–6 letters are indexed only from entries of several words.
                     let min = if views.skeleton.tokens.len() > 1 {
@@ -233,7 +248,7 @@ impl TermMatcher {
     /// Checks one text against all lists, reusing `scratch`'s buffers.
     pub fn check_with(&self, text: &str, scratch: &mut Scratch) -> Verdict {
         scratch.hits.clear();
-        self.scan(text, scratch, 0, 0);
+        self.scan(text, scratch, 0, 0, None);
         // Cyrillic or Greek letters may be a Latin entry typed with another keyboard layout
         // active, or transliterated; turned letters, text written upside down: the query is
         // read again each of those ways.
@@ -247,7 +262,18 @@ impl TermMatcher {
                 script::Reading::Layout | script::Reading::Upside => 0,
                 script::Reading::Formal | script::Reading::Informal => MIN_REREAD_LETTERS,
             };
-            self.scan(&reread, scratch, pass, min);
+            self.scan(&reread, scratch, pass, min, None);
+            if matches!(how, script::Reading::Formal | script::Reading::Informal) {
+                // Read back by a guess at the scheme: the coarse keys forgive the guess.
+                let mut coarse = std::mem::take(&mut scratch.coarse);
+                coarse.clear();
+                keys::coarse(reread.as_bytes(), &mut coarse);
+                if let Ok(text) = std::str::from_utf8(&coarse) {
+                    let min = MIN_COARSE_LETTERS as u32;
+                    self.scan(text, scratch, pass, min, Some(keys::COARSE));
+                }
+                scratch.coarse = coarse;
+            }
         }
         scratch.reread = reread;
         self.verdict(&mut scratch.hits)
@@ -256,10 +282,23 @@ impl TermMatcher {
     /// Normalises `text` and appends its hits; those of a re-reading (`pass` > 0) are moved
     /// apart so that no allow-list match of one reading covers a match of another, and must
     /// span at least `min_letters` not to be chance in a re-read ordinary word.
-    fn scan(&self, text: &str, scratch: &mut Scratch, pass: u32, min_letters: u32) {
+    fn scan(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        pass: u32,
+        min_letters: u32,
+        key_prefix: Option<u8>,
+    ) {
         scratch.views.normalize(text);
         let from = scratch.hits.len();
-        self.collect_typos(scratch);
+        // Coarse keys are matched as they are: no typo corrections, no substring lists.
+        let coarse = key_prefix.is_some();
+        if coarse {
+            scratch.typo_ranges.clear();
+        } else {
+            self.collect_typos(scratch);
+        }
         let Scratch {
             views,
             typo_ranges,
@@ -294,10 +333,14 @@ impl TermMatcher {
                 typo_part,
                 typo_bytes,
                 budget: 0,
+                key_prefix,
                 depth: 0,
                 first: 0,
             }
             .run(&mut report);
+            if coarse {
+                continue;
+            }
             self.substring.find(view, hay, marks, |p, first, last| {
                 let span = span(view, first, last);
                 if let Some((start, end)) = span {

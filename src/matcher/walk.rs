@@ -67,6 +67,8 @@ pub(super) struct Walker<'a> {
     pub typo_part: &'a [bool],
     pub typo_bytes: &'a [u8],
     pub budget: u32,
+    /// A first byte every key of this walk starts with (the coarse keys' [`super::keys::COARSE`]).
+    pub key_prefix: Option<u8>,
     /// Current nesting of `feed`.
     pub depth: u32,
     pub first: usize,
@@ -100,6 +102,17 @@ struct At<'a> {
 impl<'a> Walker<'a> {
     /// Walks from every token start, reporting each key found.
     pub fn run(&mut self, report: &mut dyn FnMut(Found)) {
+        let root = self.fst.root();
+        let (node, acc) = match self.key_prefix {
+            None => (root, Output::zero()),
+            Some(b) => match root.find_input(b) {
+                Some(i) => {
+                    let t = root.transition(i);
+                    (self.fst.node(t.addr), t.out)
+                }
+                None => return,
+            },
+        };
         for first in 0..self.view.tokens.len() {
             if self.joined_to_single(first) {
                 // Inside a run of single letters: keys start only where the run starts.
@@ -108,8 +121,8 @@ impl<'a> Walker<'a> {
             self.first = first;
             self.budget = BUDGET_PER_START;
             let at = At {
-                node: self.fst.root(),
-                acc: Output::zero(),
+                node,
+                acc,
                 last: None,
                 fuzzy: false,
                 part: false,
