@@ -108,8 +108,16 @@ pub fn normaliser_fingerprint() -> String {
         for k in &keys {
             h.update((k.len() as u64).to_le_bytes());
             h.update(k);
+            // The coarse keys are indexed from these too.
+            let mut c = Vec::new();
+            super::keys::coarse(k, &mut c);
+            h.update(&c);
         }
         h.update(b"|");
+    }
+    // What the index holds besides the keys: which tokens get typo tolerance.
+    for n in [super::typo::MIN_TYPO_LEN, super::typo::MIN_PART_TYPO_LEN] {
+        h.update((n as u64).to_le_bytes());
     }
     hex::encode(h.finalize())
 }
