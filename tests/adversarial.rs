@@ -20,16 +20,16 @@ const BENIGN: &str = "testdata/adversarial/benign.tsv";
 /// improves; the target is 99.5 % for every class but `typos` and `transliteration` (95 %).
 const FLOORS: &[(&str, f64)] = &[
     ("plain", 99.5),
-    ("spaces_removed", 47.0),
+    ("spaces_removed", 94.5),
     ("split_words", 99.5),
     ("ambiguous_glyphs", 99.5),
-    ("leet_tokens", 96.0),
-    ("confusables", 66.0),
-    ("letter_styles", 98.5),
-    ("layout_slip", 90.5),
-    ("transliteration", 45.5),
-    ("typos", 79.5),
-    ("combos", 66.0),
+    ("leet_tokens", 96.5),
+    ("confusables", 99.5),
+    ("letter_styles", 99.5),
+    ("layout_slip", 99.5),
+    ("transliteration", 55.0),
+    ("typos", 97.0),
+    ("combos", 71.5),
 ];
 /// Ceiling on the share of benign queries with any match, in percent (the target).
 const MAX_FP_RATE: f64 = 0.05;

@@ -23,7 +23,7 @@ pub struct Args {
     /// Also check against the lists declared in this proxy config.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// A terms list (block, whole tokens, typo tolerance for 7+ letter tokens). Repeatable.
+    /// A terms list (block, whole tokens, typo tolerance for 7+ letter words). Repeatable.
     #[arg(long, value_name = "FILE")]
     terms: Vec<PathBuf>,
     /// A victims list (whole names, either order, with or without the space). Repeatable.

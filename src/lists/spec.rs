@@ -51,7 +51,8 @@ impl ListKind {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchMode {
-    /// Whole tokens: the entry must start and end on token boundaries (the default).
+    /// Whole tokens: the entry must start and end on token boundaries (the default); an entry of
+    /// eight letters or more may also be run into one neighbouring word (`zorvexilpics`).
     #[default]
     Token,
     /// The entry must start on a token boundary and may end inside a token (`zorv` → `zorvexil`).
