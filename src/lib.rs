@@ -19,6 +19,7 @@
 pub mod admin;
 pub mod atomic_fs;
 pub mod audit;
+pub mod client_address;
 pub mod config;
 pub mod demo;
 pub mod engines;

@@ -6,7 +6,6 @@
 pub mod body;
 pub mod budget;
 pub mod charset;
-pub mod client;
 pub mod error;
 pub mod fairness;
 pub mod headers;

@@ -39,7 +39,9 @@ pub async fn handle(
     // elsewhere, where queueing would only make every request late. The client's own limit
     // comes first, so that one client over it takes none of the slots everyone shares.
     let client = state.config.clients.client(peer.addr.ip(), req.headers());
-    let mine = state.clients.begin(super::client::canonical(client));
+    let mine = state
+        .clients
+        .begin(crate::client_address::canonical(client));
     let in_flight = mine
         .as_ref()
         .and_then(|_| state.metrics.admit(state.in_flight_share));

@@ -84,7 +84,7 @@ pub async fn serve<H, F>(
         let _ = stream.set_nodelay(true);
         let client = match &per_client {
             Some(table) if !state.config.clients.is_trusted(peer.ip()) => {
-                match table.connect(crate::proxy::client::canonical(peer.ip())) {
+                match table.connect(crate::client_address::canonical(peer.ip())) {
                     Some(guard) => Some(guard),
                     None => {
                         drop(permit);

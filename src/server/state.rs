@@ -2,7 +2,6 @@
 //! first load of the lists (logged as counts; a failure leaves the service not ready).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -29,9 +28,9 @@ pub fn spawn_watcher(
     stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, crate::reload::ReloadError> {
     let reload = &state.config.reload;
-    let debounce = Duration::from_millis(reload.debounce_ms);
-    let recheck = Duration::from_secs(reload.recheck_secs);
-    state.reloader.spawn_watcher(debounce, recheck, stop)
+    state
+        .reloader
+        .spawn_watcher(reload.debounce(), reload.recheck(), stop)
 }
 
 /// The first load of the lists. Without lists, or when they fail to load, the service is not
