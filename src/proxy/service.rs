@@ -9,6 +9,7 @@ use std::time::Instant;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Version, header};
 use hyper::body::Incoming;
 
+use super::Peer;
 use super::State;
 use super::body::{Body, full};
 use super::error::ProxyError;
@@ -16,7 +17,6 @@ use super::headers;
 use super::router::{Route, Routed};
 use crate::config::RouteKind;
 use crate::metrics::Shed;
-use crate::server::Peer;
 
 /// Handles one client request; never fails (errors become responses). The `Result` is the shape
 /// hyper's service takes, so the future needs no wrapper.
