@@ -5,12 +5,18 @@
 //!   [`sealed`] (keyed-hash lists), [`verdict`]; [`mempages`] holds their large read-only indexes
 //! - lists: [`lists`] (the one reader, parsing, declarations, bundles), [`snapshot`] (compiled,
 //!   swappable), [`gate`] (false-positive gate), [`reload`] (loader, publish, watch)
-//! - engine shapes, policy and notices, pure: [`engines`], [`policy`], [`signpost`]
-//! - serving: [`config`]; [`server`] (state from the config, listeners, workers, admin listener,
-//!   accept loop, shutdown; in-process test driver); [`proxy`] (one request: route, inspect,
-//!   upstream); [`admin`], [`audit`], [`metrics`], [`evidence`], [`demo`] (the demo backend)
+//! - engine shapes, policy and notices, pure: [`engines`] (adapters, by name), [`policy`],
+//!   [`signpost`]; [`profiles`] (each engine's built-in route table)
+//! - serving: [`config`] (TOML parsed once into typed values: routes with their pattern,
+//!   methods and adapter; every problem at once); [`client_address`] (who the client is: the
+//!   peer, or a trusted proxy's header); [`server`] (state from the config, listeners, workers,
+//!   admin listener, accept loop, shutdown; in-process test driver); [`proxy`] (the workers'
+//!   state and one request: route, inspect, upstream); [`admin`] (health, metrics and the list
+//!   API over its own state: reloader, token, throttle, audit), [`audit`] (the audit log),
+//!   [`metrics`], [`evidence`] (the log of URL and hash matches), [`demo`] (the demo backend)
 //! - disk: [`atomic_fs`] (atomic replacement of files and directories), [`spool`] (uploads
 //!   streamed to temporary files)
+//! - `fuzzing` (only with `--cfg fuzzing` or in tests): the fuzz targets' entry points
 #![forbid(unsafe_code)]
 // A panic in a safety proxy is an outage or a bypass: no unwrap or expect outside tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]

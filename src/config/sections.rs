@@ -206,7 +206,7 @@ pub struct BundleConfig {
 }
 
 impl BundleConfig {
-    /// The trust policy (keys already validated by [`Config::parse`]).
+    /// The trust policy (keys already validated by [`super::Config::parse`]).
     pub fn policy(&self) -> crate::lists::signature::TrustPolicy {
         crate::lists::signature::TrustPolicy {
             keys: self

@@ -25,7 +25,7 @@ pub use hit::{Hit, Strs};
 pub use indexing::Parsed as IndexingBody;
 pub use markup::strip_markup;
 pub use name::EngineName;
-// The JSON scanner, for the fuzz targets (src/fuzzing.rs).
+// The JSON scanner, for the fuzz targets (src/fuzzing/).
 #[cfg(any(fuzzing, test))]
 pub(crate) use {
     hit::Captured,

@@ -19,7 +19,7 @@ use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 
 pub use pool::UpstreamBody;
-// The wire parsers, for the fuzz targets (src/fuzzing.rs).
+// The wire parsers, for the fuzz targets (src/fuzzing/).
 #[cfg(any(fuzzing, test))]
 pub(crate) use h1::{ChunkDecoder, ChunkStep, Framing, HeadError, parse_response};
 
