@@ -6,9 +6,10 @@
 //! - lists: [`lists`] (the one reader, parsing, declarations, bundles), [`snapshot`] (compiled,
 //!   swappable), [`gate`] (false-positive gate), [`reload`] (loader, publish, watch)
 //! - engine shapes, policy and notices, pure: [`engines`] (adapters, by name), [`policy`],
-//!   [`signpost`]; [`profiles`] (each engine's built-in route table)
+//!   [`signpost`]
 //! - serving: [`config`] (TOML parsed once into typed values: routes with their pattern,
-//!   methods and adapter; every problem at once); [`client_address`] (who the client is: the
+//!   methods and adapter; every problem at once; [`profiles`], each engine's built-in route
+//!   table, is part of it); [`client_address`] (who the client is: the
 //!   peer, or a trusted proxy's header); [`server`] (state from the config, listeners, workers,
 //!   admin listener, accept loop, shutdown; in-process test driver); [`proxy`] (the workers'
 //!   state and one request: route, inspect, upstream); [`admin`] (health, metrics and the list
@@ -43,7 +44,8 @@ pub mod mempages;
 pub mod metrics;
 pub mod normalize;
 pub mod policy;
-pub mod profiles;
+/// The engine profiles' route tables (part of the config: `[engine] profile`).
+pub use config::profiles;
 pub mod proxy;
 pub mod reload;
 pub mod sealed;

@@ -2,10 +2,12 @@
 //! [`Config`] once, before any socket is bound. Every problem is reported together, each with the
 //! file and the key it concerns.//!
 //! `sections` holds the sections as written, `route` and `pattern` the routes as written and as
-//! validated, `check` the validation of each value into its type.
+//! validated, `profiles` the route tables an `[engine] profile` brings, `check` the validation
+//! of each value into its type.
 
 mod check;
 mod pattern;
+pub mod profiles;
 mod route;
 mod sections;
 #[cfg(test)]
@@ -85,7 +87,7 @@ pub struct Config {
     /// Routes, in order: the `[[routes]]` entries, then the engine profile's.
     pub routes: Vec<RouteSpec>,
     /// `[engine]`: the profile and what happens to requests no route matches.
-    pub engine: crate::profiles::EngineSection,
+    pub engine: profiles::EngineSection,
     /// Declared lists (relative paths resolved against the config file's directory).
     pub lists: Vec<ListSpec>,
     /// Notices.
@@ -158,7 +160,7 @@ impl Config {
             section(&file, "upstream", sections.upstream, &mut problems);
         let limits: Limits = section(&file, "limits", sections.limits, &mut problems);
         let raw_routes: Vec<RawRoute> = section(&file, "routes", sections.routes, &mut problems);
-        let engine: crate::profiles::EngineSection =
+        let engine: profiles::EngineSection =
             section(&file, "engine", sections.engine, &mut problems);
         let declared = sections
             .lists

@@ -52,7 +52,8 @@ fn router() -> &'static Router {
             r: Vec<RouteSpec>,
         }
         let table: Table = toml::from_str(routes).expect("fixed routes parse");
-        Router::new(&table.r, crate::profiles::UnknownEndpoints::Deny).expect("fixed routes")
+        Router::new(&table.r, crate::config::profiles::UnknownEndpoints::Deny)
+            .expect("fixed routes")
     })
 }
 

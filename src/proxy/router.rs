@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
+use crate::config::profiles::UnknownEndpoints;
 use crate::config::{RouteKind, RouteSpec};
 use crate::engines::Engine;
-use crate::profiles::UnknownEndpoints;
 
 /// A route's path pattern (parsed at config load).
 pub use crate::config::Pattern;

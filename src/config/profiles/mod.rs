@@ -253,7 +253,7 @@ mod tests {
     /// docs/endpoints.md lists every endpoint of every profile, with its path and methods.
     #[test]
     fn docs_list_every_endpoint() {
-        let doc = include_str!("../../docs/endpoints.md");
+        let doc = include_str!("../../../docs/endpoints.md");
         for profile in PROFILES {
             let heading = format!("## `{profile}`");
             let start = doc
