@@ -73,7 +73,7 @@ pub struct Config {
     /// Log format.
     pub log_format: LogFormat,
     /// `X-Forwarded-Proto` value.
-    pub forwarded_proto: String,
+    pub forwarded_proto: http::HeaderValue,
     /// Proxy worker threads (at least 1).
     pub workers: usize,
     /// Upstream base URL.
@@ -236,6 +236,14 @@ impl Config {
             .unwrap_or(server.log_format);
 
         let listen = parse_addr(&file, "server.listen", &listen, &mut problems);
+        let forwarded_proto =
+            http::HeaderValue::from_str(&server.forwarded_proto).unwrap_or_else(|_| {
+                problems.push(format!(
+                    "{file}: server.forwarded_proto: {:?} is not a valid header value",
+                    server.forwarded_proto
+                ));
+                http::HeaderValue::from_static("http")
+            });
         let admin_listen = parse_addr(&file, "server.admin_listen", &admin_listen, &mut problems);
         let log_format = LogFormat::parse(&log_format).unwrap_or_else(|| {
             problems.push(format!(
@@ -289,7 +297,7 @@ impl Config {
             listen,
             admin_listen,
             log_format,
-            forwarded_proto: server.forwarded_proto,
+            forwarded_proto,
             workers: match server.workers {
                 0 => std::thread::available_parallelism().map_or(1, usize::from),
                 n => n,

@@ -111,3 +111,14 @@ fn every_bad_route_value_and_list_entry_is_reported_with_its_key() {
         assert!(all.contains(key), "{key} missing from {all}");
     }
 }
+
+#[test]
+fn forwarded_proto_is_a_header_value_checked_at_load() {
+    let c = Config::parse(MINIMAL, None, &Overrides::default()).unwrap();
+    assert_eq!(c.forwarded_proto, "http");
+    let bad = format!("{MINIMAL}[server]\nforwarded_proto = \"ht\\ntp\"\n");
+    let all = Config::parse(&bad, Some(Path::new("c.toml")), &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(all.contains("c.toml: server.forwarded_proto"), "{all}");
+}
