@@ -5,6 +5,7 @@
 //! throttle) is decided in `auth`.
 
 mod auth;
+mod state;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -17,10 +18,10 @@ use hyper::body::Incoming;
 
 pub use auth::{Failures, Throttle, load_token};
 use auth::{audit_failures, authorize};
+pub use state::AdminState;
 
 use crate::audit::{AuditRecord, client, now_rfc3339};
 use crate::metrics::Label;
-use crate::proxy::State;
 use crate::proxy::body::{Body, full};
 use crate::reload::{ReloadError, Reloaded};
 use crate::snapshot::LoadedList;
@@ -29,25 +30,29 @@ use crate::spool::{SpoolError, Spooled, spool};
 /// Time allowed to receive a pushed list or bundle.
 const UPLOAD_DEADLINE: Duration = Duration::from_secs(120);
 /// Handles one admin request.
-pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn handle(
+    state: Arc<AdminState>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Body> {
     // Failure windows that ended are audited on the next admin call (health probes included).
     audit_failures(&state, Instant::now());
     let path = req.uri().path().to_owned();
     match (req.method().as_str(), path.as_str()) {
         ("GET" | "HEAD", "/healthz") => text(StatusCode::OK, "ok\n"),
         ("GET" | "HEAD", "/readyz") => {
-            if state.draining.load(Ordering::Relaxed) {
+            if state.proxy.draining.load(Ordering::Relaxed) {
                 text(StatusCode::SERVICE_UNAVAILABLE, "draining\n")
-            } else if state.snapshot.is_ready() {
+            } else if state.proxy.snapshot.is_ready() {
                 text(StatusCode::OK, "ready\n")
             } else {
                 text(StatusCode::SERVICE_UNAVAILABLE, "no valid lists loaded\n")
             }
         }
         ("GET", "/metrics") => {
-            let mut body = state.metrics.render();
+            let mut body = state.proxy.metrics.render();
             render_lists(&state, &mut body);
-            state.signposter.render_metrics(&mut body);
+            state.proxy.signposter.render_metrics(&mut body);
             let mut resp = text(StatusCode::OK, body);
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -60,7 +65,11 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr)
     }
 }
 
-async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+async fn lists_api(
+    state: &Arc<AdminState>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     // The audit log holds no attacker-chosen text: a list name is one of a safe character set
@@ -98,6 +107,7 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
     match (method.as_str(), path.as_str(), list_name) {
         ("GET", "/admin/lists", _) => {
             let lists: Vec<serde_json::Value> = state
+                .proxy
                 .snapshot
                 .load()
                 .map(|s| s.lists.iter().map(describe).collect())
@@ -105,7 +115,7 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
             json(StatusCode::OK, &serde_json::Value::Array(lists))
         }
         ("PUT", "/admin/bundle", _) => {
-            let limit = state.config.admin.max_body;
+            let limit = state.proxy.config.admin.max_body;
             let body = match receive(state, req).await {
                 Ok(b) => b,
                 Err(SpoolError::TooLarge(_)) => {
@@ -149,6 +159,7 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
             {
                 Ok(()) => {
                     let lists: Vec<serde_json::Value> = state
+                        .proxy
                         .snapshot
                         .load()
                         .map(|s| s.lists.iter().map(describe).collect())
@@ -206,6 +217,7 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
         },
         ("PUT", _, Some(name)) => {
             let old = state
+                .proxy
                 .snapshot
                 .load()
                 .and_then(|s| s.list_id(&name).and_then(|id| s.list(id).cloned()));
@@ -276,8 +288,8 @@ async fn lists_api(state: &Arc<State>, req: Request<Incoming>, peer: SocketAddr)
 }
 
 /// Streams an admin request's body to a temporary file under `admin.max_body`.
-async fn receive(state: &State, req: Request<Incoming>) -> Result<Spooled, SpoolError> {
-    let admin = &state.config.admin;
+async fn receive(state: &AdminState, req: Request<Incoming>) -> Result<Spooled, SpoolError> {
+    let admin = &state.proxy.config.admin;
     spool(
         req.into_body(),
         admin.spool_dir.as_deref(),
@@ -310,9 +322,9 @@ fn describe(l: &LoadedList) -> serde_json::Value {
     })
 }
 
-fn render_lists(state: &State, out: &mut String) {
+fn render_lists(state: &AdminState, out: &mut String) {
     out.push_str("# HELP searchward_list_entries Entries in each loaded list.\n# TYPE searchward_list_entries gauge\n");
-    let Some(snap) = state.snapshot.load() else {
+    let Some(snap) = state.proxy.snapshot.load() else {
         return;
     };
     for l in &snap.lists {

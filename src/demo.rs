@@ -177,20 +177,12 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The first value of `name` in the query string, decoded by the adapters' form decoder.
 fn query_param(query: Option<&str>, name: &str) -> String {
-    query
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| percent_decode(v))
+    crate::engines::query::param_values(query, name)
+        .ok()
+        .and_then(|values| values.into_iter().next())
         .unwrap_or_default()
-}
-
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(&s.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 fn html_escape(s: &str) -> String {

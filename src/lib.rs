@@ -5,12 +5,19 @@
 //!   [`sealed`] (keyed-hash lists), [`verdict`]; [`mempages`] holds their large read-only indexes
 //! - lists: [`lists`] (the one reader, parsing, declarations, bundles), [`snapshot`] (compiled,
 //!   swappable), [`gate`] (false-positive gate), [`reload`] (loader, publish, watch)
-//! - engine shapes, policy and notices, pure: [`engines`], [`policy`], [`signpost`]
-//! - serving: [`config`]; [`server`] (state from the config, listeners, workers, admin listener,
-//!   accept loop, shutdown; in-process test driver); [`proxy`] (one request: route, inspect,
-//!   upstream); [`admin`], [`audit`], [`metrics`], [`evidence`], [`demo`] (the demo backend)
+//! - engine shapes, policy and notices, pure: [`engines`] (adapters, by name), [`policy`],
+//!   [`signpost`]
+//! - serving: [`config`] (TOML parsed once into typed values: routes with their pattern,
+//!   methods and adapter; every problem at once; [`profiles`], each engine's built-in route
+//!   table, is part of it); [`client_address`] (who the client is: the
+//!   peer, or a trusted proxy's header); [`server`] (state from the config, listeners, workers,
+//!   admin listener, accept loop, shutdown; in-process test driver); [`proxy`] (the workers'
+//!   state and one request: route, inspect, upstream); [`admin`] (health, metrics and the list
+//!   API over its own state: reloader, token, throttle, audit), [`audit`] (the audit log),
+//!   [`metrics`], [`evidence`] (the log of URL and hash matches), [`demo`] (the demo backend)
 //! - disk: [`atomic_fs`] (atomic replacement of files and directories), [`spool`] (uploads
 //!   streamed to temporary files)
+//! - `fuzzing` (only with `--cfg fuzzing` or in tests): the fuzz targets' entry points
 #![forbid(unsafe_code)]
 // A panic in a safety proxy is an outage or a bypass: no unwrap or expect outside tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -19,6 +26,7 @@
 pub mod admin;
 pub mod atomic_fs;
 pub mod audit;
+pub mod client_address;
 pub mod config;
 pub mod demo;
 pub mod engines;
@@ -36,7 +44,8 @@ pub mod mempages;
 pub mod metrics;
 pub mod normalize;
 pub mod policy;
-pub mod profiles;
+/// The engine profiles' route tables (part of the config: `[engine] profile`).
+pub use config::profiles;
 pub mod proxy;
 pub mod reload;
 pub mod sealed;

@@ -325,7 +325,7 @@ mod tests {
     }
 
     fn route() -> RouteSpec {
-        toml::from_str("name = \"s\"\npath = \"/s\"\nkind = \"search\"\nengine = \"generic\"\ndemote_matching_hits = true\nhash_fields = [{ pointer = \"/md5\", algorithm = \"md5\" }]").unwrap()
+        toml::from_str("name = \"s\"\npath = \"/s\"\nkind = \"search\"\nengine = \"generic\"\ngeneric = { hits = \"/hits\", total = \"/total\", url = \"/url\" }\ndemote_matching_hits = true\nhash_fields = [{ pointer = \"/md5\", algorithm = \"md5\" }]").unwrap()
     }
 
     #[test]

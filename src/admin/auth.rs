@@ -13,8 +13,8 @@ use hyper::body::Incoming;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::AdminState;
 use crate::audit::{AuditRecord, now_rfc3339};
-use crate::proxy::State;
 
 const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
 const THROTTLE_MAX_FAILURES: u32 = 20;
@@ -112,7 +112,7 @@ pub fn load_token(file: Option<&Path>) -> std::io::Result<Option<[u8; 32]>> {
 }
 
 /// One aggregated audit record: `count` refused attempts from `client`, no list touched.
-fn audit_count(state: &State, result: &str, client: IpAddr, count: u32) {
+fn audit_count(state: &AdminState, result: &str, client: IpAddr, count: u32) {
     state.audit.record(&AuditRecord {
         time: now_rfc3339(),
         endpoint: "",
@@ -128,8 +128,8 @@ fn audit_count(state: &State, result: &str, client: IpAddr, count: u32) {
 }
 
 /// Writes one audit record per client whose failure window has ended, with its count.
-pub(super) fn audit_failures(state: &State, now: Instant) {
-    for f in state.admin_failures.sweep(now) {
+pub(super) fn audit_failures(state: &AdminState, now: Instant) {
+    for f in state.failures.sweep(now) {
         audit_count(state, "failed_auth", f.client, f.count);
     }
 }
@@ -137,15 +137,15 @@ pub(super) fn audit_failures(state: &State, now: Instant) {
 /// Why an admin call was refused before it ran. Failed and throttled attempts are not audited
 /// one by one (a flood would fill the disk): the throttle aggregates them per client.
 pub(super) fn authorize(
-    state: &State,
+    state: &AdminState,
     req: &Request<Incoming>,
     client: IpAddr,
 ) -> Result<(), (StatusCode, &'static str)> {
     let now = Instant::now();
-    if state.admin_failures.blocked(client, now) {
+    if state.failures.blocked(client, now) {
         return Err((StatusCode::TOO_MANY_REQUESTS, "too_many_failures"));
     }
-    let Some(want) = state.admin_token else {
+    let Some(want) = state.token else {
         return Err((StatusCode::FORBIDDEN, "admin_api_disabled"));
     };
     // Tokens travel only in the Authorization header; a browser-originated call is refused.
@@ -163,7 +163,7 @@ pub(super) fn authorize(
         .unwrap_or("");
     let got: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
     if presented.is_empty() || !bool::from(got.ct_eq(&want)) {
-        if let Some(count) = state.admin_failures.fail(client, now) {
+        if let Some(count) = state.failures.fail(client, now) {
             audit_count(state, "throttled", client, count);
         }
         return Err((StatusCode::UNAUTHORIZED, "unauthorized"));

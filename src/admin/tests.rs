@@ -25,7 +25,7 @@ async fn harness(dir: &std::path::Path, token: bool) -> Harness {
     let config = Config::parse(&text, None, &Overrides::default()).unwrap();
     let h = Harness::new(config).unwrap();
     h.load_lists().await;
-    assert!(h.state().snapshot.is_ready(), "list did not load");
+    assert!(h.state().proxy.snapshot.is_ready(), "list did not load");
     h
 }
 
@@ -57,7 +57,7 @@ fn bearer(token: &str) -> (&'static str, String) {
 }
 
 fn entries(h: &Harness) -> usize {
-    let s = h.state().snapshot.load().unwrap();
+    let s = h.state().proxy.snapshot.load().unwrap();
     s.lists.iter().map(|l| l.entries).sum()
 }
 
@@ -168,7 +168,7 @@ async fn list_push_validation_errors() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "not_found");
     // Over `admin.max_body`.
-    let big = vec![b'a'; h.state().config.admin.max_body + 1];
+    let big = vec![b'a'; h.state().proxy.config.admin.max_body + 1];
     let (status, body) = send(&h, "PUT", "/admin/lists/held", &auth, &big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body["error"], "too_large");
@@ -197,6 +197,7 @@ async fn health_readiness_and_unknown_paths() {
     );
     assert_eq!(send(&h, "GET", "/readyz", &[], b"").await.0, StatusCode::OK);
     h.state()
+        .proxy
         .draining
         .store(true, std::sync::atomic::Ordering::SeqCst);
     assert_eq!(

@@ -189,16 +189,15 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the runtime")
 }
 
-fn init_logging(format: &str) {
+fn init_logging(format: searchward::config::LogFormat) {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
+    let _ = match format {
+        searchward::config::LogFormat::Json => builder.json().try_init(),
+        searchward::config::LogFormat::Pretty => builder.try_init(),
     };
 }
 
@@ -206,7 +205,7 @@ async fn run(
     config: Config,
     demo_backend: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
-    init_logging(&config.log_format);
+    init_logging(config.log_format);
     let server = Server::bind(config).await?;
     let (proxy_addr, admin_addr) = (server.proxy_addr(), server.admin_addr());
     {

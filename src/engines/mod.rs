@@ -24,7 +24,8 @@ pub mod typesense;
 pub use hit::{Hit, Strs};
 pub use indexing::Parsed as IndexingBody;
 pub use markup::strip_markup;
-// The JSON scanner, for the fuzz targets (src/fuzzing.rs).
+pub use name::EngineName;
+// The JSON scanner, for the fuzz targets (src/fuzzing/).
 #[cfg(any(fuzzing, test))]
 pub(crate) use {
     hit::Captured,
@@ -32,8 +33,9 @@ pub(crate) use {
 };
 
 mod markup;
+mod name;
 
-mod query;
+pub(crate) mod query;
 pub mod reveal;
 mod rewrite;
 mod scan;
@@ -52,9 +54,7 @@ pub const NAMES: &[&str] = &[
     "html",
 ];
 
-/// Builds the adapter called `name` in config. `generic` carries the options of the `generic`
-/// adapter (required there); `html` reads its `query_param` and `banner_marker`; the other
-/// adapters take no options and ignore it.
+/// Builds the adapter called `name` in config (see [`EngineName::build`]).
 ///
 /// # Errors
 /// [`EngineError::Config`] for an unknown name (listing the known ones), a `generic` adapter
@@ -63,27 +63,7 @@ pub fn build(
     name: &str,
     generic: Option<&generic::GenericOptions>,
 ) -> Result<Arc<dyn Engine>, EngineError> {
-    Ok(match name {
-        "elasticsearch" => Arc::new(elasticsearch::Elasticsearch::new("elasticsearch")),
-        "opensearch" => Arc::new(elasticsearch::Elasticsearch::new("opensearch")),
-        "meilisearch" => Arc::new(meilisearch::Meilisearch),
-        "solr" => Arc::new(solr::Solr),
-        "typesense" => Arc::new(typesense::Typesense),
-        "opensearch-suggest" => Arc::new(opensearch_suggest::OpenSearchSuggest),
-        "generic" => {
-            let options = generic.ok_or_else(|| {
-                EngineError::Config("the generic adapter needs its options (hits, total, …)".into())
-            })?;
-            Arc::new(generic::Generic::new(options.clone())?)
-        }
-        "html" => Arc::new(html::Html::new(generic)),
-        other => {
-            return Err(EngineError::Config(format!(
-                "unknown engine adapter {other:?}; known: {}",
-                NAMES.join(", ")
-            )));
-        }
-    })
+    EngineName::parse(name)?.build(generic)
 }
 
 /// The first of `pointers` that resolves to a string inside `hit` (see [`HitFields`]).

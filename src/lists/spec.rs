@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::verdict::Action;
@@ -143,8 +145,8 @@ pub struct ListSpec {
     pub max_distance: Option<u32>,
     /// Largest age of the list file (since its last modification) before it counts as stale,
     /// e.g. `"30d"` or `"12h"`.
-    #[serde(default)]
-    pub max_age: Option<String>,
+    #[serde(default, with = "max_age", skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<Duration>,
     /// For sealed terms and victims lists: the key file the list was sealed with (see
     /// [`crate::sealed`]). Sealed lists match whole tokens only, without typo tolerance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,26 +232,48 @@ impl ListSpec {
                 out.push("a sealed victims list cannot require a `context` list".to_owned());
             }
         }
-        if let Some(age) = &self.max_age
-            && humantime::parse_duration(age).is_err()
-        {
-            out.push(format!(
-                "`max_age` {age:?} is not a duration like \"30d\" or \"12h\""
-            ));
-        }
         out
     }
 
-    /// The declared maximum age, if any and valid.
-    pub fn max_age(&self) -> Option<std::time::Duration> {
+    /// The declared maximum age, if any.
+    pub fn max_age(&self) -> Option<Duration> {
         self.max_age
-            .as_deref()
-            .and_then(|a| humantime::parse_duration(a).ok())
     }
 
     /// When content last modified at `modified` goes stale under this declaration.
     pub fn stale_after(&self, modified: std::time::SystemTime) -> Option<std::time::SystemTime> {
         self.max_age().and_then(|a| modified.checked_add(a))
+    }
+}
+
+/// `max_age` written as a duration like `"30d"` or `"12h"` (humantime), read once into a
+/// [`Duration`].
+mod max_age {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        let Some(text) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        humantime::parse_duration(&text).map(Some).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`max_age` {text:?} is not a duration like \"30d\" or \"12h\""
+            ))
+        })
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        age: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match age {
+            Some(a) => s.collect_str(&humantime::format_duration(*a)),
+            None => s.serialize_none(),
+        }
     }
 }
 

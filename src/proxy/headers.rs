@@ -64,12 +64,12 @@ pub fn ip_value(ip: IpAddr) -> HeaderValue {
 
 /// Prepares client request headers for the upstream: hop-by-hop removed, `X-Forwarded-For`
 /// appended with the client address (`client`, from [`ip_value`]), `X-Forwarded-Proto` set to
-/// `proto`, `X-Forwarded-Host` set from the `Host` the client sent, and `Host` replaced by the
+/// `proto` (the configured value), `X-Forwarded-Host` set from the `Host` the client sent, and `Host` replaced by the
 /// configured upstream host.
 pub fn to_upstream(
     headers: &mut HeaderMap,
     client: &HeaderValue,
-    proto: &str,
+    proto: &HeaderValue,
     upstream_host: &HeaderValue,
 ) {
     strip_hop_by_hop(headers);
@@ -90,14 +90,7 @@ pub fn to_upstream(
     if let Some(host) = headers.insert(header::HOST, upstream_host.clone()) {
         headers.insert(&X_FORWARDED_HOST, host);
     }
-    let proto = match proto {
-        "http" => Some(HeaderValue::from_static("http")),
-        "https" => Some(HeaderValue::from_static("https")),
-        other => HeaderValue::from_str(other).ok(),
-    };
-    if let Some(v) = proto {
-        headers.insert(&X_FORWARDED_PROTO, v);
-    }
+    headers.insert(&X_FORWARDED_PROTO, proto.clone());
 }
 
 /// The `Accept-Encoding` sent upstream on inspected routes: the encodings the proxy can decode
@@ -214,7 +207,7 @@ mod tests {
         let upstream = HeaderValue::from_static("engine:9200");
         let mut h = map(&[("host", "search.example"), ("x-forwarded-for", "10.0.0.1")]);
         let local = ip_value("127.0.0.1".parse().unwrap());
-        to_upstream(&mut h, &local, "http", &upstream);
+        to_upstream(&mut h, &local, &HeaderValue::from_static("http"), &upstream);
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
         assert_eq!(h["x-forwarded-host"], "search.example");
         assert_eq!(h["x-forwarded-proto"], "http");
@@ -223,7 +216,7 @@ mod tests {
         to_upstream(
             &mut h,
             &ip_value("::1".parse().unwrap()),
-            "https",
+            &HeaderValue::from_static("https"),
             &upstream,
         );
         assert_eq!(h["x-forwarded-for"], "::1");

@@ -2,7 +2,8 @@
 //! user's text, decide, then either answer at once (block) or forward and rewrite the buffered
 //! response. Anything that cannot be evaluated gets the route's safe response, and no byte of an
 //! inspected response reaches the client before its verdict. Index routes' document filtering is
-//! in `index`.
+//! in `index`, what was found is counted and recorded in `evidence`, and the responses the route
+//! makes itself are built in `respond`.
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -20,12 +21,13 @@ use super::error::ProxyError;
 use super::headers;
 use super::router::Route;
 use crate::config::RouteKind;
-use crate::engines::{Engine, HitDecision, RequestView, Synthesized, reveal};
+use crate::engines::{Engine, RequestView, Synthesized, reveal};
 use crate::metrics::Shed;
 use crate::policy::{self, PolicyFilter};
 use crate::signpost::NoticeKind;
 use crate::snapshot::Snapshot;
 use crate::verdict::Action;
+use respond::{rebuild, respond, upstream_status};
 
 /// Reserved against the buffered-bytes budget by every inspected request before it reads
 /// anything (its head, its body's first bytes, the engine's answer): when even this does not
@@ -393,117 +395,10 @@ impl Ctx<'_> {
             }
         })
     }
-
-    fn count_listed(&self, snapshot: &Snapshot, filter: &PolicyFilter<'_>) {
-        let m = &self.state.metrics;
-        for (hit, decision) in &filter.listed {
-            let effect = if *decision == HitDecision::Delist {
-                "delist"
-            } else {
-                "demote"
-            };
-            m.hits(list_name(snapshot, hit.m.list), effect, 1);
-        }
-        if filter.demoted_by_text > 0 {
-            m.hits("terms", "demote", filter.demoted_by_text);
-        }
-        if filter.suggestions_removed > 0 {
-            m.hits("terms", "suggestion_removed", filter.suggestions_removed);
-        }
-        if filter.unjudged > 0 {
-            m.unjudged(&self.route.name, filter.unjudged);
-        }
-    }
-
-    /// Appends one evidence record per URL or hash match (fsynced, off the async threads). A
-    /// failure is logged and counted; it does not change the response.
-    async fn record_evidence(
-        &self,
-        snapshot: &Snapshot,
-        found: &[&policy::ListedHit],
-        stage: crate::evidence::Stage,
-    ) {
-        let Some(log) = self.state.evidence.clone() else {
-            return;
-        };
-        if found.is_empty() {
-            return;
-        }
-        let headers = self
-            .state
-            .config
-            .evidence
-            .as_ref()
-            .map(|c| c.capture_headers(&self.parts.headers))
-            .unwrap_or_default();
-        let now = std::time::SystemTime::now();
-        let records: Vec<crate::evidence::EvidenceRecord> = found
-            .iter()
-            .map(|h| crate::evidence::EvidenceRecord {
-                time: now,
-                route: self.route.name.clone(),
-                list: list_name(snapshot, h.m.list).to_owned(),
-                list_version: snapshot
-                    .list(h.m.list)
-                    .map(|l| l.version.clone())
-                    .unwrap_or_default(),
-                kind: h.kind,
-                stage,
-                entry: Some(h.m.line),
-                url: h.url.clone(),
-                hash: h.hash.as_ref().map(|(_, v)| v.clone()),
-                algorithm: h.hash.as_ref().map(|(a, _)| *a),
-                headers: headers.clone(),
-                legal_hold: false,
-            })
-            .collect();
-        let result =
-            tokio::task::spawn_blocking(move || records.iter().try_for_each(|r| log.append(r)))
-                .await;
-        if !matches!(result, Ok(Ok(()))) {
-            self.state
-                .metrics
-                .fail_closed(&self.route.name, "evidence_write");
-            tracing::error!(route = %self.route.name, "evidence record could not be written");
-        }
-    }
 }
 
-fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Body> {
-    let len = body.len();
-    let mut resp = Response::new(full(body));
-    *resp.status_mut() = status;
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-fn upstream_status(status: StatusCode) -> Response<Body> {
-    let body = format!(
-        "{{\"error\":\"upstream_status\",\"status\":{}}}\n",
-        status.as_u16()
-    );
-    respond(status, "application/json", body.into_bytes())
-}
-
-/// The response to the client: upstream head (hop-by-hop already stripped) with the given body.
-/// A rewritten body is sent decoded, so its `Content-Encoding` goes.
-fn rebuild(mut parts: http::response::Parts, body: Bytes, rewritten: bool) -> Response<Body> {
-    if rewritten {
-        parts.headers.remove(header::CONTENT_ENCODING);
-        parts.headers.remove(header::ETAG);
-        parts.headers.remove("content-md5");
-    }
-    parts
-        .headers
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-    Response::from_parts(parts, full(body))
-}
-
+mod evidence;
 mod index;
+mod respond;
 #[cfg(test)]
 mod tests;

@@ -6,12 +6,12 @@
 pub mod body;
 pub mod budget;
 pub mod charset;
-pub mod client;
 pub mod error;
 pub mod fairness;
 pub mod headers;
 pub mod inspect;
 pub mod path;
+mod peer;
 pub mod router;
 pub mod service;
 pub mod upstream;
@@ -19,13 +19,11 @@ pub mod upstream;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use crate::audit::Audit;
 use crate::config::Config;
-use crate::gate::Gate;
 use crate::metrics::Metrics;
-use crate::reload::{Loader, Reloader};
 use crate::signpost::Signposter;
 use crate::snapshot::SnapshotHolder;
+pub use peer::Peer;
 
 /// Everything a request handler needs, shared by all connections.
 #[derive(Debug)]
@@ -50,14 +48,6 @@ pub struct State {
     pub signposter: Arc<Signposter>,
     /// Set on SIGTERM/SIGINT: readiness turns false while in-flight requests drain.
     pub draining: Arc<AtomicBool>,
-    /// Loads, reloads and pushes lists into `snapshot`.
-    pub reloader: Arc<Reloader>,
-    /// Admin audit log.
-    pub audit: Arc<Audit>,
-    /// SHA-256 of the admin bearer token; `None` disables the list endpoints.
-    pub admin_token: Option<[u8; 32]>,
-    /// Failed admin authentications in the current window (brute-force throttle).
-    pub admin_failures: Arc<crate::admin::Throttle>,
     /// Evidence log of URL and hash matches, when configured.
     pub evidence: Option<Arc<crate::evidence::EvidenceLog>>,
 }
@@ -115,19 +105,15 @@ impl State {
             upstream,
             signposter: self.signposter.clone(),
             draining: self.draining.clone(),
-            reloader: self.reloader.clone(),
-            audit: self.audit.clone(),
-            admin_token: self.admin_token,
-            admin_failures: self.admin_failures.clone(),
             evidence: self.evidence.clone(),
         })
     }
 
-    /// Builds the shared state. No lists are loaded yet (not ready): call
-    /// `state.reloader.reload()` next.
+    /// Builds the shared state. No lists are loaded yet (not ready): the control plane's
+    /// reloader ([`crate::admin::AdminState`]) loads them into `snapshot`.
     ///
     /// # Errors
-    /// [`StateError`] when routes, upstream, notices, gate, token or audit log cannot be set up.
+    /// [`StateError`] when routes, upstream, notices or the evidence log cannot be set up.
     pub fn new(config: Config) -> Result<State, StateError> {
         let router = router::Router::new(&config.routes, config.engine.unknown())?;
         let names: Vec<&str> = router.all().map(|r| r.name.as_str()).collect();
@@ -136,19 +122,7 @@ impl State {
             names.iter().copied(),
             config.workers + 1,
         ));
-        let gate = config
-            .gate
-            .as_ref()
-            .map(|g| Gate::load(g, std::path::Path::new("")))
-            .transpose()?;
         let snapshot = Arc::new(SnapshotHolder::new());
-        let loader = Loader::new(config.lists.clone(), &config.bundles, gate);
-        let reloader = Arc::new(Reloader::new(loader, snapshot.clone(), metrics.clone()));
-        let audit = Audit::open(config.admin.audit_log.clone(), config.admin.audit_max_bytes)
-            .map_err(|source| StateError::Io {
-                what: "admin.audit_log".into(),
-                source,
-            })?;
         let evidence = config
             .evidence
             .as_ref()
@@ -157,13 +131,6 @@ impl State {
             .map_err(|e| StateError::Io {
                 what: "evidence.path".into(),
                 source: std::io::Error::other(e.to_string()),
-            })?;
-        let admin_token =
-            crate::admin::load_token(config.admin.token_file.as_deref()).map_err(|source| {
-                StateError::Io {
-                    what: "admin.token_file".into(),
-                    source,
-                }
             })?;
         let l = &config.limits;
         let upstream = upstream::Upstream::new(
@@ -194,10 +161,6 @@ impl State {
             upstream,
             signposter: Arc::new(signposter),
             draining: Arc::new(AtomicBool::new(false)),
-            reloader,
-            audit: Arc::new(audit),
-            admin_token,
-            admin_failures: Arc::default(),
             evidence,
         })
     }

@@ -5,87 +5,17 @@
 
 use std::sync::Arc;
 
-use crate::config::{RouteKind, RouteOrigin, RouteSpec};
+use crate::config::profiles::UnknownEndpoints;
+use crate::config::{RouteKind, RouteSpec};
 use crate::engines::Engine;
-use crate::profiles::UnknownEndpoints;
 
-/// A compiled path pattern.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pattern {
-    /// The whole path must be equal.
-    Exact(String),
-    /// The path must start with this.
-    Prefix(String),
-    /// Segment by segment; `None` is a `{param}` matching any one non-empty segment.
-    Segments(Vec<Option<String>>),
-}
+/// A route's path pattern (parsed at config load).
+pub use crate::config::Pattern;
 
-impl Pattern {
-    /// Parses `/exact`, `/prefix/*` or `/indexes/{index}/search`.
-    ///
-    /// # Errors
-    /// A message when the pattern is not an absolute path or a `{…}` is malformed.
-    pub fn parse(p: &str) -> Result<Pattern, String> {
-        if !p.starts_with('/') {
-            return Err(format!("{p:?} must start with '/'"));
-        }
-        if let Some(prefix) = p.strip_suffix('*') {
-            if prefix.contains(['*', '{', '}']) {
-                return Err(format!("{p:?}: '*' may only end a prefix pattern"));
-            }
-            return Ok(Pattern::Prefix(prefix.to_owned()));
-        }
-        if !p.contains(['{', '}']) {
-            return Ok(Pattern::Exact(p.to_owned()));
-        }
-        let mut segs = Vec::new();
-        for seg in p[1..].split('/') {
-            if seg.starts_with('{')
-                && seg.ends_with('}')
-                && seg.len() > 2
-                && !seg[1..seg.len() - 1].contains(['{', '}'])
-            {
-                segs.push(None);
-            } else if seg.contains(['{', '}']) {
-                return Err(format!(
-                    "{p:?}: a parameter must be a whole segment like {{name}}"
-                ));
-            } else {
-                segs.push(Some(seg.to_owned()));
-            }
-        }
-        Ok(Pattern::Segments(segs))
-    }
-
-    /// Whether `path` matches, ignoring one trailing slash (`/a/b/` is `/a/b`).
-    pub fn matches_ignoring_slash(&self, path: &str) -> bool {
-        let trimmed = super::path::for_matching(path);
-        self.matches(trimmed) || (trimmed.len() != path.len() && self.matches(path))
-    }
-
-    /// Whether `path` matches exactly.
-    pub fn matches(&self, path: &str) -> bool {
-        match self {
-            Pattern::Exact(p) => p == path,
-            Pattern::Prefix(p) => path.starts_with(p.as_str()),
-            Pattern::Segments(segs) => {
-                let Some(rest) = path.strip_prefix('/') else {
-                    return false;
-                };
-                let mut parts = rest.split('/');
-                for seg in segs {
-                    match (seg, parts.next()) {
-                        (_, None) => return false,
-                        (None, Some("")) => return false,
-                        (None, Some(_)) => {}
-                        (Some(want), Some(part)) if want == part => {}
-                        (Some(_), Some(_)) => return false,
-                    }
-                }
-                parts.next().is_none()
-            }
-        }
-    }
+/// Whether `path` matches `pattern`, ignoring one trailing slash (`/a/b/` is `/a/b`).
+fn matches_ignoring_slash(pattern: &Pattern, path: &str) -> bool {
+    let trimmed = super::path::for_matching(path);
+    pattern.matches(trimmed) || (trimmed.len() != path.len() && pattern.matches(path))
 }
 
 /// One compiled route.
@@ -101,8 +31,6 @@ pub struct Route {
     pub engine: Option<Arc<dyn Engine>>,
     /// The config it came from.
     pub spec: RouteSpec,
-    pattern: Pattern,
-    methods: Vec<http::Method>,
 }
 
 impl std::fmt::Debug for Route {
@@ -110,7 +38,7 @@ impl std::fmt::Debug for Route {
         f.debug_struct("Route")
             .field("name", &self.name)
             .field("kind", &self.kind)
-            .field("pattern", &self.pattern)
+            .field("pattern", &self.spec.pattern)
             .finish_non_exhaustive()
     }
 }
@@ -162,32 +90,17 @@ impl Router {
     /// matches.
     ///
     /// # Errors
-    /// [`RouterError`] for a bad pattern, method or engine.
+    /// [`RouterError`] for an inspected route without an engine (config validation refuses it
+    /// first).
     pub fn new(specs: &[RouteSpec], unknown: UnknownEndpoints) -> Result<Router, RouterError> {
         let mut routes = Vec::with_capacity(specs.len());
         for (index, spec) in specs.iter().enumerate() {
-            let err = |reason: String| RouterError {
-                name: spec.name.clone(),
-                reason,
-            };
-            let pattern = Pattern::parse(&spec.path).map_err(err)?;
-            let methods = spec
-                .methods
-                .iter()
-                .map(|m| {
-                    http::Method::from_bytes(m.to_ascii_uppercase().as_bytes())
-                        .map_err(|e| err(e.to_string()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let engine = match &spec.engine {
-                Some(name) => Some(
-                    crate::engines::build(name, spec.generic.as_ref())
-                        .map_err(|e| err(e.to_string()))?,
-                ),
-                None => None,
-            };
+            let engine = spec.engine.as_ref().map(|e| e.adapter.clone());
             if spec.kind.is_inspected() && engine.is_none() {
-                return Err(err("an inspected route needs an engine".into()));
+                return Err(RouterError {
+                    name: spec.name.clone(),
+                    reason: "an inspected route needs an engine".into(),
+                });
             }
             routes.push(Route {
                 name: spec.name.clone(),
@@ -195,8 +108,6 @@ impl Router {
                 kind: spec.kind,
                 engine,
                 spec: spec.clone(),
-                pattern,
-                methods,
             });
         }
         let (name, kind) = match unknown {
@@ -208,23 +119,7 @@ impl Router {
             index: routes.len(),
             kind,
             engine: None,
-            spec: RouteSpec {
-                name: name.into(),
-                path: "/*".into(),
-                methods: Vec::new(),
-                kind,
-                engine: None,
-                generic: None,
-                categories: Vec::new(),
-                demote_matching_hits: false,
-                refuse_whole_batch: false,
-                hash_fields: Vec::new(),
-                url_fields: Vec::new(),
-                origin: RouteOrigin::Unknown,
-                unjudged_hits: crate::config::UnjudgedHits::default(),
-            },
-            pattern: Pattern::Prefix("/".into()),
-            methods: Vec::new(),
+            spec: RouteSpec::unknown_endpoints(name, kind),
         };
         let inspects = routes.iter().any(|r| r.kind.is_inspected());
         Ok(Router {
@@ -240,7 +135,7 @@ impl Router {
         let Some(first) = self
             .routes
             .iter()
-            .position(|r| r.pattern.matches_ignoring_slash(path))
+            .position(|r| matches_ignoring_slash(&r.spec.pattern, path))
         else {
             return Routed::Route(&self.fallback);
         };
@@ -248,12 +143,18 @@ impl Router {
         let Some(head) = candidates.first() else {
             return Routed::Route(&self.fallback);
         };
-        let same_path = || candidates.iter().filter(|r| r.pattern == head.pattern);
-        if let Some(r) = same_path().find(|r| r.methods.is_empty() || r.methods.contains(method)) {
+        let same_path = || {
+            candidates
+                .iter()
+                .filter(|r| r.spec.pattern == head.spec.pattern)
+        };
+        if let Some(r) =
+            same_path().find(|r| r.spec.methods.is_empty() || r.spec.methods.contains(method))
+        {
             return Routed::Route(r);
         }
         let mut allow: Vec<&str> = Vec::new();
-        for m in same_path().flat_map(|r| r.methods.iter()) {
+        for m in same_path().flat_map(|r| r.spec.methods.iter()) {
             if !allow.contains(&m.as_str()) {
                 allow.push(m.as_str());
             }
@@ -313,13 +214,16 @@ mod tests {
     }
 
     fn spec(name: &str, path: &str, methods: &[&str], kind: RouteKind) -> RouteSpec {
-        let engine = kind.is_inspected().then(|| "elasticsearch".to_owned());
-        let mut s: RouteSpec =
-            toml::from_str(&format!("name = {name:?}\npath = {path:?}")).unwrap();
-        s.methods = methods.iter().map(|m| (*m).to_owned()).collect();
-        s.kind = kind;
-        s.engine = engine;
-        s
+        let engine = if kind.is_inspected() {
+            "engine = \"elasticsearch\"\n"
+        } else {
+            ""
+        };
+        toml::from_str(&format!(
+            "name = {name:?}\npath = {path:?}\nmethods = {methods:?}\nkind = {:?}\n{engine}",
+            kind.as_str()
+        ))
+        .unwrap()
     }
 
     #[test]

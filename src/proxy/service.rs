@@ -9,6 +9,7 @@ use std::time::Instant;
 use http::{HeaderValue, Method, Request, Response, StatusCode, Version, header};
 use hyper::body::Incoming;
 
+use super::Peer;
 use super::State;
 use super::body::{Body, full};
 use super::error::ProxyError;
@@ -16,7 +17,6 @@ use super::headers;
 use super::router::{Route, Routed};
 use crate::config::RouteKind;
 use crate::metrics::Shed;
-use crate::server::Peer;
 
 /// Handles one client request; never fails (errors become responses). The `Result` is the shape
 /// hyper's service takes, so the future needs no wrapper.
@@ -39,7 +39,9 @@ pub async fn handle(
     // elsewhere, where queueing would only make every request late. The client's own limit
     // comes first, so that one client over it takes none of the slots everyone shares.
     let client = state.config.clients.client(peer.addr.ip(), req.headers());
-    let mine = state.clients.begin(super::client::canonical(client));
+    let mine = state
+        .clients
+        .begin(crate::client_address::canonical(client));
     let in_flight = mine
         .as_ref()
         .and_then(|_| state.metrics.admit(state.in_flight_share));

@@ -5,10 +5,9 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use http::{HeaderValue, Request, Response};
+use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -18,33 +17,14 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use crate::metrics::Shed;
-use crate::proxy::State;
 use crate::proxy::body::Body;
 use crate::proxy::error::ProxyError;
 use crate::proxy::fairness::ClientTable;
+use crate::proxy::{Peer, State};
 
 /// How long a refused connection is kept to let the client read its `429` (closing at once
 /// with unread request bytes would reset the connection and lose the answer).
 const REFUSED_LINGER: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// The client end of a connection, as each of its requests' handler sees it.
-#[derive(Clone, Debug)]
-pub struct Peer {
-    /// The client's address.
-    pub addr: SocketAddr,
-    /// Its IP as an `X-Forwarded-For` element, formatted once per connection.
-    pub ip: HeaderValue,
-}
-
-impl Peer {
-    /// The peer at `addr`.
-    pub fn new(addr: SocketAddr) -> Peer {
-        Peer {
-            addr,
-            ip: crate::proxy::headers::ip_value(addr.ip()),
-        }
-    }
-}
 
 /// Serves one listener with `handler` (which never fails: errors are responses) until `shutdown`
 /// fires, then drains within `grace`.
@@ -84,7 +64,7 @@ pub async fn serve<H, F>(
         let _ = stream.set_nodelay(true);
         let client = match &per_client {
             Some(table) if !state.config.clients.is_trusted(peer.ip()) => {
-                match table.connect(crate::proxy::client::canonical(peer.ip())) {
+                match table.connect(crate::client_address::canonical(peer.ip())) {
                     Some(guard) => Some(guard),
                     None => {
                         drop(permit);

@@ -26,10 +26,11 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use accept::{Peer, serve};
+pub use crate::proxy::Peer;
+pub use accept::serve;
 
+use crate::admin::AdminState;
 use crate::config::Config;
-use crate::proxy::State;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +59,7 @@ pub enum ServerError {
 /// not yet serving: connections wait in the kernel's accept queues until [`Server::serve`].
 #[derive(Debug)]
 pub struct Server {
-    state: Arc<State>,
+    state: Arc<AdminState>,
     proxies: Vec<std::net::TcpListener>,
     admin: TcpListener,
     proxy_addr: SocketAddr,
@@ -81,7 +82,7 @@ impl Server {
         let (stop_watch, watch_rx) = watch::channel(false);
         let watcher = state::spawn_watcher(&state, watch_rx)?;
         state::load_lists(&state).await;
-        let workers = state.config.workers.max(1);
+        let workers = state.proxy.config.workers.max(1);
         let proxies = bind::workers(listen, workers).map_err(|source| ServerError::Bind {
             addr: listen,
             source,
@@ -127,7 +128,7 @@ impl Server {
     }
 
     /// The control plane's state (the admin listener's; the workers have their own shards).
-    pub fn state(&self) -> &Arc<State> {
+    pub fn state(&self) -> &Arc<AdminState> {
         &self.state
     }
 
@@ -140,7 +141,7 @@ impl Server {
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
         let (stop_proxy, proxy_rx) = watch::channel(false);
         let (stop_admin, admin_rx) = watch::channel(false);
-        let started = workers::spawn(&self.state, self.proxies, proxy_rx);
+        let started = workers::spawn(&self.state.proxy, self.proxies, proxy_rx);
         let threads = match started {
             Ok(t) => t,
             Err(e) => {
@@ -152,7 +153,7 @@ impl Server {
         let admin_task = admin::spawn(self.admin, self.state.clone(), admin_rx);
         shutdown.await;
         shutdown::drain(shutdown::Running {
-            state: self.state,
+            state: self.state.proxy.clone(),
             stop_watch: self.stop_watch,
             watcher: self.watcher,
             stop_proxy,

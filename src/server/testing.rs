@@ -28,6 +28,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 
 use super::Peer;
+use crate::admin::AdminState;
 use crate::config::Config;
 use crate::proxy::body::Body;
 use crate::proxy::{State, StateError};
@@ -47,7 +48,7 @@ pub enum TestingError {
 /// The proxy and admin services of one config, with the state they share.
 #[derive(Debug)]
 pub struct Harness {
-    control: Arc<State>,
+    control: Arc<AdminState>,
     worker: Arc<State>,
 }
 
@@ -59,7 +60,7 @@ impl Harness {
     /// [`StateError`] when the config's routes, upstream, notices, token or logs cannot be set up.
     pub fn new(config: Config) -> Result<Harness, StateError> {
         let control = super::state::build(config)?;
-        let worker = Arc::new(control.for_worker(0)?);
+        let worker = Arc::new(control.proxy.for_worker(0)?);
         Ok(Harness { control, worker })
     }
 
@@ -69,7 +70,7 @@ impl Harness {
     }
 
     /// The control plane's state (reloader, snapshot, admin throttle, metrics).
-    pub fn state(&self) -> &Arc<State> {
+    pub fn state(&self) -> &Arc<AdminState> {
         &self.control
     }
 
@@ -100,10 +101,12 @@ impl Harness {
         req: Request<Bytes>,
         client: SocketAddr,
     ) -> Result<Response<Bytes>, TestingError> {
+        let admin = self.control.clone();
         call(
-            self.control.clone(),
-            |state, req, peer: Peer| async move {
-                Ok(crate::admin::handle(state, req, peer.addr).await)
+            self.control.proxy.clone(),
+            move |_, req, peer: Peer| {
+                let admin = admin.clone();
+                async move { Ok(crate::admin::handle(admin, req, peer.addr).await) }
             },
             req,
             client,

@@ -33,7 +33,7 @@ async fn harness(dir: &std::path::Path, up: &Loopback) -> Harness {
     let config = Config::parse(&text, None, &Overrides::default()).unwrap();
     let h = Harness::new(config).unwrap();
     h.load_lists().await;
-    assert!(h.state().snapshot.is_ready(), "lists did not load");
+    assert!(h.state().proxy.snapshot.is_ready(), "lists did not load");
     h
 }
 

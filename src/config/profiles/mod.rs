@@ -11,7 +11,7 @@ mod others;
 use serde::Deserialize;
 
 pub(crate) use crate::config::RouteKind as Kind;
-use crate::config::{HashField, RouteOrigin, RouteSpec};
+use crate::config::{HashField, RawRoute, RouteOrigin, RouteSpec};
 
 /// One endpoint of a profile's table.
 #[derive(Clone, Copy, Debug)]
@@ -193,35 +193,38 @@ impl EngineSection {
                 ));
             }
         }
-        table
-            .into_iter()
-            .map(|e| {
-                let kind = if self.deny.contains(&e.name) {
-                    Kind::Deny
-                } else {
-                    e.kind
-                };
-                let options = match kind {
-                    Kind::Index => &self.index,
-                    _ => &self.search,
-                };
-                RouteSpec {
-                    name: format!("{profile}.{}", e.name),
-                    path: e.path,
-                    methods: e.methods.iter().map(|m| (*m).to_owned()).collect(),
-                    kind,
-                    engine: kind.is_inspected().then(|| profile.to_owned()),
-                    generic: None,
-                    categories: options.categories.clone(),
-                    demote_matching_hits: options.demote_matching_hits,
-                    refuse_whole_batch: options.refuse_whole_batch,
-                    hash_fields: options.hash_fields.clone(),
-                    url_fields: options.url_fields.clone(),
-                    origin: RouteOrigin::Profile,
-                    unjudged_hits: options.unjudged_hits,
-                }
-            })
-            .collect()
+        let mut routes = Vec::with_capacity(table.len());
+        for e in table {
+            let kind = if self.deny.contains(&e.name) {
+                Kind::Deny
+            } else {
+                e.kind
+            };
+            let options = match kind {
+                Kind::Index => &self.index,
+                _ => &self.search,
+            };
+            let name = format!("{profile}.{}", e.name);
+            let raw = RawRoute {
+                name: name.clone(),
+                path: e.path,
+                methods: e.methods.iter().map(|m| (*m).to_owned()).collect(),
+                kind,
+                engine: kind.is_inspected().then(|| profile.to_owned()),
+                generic: None,
+                categories: options.categories.clone(),
+                demote_matching_hits: options.demote_matching_hits,
+                refuse_whole_batch: options.refuse_whole_batch,
+                hash_fields: options.hash_fields.clone(),
+                url_fields: options.url_fields.clone(),
+                unjudged_hits: options.unjudged_hits,
+            };
+            match raw.validate(RouteOrigin::Profile) {
+                Ok(route) => routes.push(route),
+                Err(e) => problems.push(format!("engine.profile: {name}: {e}")),
+            }
+        }
+        routes
     }
 }
 
@@ -236,7 +239,7 @@ mod tests {
             let mut names = std::collections::BTreeSet::new();
             for e in &table {
                 assert!(names.insert(e.name.clone()), "{profile}: {} twice", e.name);
-                crate::proxy::router::Pattern::parse(&e.path)
+                crate::config::Pattern::parse(&e.path)
                     .unwrap_or_else(|m| panic!("{profile}.{}: {m}", e.name));
                 assert!(!e.methods.is_empty(), "{profile}.{}", e.name);
                 if e.kind.is_inspected() {
@@ -250,7 +253,7 @@ mod tests {
     /// docs/endpoints.md lists every endpoint of every profile, with its path and methods.
     #[test]
     fn docs_list_every_endpoint() {
-        let doc = include_str!("../../docs/endpoints.md");
+        let doc = include_str!("../../../docs/endpoints.md");
         for profile in PROFILES {
             let heading = format!("## `{profile}`");
             let start = doc
