@@ -115,6 +115,12 @@ pub struct Scratch {
     hay: String,
     marks: Vec<(usize, usize)>,
     key: Vec<u8>,
+    /// Per skeleton token: whether it anchors its neighbours' short-word corrections.
+    anchor: Vec<corrections::Anchor>,
+    raw: corrections::RawTypos,
+    /// A neighbouring token's key, in codes and squeezed.
+    ncode: Vec<u8>,
+    nkey: Vec<u8>,
     /// A token in one-byte codes, and corrections in codes before they are decoded.
     code: Vec<u8>,
     code_bytes: Vec<u8>,
@@ -156,6 +162,7 @@ impl TermMatcher {
         let mut arena = KeyArena::default();
         let mut substring = Vec::new();
         let mut vocab = Vec::new();
+        let mut held = Vec::new();
         let mut views = Views::default();
         let mut keys = Vec::new();
         let mut reread = String::new();
@@ -201,8 +208,15 @@ impl TermMatcher {
                     for t in &views.skeleton.tokens {
                         for r in views.skeleton.readings(t) {
                             code.clear();
-                            if typo_code::encode(r, &mut code) && code.len() >= min {
+                            if !typo_code::encode(r, &mut code) {
+                                continue;
+                            }
+                            if code.len() >= min {
                                 keys::expand(&code, true, &mut vocab);
+                            } else if min == MIN_PART_TYPO_LEN {
+                                // Shorter words of the entry are held as they are: a correction
+                                // of one of its longer words is kept beside them.
+                                keys::expand(&code, true, &mut held);
                             }
                         }
                     }
@@ -227,7 +241,7 @@ impl TermMatcher {
             prefix_lists: infos.iter().any(|i| i.mode == MatchMode::Prefix),
             lists: infos,
             keys: arena.build()?,
-            typos: TypoIndex::build(vocab)?,
+            typos: TypoIndex::build(vocab, held)?,
             substring: SubstringIndex::build(substring)?,
         })
     }

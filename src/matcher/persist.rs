@@ -116,7 +116,11 @@ pub fn normaliser_fingerprint() -> String {
         h.update(b"|");
     }
     // What the index holds besides the keys: which tokens get typo tolerance.
-    for n in [super::typo::MIN_TYPO_LEN, super::typo::MIN_PART_TYPO_LEN] {
+    for n in [
+        super::typo::MIN_TYPO_LEN,
+        super::typo::MIN_PART_TYPO_LEN,
+        super::typo::MIN_HELD_LEN,
+    ] {
         h.update((n as u64).to_le_bytes());
     }
     hex::encode(h.finalize())

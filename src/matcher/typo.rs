@@ -20,11 +20,16 @@ pub const MIN_TYPO_LEN: usize = 7;
 /// Words of a multi-word entry from this length on are indexed too; a correction to one counts
 /// only inside a match of the whole entry.
 pub const MIN_PART_TYPO_LEN: usize = 5;
+/// Shorter words of a multi-word entry, from this length on, are held without their deletions:
+/// enough to tell that a query's word is listed (see [`TypoIndex::holds`]), never a correction.
+pub const MIN_HELD_LEN: usize = 2;
 /// Query tokens longer than this are not corrected (bounds per-query work).
 const MAX_TYPO_LEN: usize = 40;
 
 /// Code of a key that is a listed token itself (not one of its deletions).
 const SELF: u16 = 0xFFFF;
+/// Code of a held short word (see [`MIN_HELD_LEN`]); deletion codes stay below `40 << 8`.
+const HELD: u16 = 0xFFFE;
 /// The low bits of a slot hold the code; the rest is the hash fingerprint. A code is never 0
 /// (letters are not NUL), so 0 marks an empty slot.
 const CODE_MASK: u64 = 0xFFFF;
@@ -108,13 +113,28 @@ fn mix(raw: u64, len: usize) -> u64 {
 }
 
 impl TypoIndex {
-    /// Builds the index over `tokens` (ASCII skeleton tokens of 7+ letters; any order, duplicates
-    /// allowed).
-    pub fn build(mut tokens: Vec<Vec<u8>>) -> Result<Self, MatcherError> {
+    /// Builds the index over `tokens` (skeleton tokens in one-byte codes, of
+    /// [`MIN_PART_TYPO_LEN`] letters or more) and the `held` short words (any order, duplicates
+    /// allowed; lengths outside each range are dropped).
+    pub fn build(mut tokens: Vec<Vec<u8>>, mut held: Vec<Vec<u8>>) -> Result<Self, MatcherError> {
+        // A word that squeezing repeats made short is held.
+        held.extend(
+            tokens
+                .iter()
+                .filter(|t| t.len() < MIN_PART_TYPO_LEN)
+                .cloned(),
+        );
         tokens.retain(|t| t.len() >= MIN_PART_TYPO_LEN && t.len() <= MAX_TYPO_LEN);
         tokens.sort_unstable();
         tokens.dedup();
-        let entries: usize = tokens.iter().map(|t| distinct_deletions(t) + 1).sum();
+        held.retain(|t| (MIN_HELD_LEN..MIN_PART_TYPO_LEN).contains(&t.len()));
+        held.sort_unstable();
+        held.dedup();
+        let entries: usize = tokens
+            .iter()
+            .map(|t| distinct_deletions(t) + 1)
+            .sum::<usize>()
+            + held.len();
         // Load factor at most 0.7: a miss (the common case) then scans a few slots of one or two
         // cache lines.
         let len = (entries + entries * 3 / 7 + 8).next_multiple_of(8);
@@ -132,6 +152,9 @@ impl TypoIndex {
                     insert(slots, h.without(i), code);
                 }
             }
+        }
+        for t in &held {
+            insert(slots, Hashes::new(t).whole(), HELD);
         }
         Ok(TypoIndex {
             slots: Region::whole(pages),
@@ -189,6 +212,19 @@ impl TypoIndex {
             }
             i = if i + 1 == self.len { 0 } else { i + 1 };
         }
+    }
+
+    /// True when `q` is (by its 48-bit fingerprint) a listed token itself, or a held short
+    /// word: one probe.
+    pub fn holds(&self, q: &[u8]) -> bool {
+        if self.is_empty() || q.len() < MIN_HELD_LEN || q.len() > MAX_TYPO_LEN {
+            return false;
+        }
+        let mut found = false;
+        self.probe(Hashes::new(q).whole(), |code| {
+            found |= code == SELF || code == HELD;
+        });
+        found
     }
 
     /// Appends the listed tokens one edit away from `q` (never `q` itself) to `out`, each as a
@@ -280,6 +316,9 @@ fn candidate(
         Some(d) if k >= d => q.get(k + 1).copied(),
         _ => q.get(k).copied(),
     };
+    if code == HELD {
+        return;
+    }
     let key_len = q.len() - usize::from(deleted.is_some());
     let s = arena.len();
     if code == SELF {
@@ -357,11 +396,14 @@ mod tests {
 
     #[test]
     fn corrections_find_each_edit_kind() {
-        let idx = TypoIndex::build(vec![
-            b"zorvexil".to_vec(),
-            b"quandrith".to_vec(),
-            b"zorvexin".to_vec(),
-        ])
+        let idx = TypoIndex::build(
+            vec![
+                b"zorvexil".to_vec(),
+                b"quandrith".to_vec(),
+                b"zorvexin".to_vec(),
+            ],
+            vec![b"liam".to_vec(), b"ora".to_vec()],
+        )
         .unwrap();
         let cases = [
             ("substitution", "zorvaxil", &["zorvexil"][..]),
@@ -374,6 +416,7 @@ mod tests {
             ("exact is not a correction", "zorvexil", &["zorvexin"]),
             ("two edits", "zarvexol", &[]),
             ("unrelated", "unrelated", &[]),
+            ("a held word is no correction", "liamx", &[]),
         ];
         for (name, q, want) in cases {
             let (mut arena, mut out) = (Vec::new(), Vec::new());
@@ -385,6 +428,16 @@ mod tests {
             got.sort();
             assert_eq!(got, want, "{name}");
         }
+        for (q, want) in [
+            ("zorvexil", true),
+            ("liam", true),
+            ("ora", true),
+            ("liax", false),
+            ("zorvexi", false),
+            ("l", false),
+        ] {
+            assert_eq!(idx.holds(q.as_bytes()), want, "holds {q}");
+        }
     }
 
     proptest::proptest! {
@@ -395,11 +448,13 @@ mod tests {
         #[test]
         fn corrections_match_brute_force(
             tokens in proptest::collection::vec("(zorvexilquandrith){0,1}[abc]{5,14}", 1..24),
+            held in proptest::collection::vec("[abc]{2,4}", 0..8),
             pick in 0usize..24,
             edit in "[abc]{0,2}",
         ) {
             let list: Vec<Vec<u8>> = tokens.iter().map(|t| t.as_bytes().to_vec()).collect();
-            let idx = TypoIndex::build(list.clone()).unwrap();
+            let short: Vec<Vec<u8>> = held.iter().map(|t| t.as_bytes().to_vec()).collect();
+            let idx = TypoIndex::build(list.clone(), short).unwrap();
             let base = &list[pick % list.len()];
             let mut q = base.clone();
             let at = edit.len() % (q.len() + 1);

@@ -24,8 +24,21 @@ pub enum Reading {
 pub fn readings(text: &str) -> impl Iterator<Item = Reading> {
     let (mut other, mut turned) = (false, false);
     if !text.is_ascii() {
-        for c in text.chars() {
-            other |= key(c).is_some();
+        // A Latin word with a few Cyrillic or Greek lookalikes in it is a disguise the skeleton
+        // view already reads: the text is read again only when a word is at least half
+        // Cyrillic or Greek letters, or has one that looks like no Latin letter (`ы`, `ж`).
+        let (mut foreign, mut letters) = (0u32, 0u32);
+        for c in text.chars().chain([' ']) {
+            if c.is_alphabetic() {
+                letters += 1;
+                if key(c).is_some() {
+                    foreign += 1;
+                    other |= super::fold::confusable(c).is_none_or(|p| p.len() != 1);
+                }
+            } else if c.is_whitespace() {
+                other |= foreign > 0 && foreign * 2 >= letters;
+                (foreign, letters) = (0, 0);
+            }
             turned |= c != '\u{131}' && turn(c).is_some();
         }
     }
@@ -245,6 +258,29 @@ fn latin(c: char, how: Reading) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readings_table() {
+        let all = vec![Reading::Layout, Reading::Formal, Reading::Informal];
+        let cases: [(&str, &str, Vec<Reading>); 8] = [
+            ("ascii", "watch zorvexil", vec![]),
+            ("a Cyrillic word", "watch зорвексил", all.clone()),
+            // `о` and `е` are Cyrillic: a disguise the skeleton reads, not a Cyrillic word.
+            ("a few lookalikes", "watch zоrvеxil", vec![]),
+            ("half the word", "zоrвекs", all.clone()),
+            ("a Greek word", "ζορωεχιλ online", all.clone()),
+            ("turned", "ʃıxǝʌɹoz", vec![Reading::Upside]),
+            ("accents only", "café zorvexil", vec![]),
+            (
+                "a letter unlike any Latin one",
+                "styanlыm video",
+                all.clone(),
+            ),
+        ];
+        for (name, text, want) in cases {
+            assert_eq!(readings(text).collect::<Vec<_>>(), want, "{name}");
+        }
+    }
 
     #[test]
     fn reread_table() {
