@@ -1,7 +1,8 @@
-//! Listening: the accept loop with a connection limit and, on the proxy listener, a per-client
-//! one (a connection over it is answered `429` and closed at once), HTTP/1.1 connections with a
-//! header read deadline and a header size bound, and graceful shutdown (stop accepting, drain
-//! in-flight requests within the grace period).
+//! Listening: the accept loop with a connection limit (on the proxy listener a global one and a
+//! per-client one, a connection over either answered at once and closed; on the admin listener
+//! one whose excess waits in the accept queue), HTTP/1.1 connections with a header read deadline
+//! and a header size bound, and graceful shutdown (stop accepting, drain in-flight requests
+//! within the grace period).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -15,17 +16,40 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::metrics::Shed;
 use crate::proxy::State;
 use crate::proxy::body::Body;
+use crate::proxy::connections::ConnectionSlots;
 use crate::proxy::error::ProxyError;
 use crate::proxy::fairness::ClientTable;
 
-/// How long a refused connection is kept to let the client read its `429` (closing at once
+/// How long a refused connection is kept to let the client read its answer (closing at once
 /// with unread request bytes would reset the connection and lose the answer).
 const REFUSED_LINGER: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Refused connections one listener keeps lingering at once. Every accepted connection holds
+/// a connection slot or one of these places, so a flood holds a bounded number of descriptors;
+/// with all places taken, new connections wait in the accept queue until one is free.
+const REFUSING: usize = 256;
+
+/// How a listener bounds its connections.
+#[derive(Debug, Clone)]
+pub enum Limit {
+    /// At most this many at once; more wait in the kernel's accept queue (the admin listener,
+    /// whose clients are health checks, scrapers and operators).
+    Queue(usize),
+    /// The proxy's: `slots` shared by every worker, and `per_client` connections per client
+    /// address (trusted proxies excepted). A connection past `slots` is answered `503`, one
+    /// past its client's share `429`, with `Retry-After` and `Connection: close`, and closed.
+    Refuse {
+        /// `limits.max_connections`.
+        slots: Arc<ConnectionSlots>,
+        /// `limits.per_client_connections`.
+        per_client: Arc<ClientTable>,
+    },
+}
 
 /// The client end of a connection, as each of its requests' handler sees it.
 #[derive(Clone, Debug)]
@@ -47,14 +71,11 @@ impl Peer {
 }
 
 /// Serves one listener with `handler` (which never fails: errors are responses) until `shutdown`
-/// fires, then drains within `grace`.
-/// `limit` caps concurrent connections (others wait in the kernel's accept queue); `per_client`,
-/// when given, caps each client address's (trusted proxies excepted).
+/// fires, then drains within `grace`. `limit` bounds its connections.
 pub async fn serve<H, F>(
     listener: TcpListener,
     state: Arc<State>,
-    limit: usize,
-    per_client: Option<Arc<ClientTable>>,
+    limit: Limit,
     mut shutdown: watch::Receiver<bool>,
     handler: H,
 ) where
@@ -62,11 +83,16 @@ pub async fn serve<H, F>(
     F: Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
 {
     let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(limit));
+    // What each accept waits for: a connection slot (queueing), or a place to linger in should
+    // the connection be refused (refusing: its slot is taken after the accept, without waiting).
+    let places = Arc::new(Semaphore::new(match &limit {
+        Limit::Queue(n) => (*n).min(Semaphore::MAX_PERMITS),
+        Limit::Refuse { .. } => REFUSING,
+    }));
     let limits = state.config.limits.clone();
     loop {
-        let permit = tokio::select! {
-            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+        let place = tokio::select! {
+            p = places.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             _ = shutdown.changed() => break,
         };
         let (stream, peer) = tokio::select! {
@@ -82,19 +108,31 @@ pub async fn serve<H, F>(
             _ = shutdown.changed() => break,
         };
         let _ = stream.set_nodelay(true);
-        let client = match &per_client {
-            Some(table) if !state.config.clients.is_trusted(peer.ip()) => {
-                match table.connect(crate::proxy::client::canonical(peer.ip())) {
-                    Some(guard) => Some(guard),
+        let (permit, client) = match &limit {
+            Limit::Queue(_) => (place, None),
+            Limit::Refuse { slots, per_client } => {
+                let client = if state.config.clients.is_trusted(peer.ip()) {
+                    None
+                } else {
+                    match per_client.connect(crate::proxy::client::canonical(peer.ip())) {
+                        Some(guard) => Some(guard),
+                        None => {
+                            state.metrics.shed(Shed::ClientConnections);
+                            refuse(stream, &ProxyError::ClientOverLimit, place);
+                            continue;
+                        }
+                    }
+                };
+                match slots.try_take() {
+                    Some(slot) => (slot, client),
                     None => {
-                        drop(permit);
-                        state.metrics.shed(Shed::ClientConnections);
-                        refuse(stream);
+                        drop(client);
+                        state.metrics.shed(Shed::Connections);
+                        refuse(stream, &ProxyError::Overloaded, place);
                         continue;
                     }
                 }
             }
-            _ => None,
         };
         let conn_state = state.clone();
         let handler = handler.clone();
@@ -140,14 +178,15 @@ pub fn connection_builder(limits: &crate::config::Limits) -> http1::Builder {
     builder
 }
 
-/// Answers a connection over its client's limit with `429` and closes it, without hyper: the
-/// answer fits the fresh socket's send buffer, and the connection is kept only briefly so the
+/// Answers a refused connection with `error` and closes it, without hyper: the answer fits the
+/// fresh socket's send buffer, and the connection is kept only briefly (holding `place`) so the
 /// client can read it.
-fn refuse(stream: tokio::net::TcpStream) {
+fn refuse(stream: tokio::net::TcpStream, error: &ProxyError, place: OwnedSemaphorePermit) {
+    let answer = error.raw_response();
     tokio::spawn(async move {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let _place = place;
         let mut stream = stream;
-        let answer = ProxyError::ClientOverLimit.raw_response();
         let _ = tokio::time::timeout(REFUSED_LINGER, async {
             stream.write_all(&answer).await?;
             stream.shutdown().await?;

@@ -21,8 +21,7 @@ pub fn spawn(
     tokio::spawn(super::serve(
         listener,
         state,
-        ADMIN_CONNECTIONS,
-        None,
+        super::accept::Limit::Queue(ADMIN_CONNECTIONS),
         stop,
         |state, req, peer: Peer| async move { Ok(crate::admin::handle(state, req, peer.addr).await) },
     ))
