@@ -23,16 +23,15 @@ use crate::proxy::State;
 use crate::proxy::body::Body;
 use crate::proxy::connections::ConnectionSlots;
 use crate::proxy::error::ProxyError;
-use crate::proxy::fairness::ClientTable;
+use crate::proxy::fairness::{ClientGuard, ClientTable};
 
 /// How long a refused connection is kept to let the client read its answer (closing at once
 /// with unread request bytes would reset the connection and lose the answer).
 const REFUSED_LINGER: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Refused connections one listener keeps lingering at once. Every accepted connection holds
-/// a connection slot or one of these places, so a flood holds a bounded number of descriptors;
-/// with all places taken, new connections wait in the accept queue until one is free.
-const REFUSING: usize = 256;
+/// Refused connections one listener keeps lingering at once, so that a flood holds a bounded
+/// number of descriptors; past them a refused connection is answered and closed at once.
+const LINGERING: usize = 256;
 
 /// How a listener bounds its connections.
 #[derive(Debug, Clone)]
@@ -83,17 +82,20 @@ pub async fn serve<H, F>(
     F: Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
 {
     let graceful = GracefulShutdown::new();
-    // What each accept waits for: a connection slot (queueing), or a place to linger in should
-    // the connection be refused (refusing: its slot is taken after the accept, without waiting).
-    let places = Arc::new(Semaphore::new(match &limit {
-        Limit::Queue(n) => (*n).min(Semaphore::MAX_PERMITS),
-        Limit::Refuse { .. } => REFUSING,
-    }));
+    // A queueing listener takes its slot before it accepts; a refusing one after, at once.
+    let queue = match &limit {
+        Limit::Queue(n) => Some(Arc::new(Semaphore::new((*n).min(Semaphore::MAX_PERMITS)))),
+        Limit::Refuse { .. } => None,
+    };
+    let lingering = Arc::new(Semaphore::new(LINGERING));
     let limits = state.config.limits.clone();
     loop {
-        let place = tokio::select! {
-            p = places.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = shutdown.changed() => break,
+        let queued = match &queue {
+            Some(q) => tokio::select! {
+                p = q.clone().acquire_owned() => match p { Ok(p) => Some(p), Err(_) => break },
+                _ = shutdown.changed() => break,
+            },
+            None => None,
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -109,26 +111,16 @@ pub async fn serve<H, F>(
         };
         let _ = stream.set_nodelay(true);
         let (permit, client) = match &limit {
-            Limit::Queue(_) => (place, None),
+            Limit::Queue(_) => match queued {
+                Some(p) => (p, None),
+                None => break, // a queueing listener always holds its slot here
+            },
             Limit::Refuse { slots, per_client } => {
-                let client = if state.config.clients.is_trusted(peer.ip()) {
-                    None
-                } else {
-                    match per_client.connect(crate::proxy::client::canonical(peer.ip())) {
-                        Some(guard) => Some(guard),
-                        None => {
-                            state.metrics.shed(Shed::ClientConnections);
-                            refuse(stream, &ProxyError::ClientOverLimit, place);
-                            continue;
-                        }
-                    }
-                };
-                match slots.try_take() {
-                    Some(slot) => (slot, client),
-                    None => {
-                        drop(client);
-                        state.metrics.shed(Shed::Connections);
-                        refuse(stream, &ProxyError::Overloaded, place);
+                match admit(&state, slots, per_client, peer.ip()) {
+                    Ok(admitted) => admitted,
+                    Err((shed, error)) => {
+                        state.metrics.shed(shed);
+                        refuse(stream, &error, &lingering);
                         continue;
                     }
                 }
@@ -162,6 +154,28 @@ pub async fn serve<H, F>(
     }
 }
 
+/// A new proxy connection's client share (trusted proxies have none) and global slot, or why
+/// it is refused.
+fn admit(
+    state: &State,
+    slots: &ConnectionSlots,
+    per_client: &Arc<ClientTable>,
+    ip: std::net::IpAddr,
+) -> Result<(OwnedSemaphorePermit, Option<ClientGuard>), (Shed, ProxyError)> {
+    let client = if state.config.clients.is_trusted(ip) {
+        None
+    } else {
+        match per_client.connect(crate::proxy::client::canonical(ip)) {
+            Some(guard) => Some(guard),
+            None => return Err((Shed::ClientConnections, ProxyError::ClientOverLimit)),
+        }
+    };
+    match slots.try_take() {
+        Some(slot) => Ok((slot, client)),
+        None => Err((Shed::Connections, ProxyError::Overloaded)),
+    }
+}
+
 /// The HTTP/1.1 settings of every served connection: header read deadline and size bound,
 /// keep-alive.
 pub fn connection_builder(limits: &crate::config::Limits) -> http1::Builder {
@@ -179,10 +193,18 @@ pub fn connection_builder(limits: &crate::config::Limits) -> http1::Builder {
 }
 
 /// Answers a refused connection with `error` and closes it, without hyper: the answer fits the
-/// fresh socket's send buffer, and the connection is kept only briefly (holding `place`) so the
-/// client can read it.
-fn refuse(stream: tokio::net::TcpStream, error: &ProxyError, place: OwnedSemaphorePermit) {
+/// fresh socket's send buffer, and the connection is kept only briefly (in one of `lingering`'s
+/// places) so the client can read it. With no place free it is written and closed at once: a
+/// client whose request is already in the socket may then get a reset instead of the answer.
+fn refuse(stream: tokio::net::TcpStream, error: &ProxyError, lingering: &Arc<Semaphore>) {
     let answer = error.raw_response();
+    let Ok(place) = lingering.clone().try_acquire_owned() else {
+        if let Ok(mut stream) = stream.into_std() {
+            use std::io::Write as _;
+            let _ = stream.write(&answer);
+        }
+        return;
+    };
     tokio::spawn(async move {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         let _place = place;
@@ -197,4 +219,54 @@ fn refuse(stream: tokio::net::TcpStream, error: &ProxyError, place: OwnedSemapho
         })
         .await;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connected client and the proxy's end of it.
+    async fn pair() -> (tokio::net::TcpStream, tokio::net::TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        (client.unwrap(), accepted.unwrap().0)
+    }
+
+    async fn answer_of(mut client: tokio::net::TcpStream) -> String {
+        use tokio::io::AsyncReadExt as _;
+        let mut answer = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            client.read_to_end(&mut answer),
+        )
+        .await
+        .expect("the refused connection was not closed")
+        .unwrap();
+        String::from_utf8(answer).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_answered_and_closed_with_or_without_a_place_to_linger() {
+        for places in [1, 0] {
+            let lingering = Arc::new(Semaphore::new(places));
+            let (client, accepted) = pair().await;
+            refuse(accepted, &ProxyError::Overloaded, &lingering);
+            let answer = answer_of(client).await;
+            assert!(answer.starts_with("HTTP/1.1 503 "), "{places}: {answer}");
+            assert!(answer.contains("retry-after: 1\r\n"), "{places}: {answer}");
+            assert!(
+                answer.contains("connection: close\r\n"),
+                "{places}: {answer}"
+            );
+            assert!(answer.ends_with("\"}\n"), "{places}: {answer}");
+            // The place is back once the client has closed.
+            let mut polls = 0;
+            while lingering.available_permits() != places {
+                polls += 1;
+                assert!(polls < 3000, "{places}: the place was not given back");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    }
 }
