@@ -8,7 +8,8 @@ Two scenarios, on loopback, against a small upstream started here (stdlib HTTP s
               of 127/8) measures the latency of GET /healthz on the admin listener and of a search
               through the proxy, each on a fresh connection. Run without the flood (baseline),
               with it under the default per-client limits, and with it with the per-client
-              connection limit lifted (what the limit buys).
+              connection limit lifted (what the limit buys; the flood then takes the global
+              max_connections slots, and the probe's searches past them are answered 503).
   memory      CONCURRENT clients fetch a BIG_MB inspected search answer at once; the proxy's peak
               RSS (VmHWM from /proc/PID/status) and the answers (200 whole / 503 shed) are
               reported, under the default buffered-bytes budget and with it lifted.
@@ -166,7 +167,7 @@ def pct(xs, p):
 def probe(sw, samples, budget_s):
     """The well-behaved client: alternating /healthz and a search from 127.0.0.2."""
     lat = {"healthz": [], "search": []}
-    errors = {"healthz": 0, "search": 0}
+    errors = {"healthz": 0, "search": 0, "search 503": 0}
     end = time.time() + budget_s
     for i in range(samples):
         if time.time() > end:
@@ -179,8 +180,11 @@ def probe(sw, samples, budget_s):
             ok = status == 200 and (kind == "healthz" or body == SMALL)
             if ok:
                 lat[kind].append(ms)
+            elif kind == "search" and status == 503:
+                errors["search 503"] += 1
             else:
                 errors[kind] += 1
+                errors.setdefault("statuses", []).append(status)
     return lat, errors
 
 
@@ -240,7 +244,8 @@ def starvation(args):
                 time.sleep(0.05)
             time.sleep(1)
         lat, errors = probe(sw, args.samples, budget_s=60)
-        shed = sw.metric('searchward_shed_total{reason="client_connections"}')
+        shed = (sw.metric('searchward_shed_total{reason="client_connections"}'),
+                sw.metric('searchward_shed_total{reason="connections"}'))
         opened = f.opened if f else 0
         if f:
             f.stop()
@@ -259,7 +264,11 @@ def report_starvation(row):
         xs = lat[kind]
         parts.append(f"{kind} n={len(xs)} p50={pct(xs, 50):.2f}ms p99={pct(xs, 99):.2f}ms "
                      f"max={max(xs) if xs else float('nan'):.2f}ms errors={errors[kind]}")
-    parts.append(f"flood connections opened={opened} shed(client_connections)={shed}")
+    parts.append(f"search 503={errors['search 503']}")
+    if errors.get("statuses"):
+        parts.append(f"failed statuses (0: no answer)={errors['statuses']}")
+    parts.append(f"flood connections opened={opened} shed(client_connections)={shed[0]} "
+                 f"shed(connections)={shed[1]}")
     print("  ".join(parts), flush=True)
 
 

@@ -1,5 +1,7 @@
-//! Abusive clients: a flood of idle connections over `max_connections` (the admin listener
-//! still answers, and service resumes once the flood goes), and a client that requests a huge
+//! Abusive clients: past the global `max_connections` a new connection is answered `503` at
+//! once, whichever worker accepts it, and counted; a flood of idle connections over it (the
+//! excess answered `503`, the admin listener still answers, and service resumes once the flood
+//! goes), and a client that requests a huge
 //! pass-through body and never reads it (others are still served; memory stays bounded because
 //! the body is streamed with backpressure, not buffered); and requests past the in-flight limit,
 //! shed with a quick 503 instead of queued.
@@ -8,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::util::{self, Proxy, Upstream, get};
+use crate::util::{self, HANG, Proxy, Upstream, get, metric, wait_for};
 
 fn config(up: &Upstream) -> String {
     format!(
@@ -17,8 +19,57 @@ fn config(up: &Upstream) -> String {
     )
 }
 
+/// Sends `GET path` on a new connection and reads until the proxy closes it, or [`HANG`].
+fn answer_of_a_new_connection(proxy: std::net::SocketAddr, path: &str) -> String {
+    let mut s = TcpStream::connect(proxy).unwrap();
+    s.set_read_timeout(Some(HANG)).unwrap();
+    let _ = write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+const SHED_CONNECTIONS: &str = "searchward_shed_total{reason=\"connections\"}";
+
 #[test]
-fn connection_flood_over_the_limit_leaves_admin_answering_and_service_recovers() {
+fn past_the_global_connection_limit_a_new_connection_gets_503_at_once_and_is_counted() {
+    let up = Upstream::start();
+    // Two workers share the four slots; idle connections keep theirs well past `HANG`.
+    let config = format!(
+        "[server]\nworkers = 2\n[upstream]\nurl = \"{}\"\n[limits]\nmax_connections = 4\nheader_read_timeout_ms = 120000\n",
+        up.url()
+    );
+    let p = Proxy::serve(&config, &[]);
+    let idle: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(p.proxy).unwrap())
+        .collect();
+    wait_for("four idle connections holding every slot", || {
+        metric(p.admin, "searchward_proxy_connections") == Some(4.0)
+    });
+    let answer = answer_of_a_new_connection(p.proxy, "/json");
+    assert!(
+        !answer.is_empty(),
+        "no answer within {HANG:?} past the connection limit"
+    );
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    assert!(answer.contains("retry-after: 1\r\n"), "{answer}");
+    assert!(answer.contains("connection: close\r\n"), "{answer}");
+    assert!(answer.contains("\"error\":\"overloaded\""), "{answer}");
+    assert_eq!(metric(p.admin, SHED_CONNECTIONS), Some(1.0));
+    assert_eq!(get(p.admin, "/healthz", &[]).status, 200);
+    // The refused connection took no slot; with the idle ones gone, service resumes.
+    assert_eq!(metric(p.admin, "searchward_proxy_connections"), Some(4.0));
+    drop(idle);
+    wait_for("the slots returned", || {
+        metric(p.admin, "searchward_proxy_connections") == Some(0.0)
+    });
+    let r = get(p.proxy, "/json", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, util::CLEAN_JSON);
+}
+
+#[test]
+fn connection_flood_over_the_limit_is_refused_leaves_admin_answering_and_service_recovers() {
     let up = Upstream::start();
     let p = Proxy::serve(&config(&up), &[]);
     assert_eq!(get(p.proxy, "/json", &[]).status, 200);
@@ -32,18 +83,24 @@ fn connection_flood_over_the_limit_leaves_admin_answering_and_service_recovers()
         assert_eq!(m.status, 200);
         std::thread::sleep(Duration::from_millis(200));
     }
-    // The accepted ones are cut off at the header deadline, not held for ever.
-    let mut first = flood.into_iter().next().unwrap();
-    first
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut buf = [0u8; 1];
-    assert!(
-        matches!(first.read(&mut buf), Ok(0) | Err(_)),
-        "an idle connection was not closed"
-    );
+    // Each is either refused with a 503 or, holding a slot, cut off at the header deadline:
+    // none is held for ever.
+    let mut refused = 0;
+    for mut c in flood {
+        c.set_read_timeout(Some(HANG)).unwrap();
+        let mut answer = Vec::new();
+        let closed = c.read_to_end(&mut answer).is_ok();
+        let answer = String::from_utf8_lossy(&answer);
+        if answer.is_empty() {
+            assert!(closed, "an idle connection was not closed within {HANG:?}");
+        } else {
+            assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "no connection of the flood was refused");
+    assert_eq!(metric(p.admin, SHED_CONNECTIONS), Some(f64::from(refused)));
     // With the flood gone, service resumes.
-    drop(first);
     let r = get(p.proxy, "/json", &[]);
     assert_eq!(r.status, 200);
     assert_eq!(r.body, util::CLEAN_JSON);

@@ -6,7 +6,8 @@
 //! - bypass: no way around inspection: method × path form × endpoint × placement per engine
 //!   profile against a recording upstream; the reproduced bypasses as named regressions
 //! - admin_abuse: admin token guessing locks out only the guesser, aggregated audit, bounded log
-//! - abuse: a connection flood over the limit, and a client that never reads a huge body
+//! - abuse: past the global connection limit `503` at once, a connection flood over it, a
+//!   client that never reads a huge body, requests past the in-flight limit
 //! - limits: per-client connection and in-flight limits (429), trusted proxies' client header,
 //!   the buffered-bytes budget (503, back to zero), admin uploads spooled to removed temp files
 //! - proxy: the proxy core (pass-through, headers, failures, open-proxy refusal, drain)

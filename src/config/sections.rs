@@ -62,7 +62,9 @@ pub struct Limits {
     pub connect_timeout_ms: u64,
     /// Time allowed for the upstream's response head (and, on inspected routes, its body).
     pub response_timeout_ms: u64,
-    /// Concurrent client connections; more wait in the accept queue.
+    /// Client connections the proxy holds open at once, all workers together; one more is
+    /// answered `503` with `Retry-After` and `Connection: close` and closed at once. The admin
+    /// listener has its own limit.
     pub max_connections: usize,
     /// Requests handled at once (shared evenly by the workers); one more is answered `503` with
     /// `Retry-After` at once, without contacting the upstream. Idle keep-alive connections do

@@ -110,6 +110,20 @@ fn plain_host(h: &str) -> bool {
             .is_some_and(|l| l.bytes().any(|b| b.is_ascii_lowercase() && b != b'x'))
 }
 
+/// `name:5//x` is read as a host and port, not a scheme, on purpose (`url/browser.rs`): the
+/// Safe Browsing reading of `host:8080/path`. The URL Standard reads a scheme there. Both
+/// readings drop tabs and line breaks anywhere and leading controls and spaces first, so
+/// `http:\r3/` is such an input too.
+fn reads_as_host_and_port(text: &str) -> bool {
+    let kept: String = text
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    kept.trim_start_matches(|c: char| c <= ' ')
+        .split_once(':')
+        .is_some_and(|(_, rest)| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
 /// No panic; canonical output is ASCII, canonicalises to itself, and has bounded expressions;
 /// where the URL Standard reads an `http(s)` URL with a plain host or an IPv4 address, the
 /// scheme and host agree with the `url` crate's.
@@ -133,10 +147,7 @@ pub fn url(data: &[u8]) {
     if text.contains('%') {
         return;
     }
-    // `name:5//x` is read as a host and port, not a scheme, on purpose (`url/browser.rs`): the
-    // Safe Browsing reading of `host:8080/path`. The URL Standard reads a scheme there.
-    let after_colon = text.trim_start().split_once(':').map(|(_, rest)| rest);
-    if after_colon.is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) {
+    if reads_as_host_and_port(text) {
         return;
     }
     let Ok(u) = ::url::Url::parse(text) else {
@@ -235,4 +246,28 @@ pub fn bundle(data: &[u8]) {
         let _ = load_bundle_at(&dir, &keyed, now);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_digit_after_the_first_colon_is_host_and_port_whatever_tabs_and_breaks_come_between() {
+        for (text, host_and_port) in [
+            ("http:5//no-host", true),
+            (" \u{1}http:5/", true),
+            ("http:\r\r\r\r3/4/b1s://[\r\r\r\0\0(\u{0}1", true),
+            ("ht\ttp:\n8/x", true),
+            ("http://5.example/", false),
+            ("http:/5/", false),
+            ("no colon", false),
+        ] {
+            assert_eq!(
+                super::reads_as_host_and_port(text),
+                host_and_port,
+                "{text:?}"
+            );
+        }
+        // The input the url target failed on before this rule: replayed whole.
+        super::url(b"http:\r\r\r\r3/4/b1s://[\r\r\r\0\0(\x001");
+    }
 }

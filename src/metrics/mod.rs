@@ -62,6 +62,8 @@ struct Shared {
 /// counts, by reason (never by address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shed {
+    /// Over `limits.max_connections` (the connection answered `503` and closed).
+    Connections,
     /// A client over `limits.per_client_connections` (the connection answered `429` and closed).
     ClientConnections,
     /// A client over `limits.per_client_in_flight` (`429`).
@@ -73,7 +75,8 @@ pub enum Shed {
 }
 
 impl Shed {
-    const ALL: [Shed; 4] = [
+    const ALL: [Shed; 5] = [
+        Shed::Connections,
         Shed::ClientConnections,
         Shed::ClientInFlight,
         Shed::InFlight,
@@ -83,6 +86,7 @@ impl Shed {
     /// The metric label.
     pub fn as_str(self) -> &'static str {
         match self {
+            Shed::Connections => "connections",
             Shed::ClientConnections => "client_connections",
             Shed::ClientInFlight => "client_in_flight",
             Shed::InFlight => "in_flight",

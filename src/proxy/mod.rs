@@ -6,6 +6,7 @@
 pub mod body;
 pub mod budget;
 pub mod charset;
+pub mod connections;
 pub mod error;
 pub mod fairness;
 pub mod headers;
@@ -38,6 +39,8 @@ pub struct State {
     pub metrics: Arc<Metrics>,
     /// This worker's share of `limits.max_in_flight`.
     pub in_flight_share: usize,
+    /// The proxy's connection slots, `limits.max_connections` (shared by all workers).
+    pub connections: Arc<connections::ConnectionSlots>,
     /// Per-client connections and requests in flight (shared by all workers).
     pub clients: Arc<fairness::ClientTable>,
     /// Bytes buffered for inspection (shared by all workers).
@@ -100,6 +103,7 @@ impl State {
             snapshot: self.snapshot.clone(),
             metrics: Arc::new(self.metrics.for_shard(worker + 1)),
             in_flight_share: self.in_flight_share,
+            connections: self.connections.clone(),
             clients: self.clients.clone(),
             budget: self.budget.clone(),
             upstream,
@@ -149,13 +153,19 @@ impl State {
             l.per_client_in_flight,
         ));
         let budget = budget::BufferBudget::new(l.max_buffered_bytes);
-        metrics.add_renderer(render_limits(clients.clone(), budget.clone()));
+        let connections = connections::ConnectionSlots::new(l.max_connections);
+        metrics.add_renderer(render_limits(
+            connections.clone(),
+            clients.clone(),
+            budget.clone(),
+        ));
         Ok(State {
             config,
             router,
             snapshot,
             metrics,
             in_flight_share,
+            connections,
             clients,
             budget,
             upstream,
@@ -166,14 +176,24 @@ impl State {
     }
 }
 
-/// Renders the gauges of the shared limits: bytes buffered against the budget, and how many
-/// client addresses have something open (a count, never the addresses).
+/// Renders the gauges of the shared limits: proxy connections against their limit, bytes
+/// buffered against the budget, and how many client addresses have something open (a count,
+/// never the addresses).
 fn render_limits(
+    connections: Arc<connections::ConnectionSlots>,
     clients: Arc<fairness::ClientTable>,
     budget: Arc<budget::BufferBudget>,
 ) -> crate::metrics::Renderer {
     Box::new(move |out: &mut String| {
         use std::fmt::Write as _;
+        out.push_str("# HELP searchward_proxy_connections Proxy client connections holding a slot of limits.max_connections.\n# TYPE searchward_proxy_connections gauge\n");
+        let _ = writeln!(out, "searchward_proxy_connections {}", connections.used());
+        out.push_str("# HELP searchward_proxy_connections_max The proxy's connection limit.\n# TYPE searchward_proxy_connections_max gauge\n");
+        let _ = writeln!(
+            out,
+            "searchward_proxy_connections_max {}",
+            connections.max()
+        );
         out.push_str("# HELP searchward_buffered_bytes Body bytes reserved for inspection now.\n# TYPE searchward_buffered_bytes gauge\n");
         let _ = writeln!(out, "searchward_buffered_bytes {}", budget.used());
         out.push_str("# HELP searchward_buffered_bytes_max The buffered-bytes budget.\n# TYPE searchward_buffered_bytes_max gauge\n");

@@ -24,8 +24,7 @@ pub fn spawn(
     tokio::spawn(super::serve(
         listener,
         state,
-        ADMIN_CONNECTIONS,
-        None,
+        super::accept::Limit::Queue(ADMIN_CONNECTIONS),
         stop,
         move |_, req, peer: Peer| {
             let admin = admin.clone();

@@ -10,8 +10,8 @@ use tokio::sync::watch;
 use super::ServerError;
 use crate::proxy::State;
 
-/// Starts one worker per listener, each serving until `stop` fires. Each worker's connection
-/// limit is its share of `limits.max_connections`.
+/// Starts one worker per listener, each serving until `stop` fires. All share the connection
+/// slots of `limits.max_connections` and the per-client counts.
 ///
 /// # Errors
 /// [`ServerError`] when a worker's state or thread cannot be set up; workers already started
@@ -22,14 +22,13 @@ pub fn spawn(
     stop: watch::Receiver<bool>,
 ) -> Result<Vec<JoinHandle<()>>, ServerError> {
     let workers = listeners.len().max(1);
-    let per_worker = state.config.limits.max_connections.div_ceil(workers);
     let mut threads = Vec::with_capacity(workers);
     for (i, listener) in listeners.into_iter().enumerate() {
         let worker = Arc::new(state.for_worker(i)?);
         let rx = stop.clone();
         let thread = std::thread::Builder::new()
             .name(format!("searchward-worker-{i}"))
-            .spawn(move || run(listener, worker, per_worker, rx))
+            .spawn(move || run(listener, worker, rx))
             .map_err(ServerError::Thread)?;
         threads.push(thread);
     }
@@ -37,12 +36,7 @@ pub fn spawn(
 }
 
 /// One proxy worker: a single-threaded event loop serving its own listener until shutdown.
-fn run(
-    listener: std::net::TcpListener,
-    state: Arc<State>,
-    limit: usize,
-    stop: watch::Receiver<bool>,
-) {
+fn run(listener: std::net::TcpListener, state: Arc<State>, stop: watch::Receiver<bool>) {
     // I/O and timers only: signals are the control plane's, and a signal or process driver
     // would be consulted on every turn of this loop.
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -59,16 +53,11 @@ fn run(
     rt.block_on(async move {
         match TcpListener::from_std(listener) {
             Ok(l) => {
-                let clients = Some(state.clients.clone());
-                super::serve(
-                    l,
-                    state,
-                    limit,
-                    clients,
-                    stop,
-                    crate::proxy::service::handle,
-                )
-                .await
+                let limit = super::accept::Limit::Refuse {
+                    slots: state.connections.clone(),
+                    per_client: state.clients.clone(),
+                };
+                super::serve(l, state, limit, stop, crate::proxy::service::handle).await
             }
             Err(e) => tracing::error!(error = %e, "worker listener failed"),
         }
