@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::config::{RouteKind, RouteOrigin, RouteSpec};
 use crate::engines::Engine;
+use crate::policy::FilterPlan;
 use crate::profiles::UnknownEndpoints;
 
 /// A compiled path pattern.
@@ -101,6 +102,8 @@ pub struct Route {
     pub engine: Option<Arc<dyn Engine>>,
     /// The config it came from.
     pub spec: RouteSpec,
+    /// What hits are judged by on search and suggest routes, worked out once (with the engine).
+    pub filter_plan: Option<Arc<FilterPlan>>,
     pattern: Pattern,
     methods: Vec<http::Method>,
 }
@@ -189,11 +192,15 @@ impl Router {
             if spec.kind.is_inspected() && engine.is_none() {
                 return Err(err("an inspected route needs an engine".into()));
             }
+            let filter_plan = engine
+                .as_deref()
+                .map(|e| Arc::new(FilterPlan::for_engine(spec, e)));
             routes.push(Route {
                 name: spec.name.clone(),
                 index,
                 kind: spec.kind,
                 engine,
+                filter_plan,
                 spec: spec.clone(),
                 pattern,
                 methods,
@@ -208,6 +215,7 @@ impl Router {
             index: routes.len(),
             kind,
             engine: None,
+            filter_plan: None,
             spec: RouteSpec {
                 name: name.into(),
                 path: "/*".into(),
