@@ -4,14 +4,20 @@
 mod forms;
 #[cfg(test)]
 mod hidden_tests;
+mod plan;
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
 pub use forms::listed_hit;
-use forms::{Judged, lookup};
+use forms::lookup;
+pub use plan::FilterPlan;
 
 use crate::config::{RouteSpec, UnjudgedHits};
-use crate::engines::{Engine, Hit, HitDecision, HitFields, RequestView, ResponseFilter};
+use crate::engines::{
+    CompiledPointers, Engine, Hit, HitDecision, HitFields, RequestView, ResponseFilter,
+};
 use crate::lists::{HashAlgorithm, HitEffect};
 use crate::signpost::Notice;
 use crate::snapshot::Snapshot;
@@ -71,14 +77,13 @@ pub fn listed(
 pub struct PolicyFilter<'a> {
     snapshot: &'a Snapshot,
     route: &'a RouteSpec,
-    fields: HitFields,
-    /// Every pointer `judge_hit` reads: URL, hash and (with title checks) title and snippet.
-    pointers: Vec<String>,
+    /// The fields read (see [`FilterPlan`]); made for this filter or shared by the route.
+    plan: Arc<FilterPlan>,
+    /// False when the request filtered the hits' containers (a field missing from one may be
+    /// hidden).
+    container_shows_absence: bool,
     notice: Option<Notice>,
     notice_key: &'a str,
-    /// URL and hash fields with every form the engine returns them in (empty until
-    /// [`PolicyFilter::with_engine`]: then only the configured pointers are read).
-    judged: Vec<Judged>,
     /// Every URL/hash list match found, with the decision taken (for metrics and evidence).
     pub listed: Vec<(ListedHit, HitDecision)>,
     /// Hits demoted because their title or snippet matched a term list.
@@ -96,35 +101,43 @@ impl<'a> PolicyFilter<'a> {
     pub fn new(
         snapshot: &'a Snapshot,
         route: &'a RouteSpec,
-        mut fields: HitFields,
+        fields: HitFields,
         notice: Option<Notice>,
         notice_key: &'a str,
     ) -> Self {
-        if !route.url_fields.is_empty() {
-            fields.url = route.url_fields.clone();
-        }
-        let mut pointers: Vec<String> = Vec::new();
-        let texts = [&fields.title, &fields.snippet];
-        let text_pointers = texts.into_iter().filter(|_| route.demote_matching_hits);
-        let hash_pointers = route.hash_fields.iter().map(|f| &f.pointer);
-        for p in fields
-            .url
-            .iter()
-            .chain(hash_pointers)
-            .chain(text_pointers.flatten())
-        {
-            if !pointers.contains(p) {
-                pointers.push(p.clone());
-            }
-        }
         Self {
             snapshot,
             route,
-            fields,
-            pointers,
+            plan: Arc::new(FilterPlan::of_fields(route, fields)),
+            container_shows_absence: false,
             notice,
             notice_key,
-            judged: Vec::new(),
+            listed: Vec::new(),
+            demoted_by_text: 0,
+            suggestions_removed: 0,
+            unjudged: 0,
+        }
+    }
+
+    /// What `PolicyFilter::new(snapshot, route, engine.hit_fields(), notice, notice_key)
+    /// .with_engine(engine, req)` makes, with the route's `plan` made ahead: `plan` must be
+    /// [`FilterPlan::for_engine`] of `route` and `engine`.
+    pub fn planned(
+        snapshot: &'a Snapshot,
+        route: &'a RouteSpec,
+        plan: Arc<FilterPlan>,
+        engine: &dyn Engine,
+        req: &RequestView<'_>,
+        notice: Option<Notice>,
+        notice_key: &'a str,
+    ) -> Self {
+        Self {
+            snapshot,
+            route,
+            plan,
+            container_shows_absence: !engine.hides_fields(req),
+            notice,
+            notice_key,
             listed: Vec::new(),
             demoted_by_text: 0,
             suggestions_removed: 0,
@@ -138,50 +151,19 @@ impl<'a> PolicyFilter<'a> {
     /// unless the route says `unjudged_hits = "keep"`.
     #[must_use]
     pub fn with_engine(mut self, engine: &dyn Engine, req: &RequestView<'_>) -> Self {
-        let shows_absence = !engine.hides_fields(req);
-        let urls = self.fields.url.iter().map(|p| (p, None));
-        let hashes = self
-            .route
-            .hash_fields
-            .iter()
-            .map(|f| (&f.pointer, Some(f.algorithm)));
-        self.judged = urls
-            .chain(hashes)
-            .map(|(p, algorithm)| Judged {
-                forms: engine.field_forms(p),
-                algorithm,
-                container_shows_absence: shows_absence,
-            })
-            .collect();
-        for p in self.judged.iter().flat_map(Judged::pointers) {
-            if !self.pointers.contains(p) {
-                self.pointers.push(p.clone());
-            }
-        }
+        self.plan = Arc::new(FilterPlan::with_forms(
+            self.route,
+            self.plan.fields.clone(),
+            engine,
+        ));
+        self.container_shows_absence = !engine.hides_fields(req);
         self
     }
 
     /// The configured URL and hash pointers that have lists to be matched against: the fields
     /// a request must let the engine return for its hits to be judged.
     pub fn judged_pointers(&self) -> Vec<String> {
-        let urls = self
-            .fields
-            .url
-            .iter()
-            .filter(|_| !self.snapshot.urls.is_empty());
-        let hashes = self
-            .route
-            .hash_fields
-            .iter()
-            .filter(|f| self.snapshot.hashes.len(f.algorithm) > 0)
-            .map(|f| &f.pointer);
-        let mut out: Vec<String> = Vec::new();
-        for p in urls.chain(hashes) {
-            if !out.contains(p) {
-                out.push(p.clone());
-            }
-        }
-        out
+        self.plan.judged_pointers(self.snapshot, self.route)
     }
 
     /// The request as sent upstream shows every judged field wherever the engine puts it (see
@@ -189,32 +171,29 @@ impl<'a> PolicyFilter<'a> {
     /// again. Call after [`PolicyFilter::with_engine`].
     #[must_use]
     pub fn fields_revealed(mut self) -> Self {
-        for j in &mut self.judged {
-            j.container_shows_absence = true;
-        }
+        self.container_shows_absence = true;
         self
     }
 
     /// The URL and hash matches of a hit read through the engine's field forms, and whether
     /// every field with lists to match against was visible.
     fn judge_forms(&self, hit: &Hit<'_>) -> (Vec<ListedHit>, bool) {
-        let urls = self
-            .judged
+        let judged = &self.plan.judged;
+        let urls = judged
             .iter()
             .filter(|j| j.algorithm.is_none())
             .flat_map(|j| j.values(hit));
-        let hashes = self
-            .judged
+        let hashes = judged
             .iter()
             .filter_map(|j| j.algorithm.map(|a| (j, a)))
             .flat_map(|(j, a)| j.values(hit).map(move |v| (a, v)));
         let found = lookup(self.snapshot, urls, hashes);
-        let visible = self.judged.iter().all(|j| {
+        let visible = judged.iter().all(|j| {
             let listed = match j.algorithm {
                 None => !self.snapshot.urls.is_empty(),
                 Some(a) => self.snapshot.hashes.len(a) > 0,
             };
-            !listed || j.visible(hit)
+            !listed || j.visible(hit, self.container_shows_absence)
         });
         (found, visible)
     }
@@ -246,12 +225,16 @@ impl ResponseFilter for PolicyFilter<'_> {
     }
 
     fn hit_pointers(&self) -> &[String] {
-        &self.pointers
+        self.plan.pointers.list()
+    }
+
+    fn compiled_pointers(&self) -> Option<Arc<CompiledPointers>> {
+        Some(Arc::clone(&self.plan.pointers))
     }
 
     fn judge_hit(&mut self, hit: &Hit<'_>) -> HitDecision {
-        let found = if self.judged.is_empty() {
-            listed_hit(self.snapshot, hit, &self.fields.url, self.route)
+        let found = if self.plan.judged.is_empty() {
+            listed_hit(self.snapshot, hit, &self.plan.fields.url, self.route)
         } else {
             let (found, visible) = self.judge_forms(hit);
             if found.is_empty() && !visible {
@@ -275,7 +258,7 @@ impl ResponseFilter for PolicyFilter<'_> {
             return decision;
         }
         if self.route.demote_matching_hits {
-            let texts = [&self.fields.title, &self.fields.snippet];
+            let texts = [&self.plan.fields.title, &self.plan.fields.snippet];
             let flagged = texts
                 .iter()
                 .filter_map(|ptrs| ptrs.iter().find_map(|p| hit.first_str_at(p)))
@@ -452,6 +435,57 @@ mod tests {
         );
         assert_eq!(total["value"], 6);
         assert_eq!((listed.len(), by_text), (3, 2));
+    }
+
+    /// A route's plan made ahead gives the filter that `new` and `with_engine` make for each
+    /// response: the same pointers (also as compiled for the scan) and the same decisions.
+    #[test]
+    fn planned_filter_reads_and_judges_as_one_made_per_response() {
+        let snap = snapshot();
+        let route: RouteSpec = toml::from_str(concat!(
+            "name = \"s\"\npath = \"/s\"\nkind = \"search\"\nengine = \"elasticsearch\"\n",
+            "demote_matching_hits = true\nurl_fields = [\"/_source/link\"]\n",
+            "hash_fields = [{ pointer = \"/_source/md5\", algorithm = \"md5\" }]",
+        ))
+        .unwrap();
+        let es = crate::engines::build("elasticsearch", None).unwrap();
+        let method = http::Method::POST;
+        let filtered = br#"{"_source": ["link"]}"#;
+        let plan = Arc::new(FilterPlan::for_engine(&route, &*es));
+        let hits = [
+            serde_json::json!({"_source": {"link": "https://www.listed.example/a"}}),
+            serde_json::json!({"highlight": {"link": ["https://<em>listed</em>.example/b"]}}),
+            serde_json::json!({"_source": {"link": "https://ok.example/", "md5": "3DBCFD15B317557B3D3F9B5C78D7CC18"}}),
+            serde_json::json!({"_source": {"link": "https://ok.example/", "title": "zorvexil"}}),
+            serde_json::json!({"_source": {"link": "https://ok.example/"}}),
+            serde_json::json!({"_id": "nothing shown"}),
+        ];
+        for body in [&b""[..], &filtered[..]] {
+            let req = RequestView {
+                method: &method,
+                path: "/i/_search",
+                query: None,
+                content_type: Some("application/json"),
+                body,
+            };
+            let mut each = PolicyFilter::new(&snap, &route, es.hit_fields(), None, "k")
+                .with_engine(&*es, &req);
+            let mut planned =
+                PolicyFilter::planned(&snap, &route, Arc::clone(&plan), &*es, &req, None, "k");
+            assert_eq!(planned.hit_pointers(), each.hit_pointers());
+            assert_eq!(
+                planned.compiled_pointers().unwrap().list(),
+                planned.hit_pointers()
+            );
+            assert_eq!(planned.judged_pointers(), each.judged_pointers());
+            for hit in &hits {
+                let hit = Hit::tree(hit);
+                assert_eq!(planned.judge_hit(&hit), each.judge_hit(&hit), "{hit:?}");
+            }
+            assert_eq!(planned.listed, each.listed);
+            assert_eq!(planned.unjudged, each.unjudged);
+            assert_eq!(planned.demoted_by_text, each.demoted_by_text);
+        }
     }
 
     #[test]

@@ -13,12 +13,15 @@
 #   passthrough  POST /raw/_search through searchward (same index, same query)
 #   clean        POST /bench/_search through searchward, a query whose top hits have no listed URL
 #   delist       POST /bench/_search through searchward, a query whose top hits include listed URLs
-# and prints requests/s, p50 and p99 (medians over rounds), the latency added over direct and the
-# inspected ÷ pass-through throughput. Each answer is checked with curl before it is loaded
+# and prints requests/s, p50 and p99 (medians over rounds), the latency added over direct, the
+# inspected ÷ pass-through throughput and searchward's CPU time per request (user + system of its
+# process over the measured run ÷ requests answered). With BASELINE=<another searchward binary>,
+# that build runs beside this one (same config) and its three targets (suffix `-base`) are
+# measured in the same rounds. Each answer is checked with curl before it is loaded
 # (10 hits direct; the delist query loses its listed hits through searchward and keeps the rest).
 #
 # Knobs (environment): N_DOCS=20000 DURATION=10 WARMUP=3 THREADS=1 CONNS=8 ROUNDS=3
-#   WORKERS=1 (searchward [server] workers)  NO_BUILD=0
+#   WORKERS=1 (searchward [server] workers)  NO_BUILD=0  BASELINE= (a searchward binary)
 # Usage: benches/engines/real.sh
 set -euo pipefail
 
@@ -41,6 +44,8 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
 fi
 SW="${CARGO_TARGET_DIR:-$ROOT/target}/release/searchward"
 [ -x "$SW" ] || die "no release binary at $SW"
+BASELINE=${BASELINE:-}
+[ -z "$BASELINE" ] || [ -x "$BASELINE" ] || die "no binary at BASELINE=$BASELINE"
 
 WORK=$(mktemp -d /tmp/searchward-engines.XXXXXX)
 PIDS=()
@@ -143,23 +148,43 @@ algorithm = "md5"
 effect = "delist"
 path = "$ROOT/lists/hashes-md5.txt"
 TOML
-RUST_LOG=warn "$SW" serve --config "$WORK/searchward.toml" \
-    --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$WORK/searchward.out" 2>"$WORK/searchward.err" &
-PIDS+=("$!")
-SWURL=$(wait_line "$WORK/searchward.out" 's/^listening proxy=\(http:\/\/[^ ]*\) .*/\1/p' 10) \
-    || { cat "$WORK/searchward.err" >&2; die "searchward did not start"; }
+start_searchward() { # $1 binary, $2 name; sets SW_URL and SW_PID
+    RUST_LOG=warn "$1" serve --config "$WORK/searchward.toml" \
+        --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$WORK/$2.out" 2>"$WORK/$2.err" &
+    SW_PID=$!
+    PIDS+=("$SW_PID")
+    SW_URL=$(wait_line "$WORK/$2.out" 's/^listening proxy=\(http:\/\/[^ ]*\) .*/\1/p' 10) \
+        || { cat "$WORK/$2.err" >&2; die "$2 did not start"; }
+}
+start_searchward "$SW" searchward
+SWURL=$SW_URL
+MAIN_PID=$SW_PID
+if [ -n "$BASELINE" ]; then
+    start_searchward "$BASELINE" baseline
+    BASEURL=$SW_URL
+    BASE_PID=$SW_PID
+fi
 
 # --- targets, each checked once ------------------------------------------------------------------
 query() { printf '{"query": {"match": {"body": "%s"}}, "size": 10}' "$1"; }
 Q_CLEAN=$(query pettigrove)
 Q_DELIST=$(query lumbrask)
-# name url body
+# name url body pid (the searchward process whose CPU time is counted; none for direct)
 TARGETS=(
-    "direct|$OS/bench/_search|$Q_DELIST"
-    "passthrough|$SWURL/raw/_search|$Q_DELIST"
-    "clean|$SWURL/bench/_search|$Q_CLEAN"
-    "delist|$SWURL/bench/_search|$Q_DELIST"
+    "direct|$OS/bench/_search|$Q_DELIST|"
+    "passthrough|$SWURL/raw/_search|$Q_DELIST|$MAIN_PID"
+    "clean|$SWURL/bench/_search|$Q_CLEAN|$MAIN_PID"
+    "delist|$SWURL/bench/_search|$Q_DELIST|$MAIN_PID"
 )
+NAMES=(direct passthrough clean delist)
+if [ -n "$BASELINE" ]; then
+    TARGETS+=(
+        "passthrough-base|$BASEURL/raw/_search|$Q_DELIST|$BASE_PID"
+        "clean-base|$BASEURL/bench/_search|$Q_CLEAN|$BASE_PID"
+        "delist-base|$BASEURL/bench/_search|$Q_DELIST|$BASE_PID"
+    )
+    NAMES+=(passthrough-base clean-base delist-base)
+fi
 hits() { # url body -> "hits listed" (listed: URLs on lists/urls.txt hosts used by corpus.py)
     curl -sf -XPOST "$1" -H 'content-type: application/json' -d "$2" | python3 -c '
 import json, sys
@@ -177,6 +202,10 @@ say "direct: $d_hits hits, $d_listed listed; passthrough: $p_hits/$p_listed; cle
 [ "$p_hits" = 10 ] && [ "$p_listed" = "$d_listed" ] || die "pass-through changed the answer"
 [ "$c_hits" = 10 ] && [ "$c_listed" = 0 ] || die "clean query: $c_hits hits, $c_listed listed"
 [ "$s_listed" = 0 ] && [ "$s_hits" = $((d_hits - d_listed)) ] || die "delist: $s_hits hits, $s_listed listed"
+if [ -n "$BASELINE" ]; then
+    read -r b_hits b_listed <<<"$(hits "$BASEURL/bench/_search" "$Q_DELIST")"
+    [ "$b_listed" = 0 ] && [ "$b_hits" = "$s_hits" ] || die "baseline delist: $b_hits hits, $b_listed listed"
+fi
 
 # --- wrk ------------------------------------------------------------------------------------------
 to_ms() { # wrk latency like 812.00us / 1.23ms / 1.02s -> ms
@@ -194,39 +223,51 @@ wrk.body = os.getenv("BODY")
 LUA
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
-run_wrk() { # name url body round
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { # utime + stime of process $1 (all its threads); 0 without one
+    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+run_wrk() { # name url body round pid
     local out="$WORK/wrk-$1-$4.txt"
     BODY=$3 wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$WORK/post.lua" "$2" >/dev/null
+    local before after
+    before=$(cpu_ticks "$5")
     BODY=$3 wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" -s "$WORK/post.lua" --latency "$2" >"$out"
-    local rps p50 p99 non2xx
+    after=$(cpu_ticks "$5")
+    local rps p50 p99 non2xx requests cpu
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}" >>"$RESULTS"
-    say "round $4 $1: $rps req/s p50 ${p50} ms p99 ${p99} ms non-2xx ${non2xx:-0}"
+    requests=$(awk '/requests in/ {print $1}' "$out")
+    cpu=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}" "$cpu" >>"$RESULTS"
+    say "round $4 $1: $rps req/s p50 ${p50} ms p99 ${p99} ms non-2xx ${non2xx:-0} searchward CPU ${cpu} µs/request"
 }
 say "wrk -t$THREADS -c$CONNS -d${DURATION}s (warm-up ${WARMUP}s before each), $ROUNDS rounds"
 # One longer warm-up so the JVM has compiled the query path before the first measured round.
 BODY=$Q_DELIST wrk -t"$THREADS" -c"$CONNS" -d15s -s "$WORK/post.lua" "$OS/bench/_search" >/dev/null
 for round in $(seq "$ROUNDS"); do
     for t in "${TARGETS[@]}"; do
-        IFS='|' read -r name url body <<<"$t"
-        run_wrk "$name" "$url" "$body" "$round"
+        IFS='|' read -r name url body pid <<<"$t"
+        run_wrk "$name" "$url" "$body" "$round" "$pid"
     done
 done
 
 median() { sort -g | awk '{a[NR] = $1} END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 col() { awk -F'\t' -v n="$1" -v c="$2" '$1 == n {print $c}' "$RESULTS" | median; }
 errs() { awk -F'\t' -v n="$1" '$1 == n {s += $5} END {print s + 0}' "$RESULTS"; }
-D50=$(col direct 3); D99=$(col direct 4); P_RPS=$(col passthrough 2)
+D50=$(col direct 3); D99=$(col direct 4)
 echo
 echo "OpenSearch $N_DOCS docs; wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, median of $ROUNDS rounds; $(nproc) CPUs; searchward workers $WORKERS"
-echo "| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | ÷ pass-through req/s | non-2xx |"
-echo "|---|---|---|---|---|---|---|---|"
-for name in direct passthrough clean delist; do
-    rps=$(col "$name" 2); p50=$(col "$name" 3); p99=$(col "$name" 4)
-    awk -v n="$name" -v r="$rps" -v a="$p50" -v b="$p99" -v da="$D50" -v db="$D99" -v pr="$P_RPS" -v e="$(errs "$name")" 'BEGIN {
-        if (n == "direct") printf "| %s | %.0f | %.3f | %.3f | – | – | – | %d |\n", n, r, a, b, e
-        else printf "| %s | %.0f | %.3f | %.3f | %+.3f | %+.3f | %.2f× | %d |\n", n, r, a, b, a - da, b - db, r / pr, e }'
+echo "| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | ÷ pass-through req/s | searchward CPU µs/request | non-2xx |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for name in "${NAMES[@]}"; do
+    rps=$(col "$name" 2); p50=$(col "$name" 3); p99=$(col "$name" 4); cpu=$(col "$name" 6)
+    # Each build's routes are compared with its own pass-through.
+    case $name in *-base) P_RPS=$(col passthrough-base 2) ;; *) P_RPS=$(col passthrough 2) ;; esac
+    awk -v n="$name" -v r="$rps" -v a="$p50" -v b="$p99" -v da="$D50" -v db="$D99" -v pr="$P_RPS" -v c="$cpu" -v e="$(errs "$name")" 'BEGIN {
+        if (n == "direct") printf "| %s | %.0f | %.3f | %.3f | – | – | – | – | %d |\n", n, r, a, b, e
+        else printf "| %s | %.0f | %.3f | %.3f | %+.3f | %+.3f | %.2f× | %.1f | %d |\n", n, r, a, b, a - da, b - db, r / pr, c, e }'
 done

@@ -25,6 +25,7 @@ pub use hit::{Hit, Strs};
 pub use indexing::Parsed as IndexingBody;
 pub use markup::strip_markup;
 pub use name::EngineName;
+pub use scan::CompiledPointers;
 // The JSON scanner, for the fuzz targets (src/fuzzing/).
 #[cfg(any(fuzzing, test))]
 pub(crate) use {
@@ -107,6 +108,12 @@ pub trait ResponseFilter {
     /// The JSON pointers (relative to one hit) that [`ResponseFilter::judge_hit`] reads. An
     /// adapter's fast path reads only these out of each hit.
     fn hit_pointers(&self) -> &[String];
+    /// [`ResponseFilter::hit_pointers`] (the same pointers, in the same order) compiled for a
+    /// fast path's scan, when the filter keeps them compiled (`None`: the fast path compiles
+    /// them for this response).
+    fn compiled_pointers(&self) -> Option<std::sync::Arc<CompiledPointers>> {
+        None
+    }
     /// The notice to inject, when the query is signposted.
     fn notice(&self) -> Option<&Notice>;
     /// The top-level key under which JSON notices go (default `searchward_notice`).

@@ -45,8 +45,6 @@ pub(super) struct Judged {
     pub(super) forms: FieldForms,
     /// `None` for URL fields.
     pub(super) algorithm: Option<HashAlgorithm>,
-    /// False when the request filtered the container (a field missing from it may be hidden).
-    pub(super) container_shows_absence: bool,
 }
 
 impl Judged {
@@ -66,12 +64,13 @@ impl Judged {
     }
 
     /// Whether the engine showed this field (it would be at one of its forms if the document
-    /// had it).
-    pub(super) fn visible(&self, hit: &Hit<'_>) -> bool {
+    /// had it). `container_shows_absence` is false when the request filtered the container (a
+    /// field missing from it may be hidden).
+    pub(super) fn visible(&self, hit: &Hit<'_>, container_shows_absence: bool) -> bool {
         match &self.forms.container {
             None => true,
             Some(c) => {
-                (self.container_shows_absence && hit.has_object_at(c))
+                (container_shows_absence && hit.has_object_at(c))
                     || self.values(hit).next().is_some()
             }
         }

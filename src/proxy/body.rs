@@ -245,11 +245,18 @@ where
         r.grow(exact).map_err(|_| CollectError::OverBudget)?;
         covered = exact;
     }
+    // A body that arrives in one frame is returned as that frame (no copy); a longer one is
+    // gathered into a buffer sized for the declared length, when there is one.
+    let mut first: Option<Bytes> = None;
     let mut buf = BytesMut::new();
+    let mut total = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| CollectError::Broken(e.into()))?;
         if let Ok(data) = frame.into_data() {
-            let total = buf.len() + data.len();
+            if data.is_empty() {
+                continue;
+            }
+            total += data.len();
             if total > limit {
                 return Err(CollectError::TooLarge(limit));
             }
@@ -260,14 +267,18 @@ where
                     .map_err(|_| CollectError::OverBudget)?;
                 covered = total;
             }
-            if buf.is_empty() {
-                buf = BytesMut::from(data);
-            } else {
-                buf.extend_from_slice(&data);
+            match first.take() {
+                None if buf.is_empty() => first = Some(data),
+                None => buf.extend_from_slice(&data),
+                Some(head) => {
+                    buf.reserve(covered.max(total));
+                    buf.extend_from_slice(&head);
+                    buf.extend_from_slice(&data);
+                }
             }
         }
     }
-    Ok(buf.freeze())
+    Ok(first.unwrap_or_else(|| buf.freeze()))
 }
 
 /// Decodes a body sent with `Content-Encoding: encoding`, refusing to produce more than

@@ -299,16 +299,16 @@ impl Ctx<'_> {
         reservation: &mut Reservation,
     ) -> Result<Response<Body>, ProxyError> {
         let key = self.state.signposter.notice_key();
-        let filter = PolicyFilter::new(
-            snapshot,
-            &self.route.spec,
-            self.engine.hit_fields(),
-            notice,
-            key,
-        );
+        let spec = &self.route.spec;
+        let plan = self
+            .route
+            .filter_plan
+            .clone()
+            .unwrap_or_else(|| Arc::new(policy::FilterPlan::for_engine(spec, self.engine)));
         // Ask the engine for the fields hits are judged by, even when the client hid them.
         let reveal = match guarded(|| {
-            reveal::plan(self.engine.name(), &self.view(), &filter.judged_pointers())
+            let judged = plan.judged_pointers(snapshot, spec);
+            reveal::plan(self.engine.name(), &self.view(), &judged)
         }) {
             Ok(r) => r,
             Err(e) => return self.safe(e),
@@ -358,7 +358,8 @@ impl Ctx<'_> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let (decoded, transcoded) = super::charset::to_utf8(content_type.as_deref(), decoded);
-        let mut filter = filter.with_engine(self.engine, &sent);
+        let mut filter =
+            PolicyFilter::planned(snapshot, spec, plan, self.engine, &sent, notice, key);
         if reveal.complete {
             filter = filter.fields_revealed();
         }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::config::profiles::UnknownEndpoints;
 use crate::config::{RouteKind, RouteSpec};
 use crate::engines::Engine;
+use crate::policy::FilterPlan;
 
 /// A route's path pattern (parsed at config load).
 pub use crate::config::Pattern;
@@ -31,6 +32,8 @@ pub struct Route {
     pub engine: Option<Arc<dyn Engine>>,
     /// The config it came from.
     pub spec: RouteSpec,
+    /// What hits are judged by on search and suggest routes, worked out once (with the engine).
+    pub filter_plan: Option<Arc<FilterPlan>>,
 }
 
 impl std::fmt::Debug for Route {
@@ -102,11 +105,15 @@ impl Router {
                     reason: "an inspected route needs an engine".into(),
                 });
             }
+            let filter_plan = engine
+                .as_deref()
+                .map(|e| Arc::new(FilterPlan::for_engine(spec, e)));
             routes.push(Route {
                 name: spec.name.clone(),
                 index,
                 kind: spec.kind,
                 engine,
+                filter_plan,
                 spec: spec.clone(),
             });
         }
@@ -119,6 +126,7 @@ impl Router {
             index: routes.len(),
             kind,
             engine: None,
+            filter_plan: None,
             spec: RouteSpec::unknown_endpoints(name, kind),
         };
         let inspects = routes.iter().any(|r| r.kind.is_inspected());

@@ -2,6 +2,7 @@
 //! small trie, and only the branches of the hit that lead to a pointer are looked into.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::{Bail, Cursor, Scan};
 use crate::engines::hit::Captured;
@@ -44,8 +45,7 @@ impl Pointers {
             } else if let Some(rest) = p.strip_prefix('/') {
                 let mut node = 0;
                 for token in rest.split('/') {
-                    let token = token.replace("~1", "/").replace("~0", "~");
-                    node = out.child(node, token);
+                    node = out.child(node, unescape(token));
                 }
                 Some(out.slot_of(node))
             } else {
@@ -68,7 +68,7 @@ impl Pointers {
         slot
     }
 
-    fn child(&mut self, node: usize, token: String) -> usize {
+    fn child(&mut self, node: usize, token: Cow<'_, str>) -> usize {
         let existing = self.nodes.get(node).and_then(|n| {
             n.children
                 .iter()
@@ -82,7 +82,7 @@ impl Pointers {
         self.nodes.push(Node::default());
         let index = parse_index(&token);
         if let Some(n) = self.nodes.get_mut(node) {
-            n.children.push((token, index, c));
+            n.children.push((token.into_owned(), index, c));
         }
         c
     }
@@ -119,6 +119,56 @@ impl Pointers {
             .iter()
             .find(|(_, i, _)| *i == Some(index))
             .map(|&(_, _, c)| c)
+    }
+}
+
+/// A pointer token with `~1` and `~0` unescaped (in that order, as RFC 6901 says).
+fn unescape(token: &str) -> Cow<'_, str> {
+    if token.contains('~') {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
+/// A filter's hit pointers together with the tries a scanning fast path reads them with,
+/// compiled once: a route's filter keeps one for all its requests instead of compiling the
+/// same pointers for each response.
+#[derive(Debug)]
+pub struct CompiledPointers {
+    list: Vec<String>,
+    hits: Pointers,
+    /// The same pointers, then `/text` (what a suggestion option is judged by).
+    options: Pointers,
+}
+
+impl CompiledPointers {
+    /// Compiles `list` (the filter's [`hit_pointers`](crate::engines::ResponseFilter::hit_pointers)).
+    pub fn new(list: Vec<String>) -> Arc<Self> {
+        let hits = Pointers::new(&list);
+        let mut with_text = list.clone();
+        with_text.push("/text".into());
+        let options = Pointers::new(&with_text);
+        Arc::new(Self {
+            list,
+            hits,
+            options,
+        })
+    }
+
+    /// The pointers, as given.
+    pub fn list(&self) -> &[String] {
+        &self.list
+    }
+
+    /// The trie of hits.
+    pub(crate) fn hits(&self) -> &Pointers {
+        &self.hits
+    }
+
+    /// The trie of suggestion options: the pointers and then `/text`.
+    pub(crate) fn options(&self) -> &Pointers {
+        &self.options
     }
 }
 

@@ -12,6 +12,7 @@ mod splice;
 
 use std::borrow::Cow;
 
+pub use capture::CompiledPointers;
 pub(crate) use capture::{Pointers, top_key, whole};
 pub(crate) use splice::{Edit, Replacement, splice};
 

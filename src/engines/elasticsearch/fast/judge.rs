@@ -38,7 +38,7 @@ impl<'a> Parsed<'a> {
         let mut kept = Vec::with_capacity(o.hits.len());
         let (mut demoted, mut removed) = (Vec::new(), 0u64);
         for &h in &o.hits {
-            match filter.judge_hit(&self.view(h, &self.hit_ptrs, pointers)) {
+            match filter.judge_hit(&self.view(h, self.hit_ptrs, pointers)) {
                 HitDecision::Keep => kept.push(h),
                 HitDecision::Demote => demoted.push(h),
                 HitDecision::Delist => removed += 1,
@@ -92,7 +92,7 @@ impl<'a> Parsed<'a> {
         let texts_kept = kept.len();
         kept.retain(|&o| {
             !self.recs.get(o).is_some_and(|r| r.source)
-                || filter.judge_hit(&self.view(o, &self.option_ptrs, pointers))
+                || filter.judge_hit(&self.view(o, self.option_ptrs, pointers))
                     != HitDecision::Delist
         });
         if kept.len() != options.len() || texts_kept != options.len() {

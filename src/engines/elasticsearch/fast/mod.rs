@@ -11,7 +11,9 @@ use std::ops::Range;
 use super::MAX_INNER_HITS;
 use crate::engines::hit::Captured;
 use crate::engines::query::shape;
-use crate::engines::scan::{self, Bail, Cursor, Edit, Pointers, Replacement, Scan};
+use crate::engines::scan::{
+    self, Bail, CompiledPointers, Cursor, Edit, Pointers, Replacement, Scan,
+};
 use crate::engines::{EngineError, ResponseFilter};
 
 /// A total that can be reduced: its count and the bytes of the number.
@@ -42,9 +44,9 @@ struct Resp {
 
 /// What the scan of one body found.
 struct Parsed<'a> {
-    hit_ptrs: Pointers,
+    hit_ptrs: &'a Pointers,
     /// The filter's pointers and then `/text` (for suggestion options).
-    option_ptrs: Pointers,
+    option_ptrs: &'a Pointers,
     captured: Vec<Captured<'a>>,
     objs: Vec<HitsObj>,
     recs: Vec<Rec>,
@@ -73,20 +75,24 @@ pub(super) fn rewrite(
         Some(_) if TOP_KEYS.contains(&filter.notice_key()) => return Err(Bail),
         Some(n) => Some((filter.notice_key().to_owned(), n.to_json())),
     };
-    let pointers = filter.hit_pointers().to_vec();
+    let compiled = filter
+        .compiled_pointers()
+        .unwrap_or_else(|| CompiledPointers::new(filter.hit_pointers().to_vec()));
+    let compiled: &CompiledPointers = &compiled;
+    let pointers = compiled.list();
     let (parsed, slot) = Parsed::scan(
         body,
         msearch,
-        &pointers,
+        compiled,
         notice.as_ref().map(|(k, _)| k.as_str()),
     )?;
     let mut edits = Vec::new();
     for r in &parsed.responses {
         if let Some(h) = r.hits {
-            parsed.judge_hits(h, filter, &pointers, &mut edits);
+            parsed.judge_hits(h, filter, pointers, &mut edits);
         }
         for (array, options) in &r.options {
-            parsed.judge_options(array, options, filter, &pointers, &mut edits);
+            parsed.judge_options(array, options, filter, pointers, &mut edits);
         }
     }
     if let Some((key, json)) = notice {
@@ -125,14 +131,12 @@ impl<'a> Parsed<'a> {
     fn scan(
         body: &'a [u8],
         msearch: bool,
-        pointers: &[String],
+        compiled: &'a CompiledPointers,
         notice_key: Option<&str>,
     ) -> Scan<(Self, NoticeSlot)> {
-        let mut with_text = pointers.to_vec();
-        with_text.push("/text".into());
         let mut p = Self {
-            hit_ptrs: Pointers::new(pointers),
-            option_ptrs: Pointers::new(&with_text),
+            hit_ptrs: compiled.hits(),
+            option_ptrs: compiled.options(),
             captured: Vec::new(),
             objs: Vec::new(),
             recs: Vec::new(),
@@ -279,7 +283,7 @@ impl<'a> Parsed<'a> {
                 if key != "inner_hits" {
                     return scan::top_key(
                         c,
-                        &self.hit_ptrs,
+                        self.hit_ptrs,
                         &key,
                         &mut seen,
                         &mut self.captured,
@@ -304,7 +308,7 @@ impl<'a> Parsed<'a> {
                 })
             })?;
         } else {
-            scan::whole(c, &self.hit_ptrs, &mut self.captured, base)?;
+            scan::whole(c, self.hit_ptrs, &mut self.captured, base)?;
         }
         self.recs.push(Rec {
             range: start..c.pos(),
@@ -358,7 +362,7 @@ impl<'a> Parsed<'a> {
             source |= key == "_source";
             scan::top_key(
                 c,
-                &self.option_ptrs,
+                self.option_ptrs,
                 &key,
                 &mut seen,
                 &mut self.captured,
