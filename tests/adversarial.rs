@@ -20,7 +20,7 @@ const BENIGN: &str = "testdata/adversarial/benign.tsv";
 /// improves; the target is 99.5 % for every class but `typos` and `transliteration` (95 %).
 const FLOORS: &[(&str, f64)] = &[
     ("plain", 99.5),
-    ("spaces_removed", 94.5),
+    ("spaces_removed", 96.5),
     ("split_words", 99.5),
     ("ambiguous_glyphs", 99.5),
     ("leet_tokens", 96.5),
@@ -29,7 +29,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("layout_slip", 99.5),
     ("transliteration", 55.0),
     ("typos", 97.0),
-    ("combos", 71.0),
+    ("combos", 73.0),
 ];
 /// Ceiling on the share of benign queries with any match, in percent (the target).
 const MAX_FP_RATE: f64 = 0.05;

@@ -18,7 +18,7 @@ mod walk;
 use std::path::PathBuf;
 
 use crate::lists::{Entry, ListKind, ListSpec, MatchMode};
-use crate::normalize::{TokenView, Views, script};
+use crate::normalize::{TokenView, Views, script, seams};
 use crate::verdict::{Action, ListId, Match, Verdict};
 
 use index::{KeyArena, Posting, PostingMap};
@@ -268,7 +268,9 @@ impl TermMatcher {
         // active, or transliterated; turned letters, text written upside down: the query is
         // read again each of those ways.
         let mut reread = std::mem::take(&mut scratch.reread);
+        let mut passes = 0;
         for (pass, how) in (1..).zip(script::readings(text)) {
+            passes = pass;
             script::reread(text, how, &mut reread);
             // A word typed on the wrong layout, or written upside down, is read back key by
             // key, so a short entry may be one (no ordinary word of the corpora re-reads into
@@ -289,6 +291,11 @@ impl TermMatcher {
                 }
                 scratch.coarse = coarse;
             }
+        }
+        // An entry run into a neighbouring word where the writing shows the seam (a capital, a
+        // change of script, a number after it) is read apart from it, whatever its length.
+        if seams::split(text, &mut reread) {
+            self.scan(&reread, scratch, passes + 1, MIN_REREAD_LETTERS, None);
         }
         scratch.reread = reread;
         self.verdict(&mut scratch.hits)

@@ -22,6 +22,7 @@
 mod confusables;
 pub mod fold;
 pub mod script;
+pub mod seams;
 mod styles;
 pub mod views;
 

@@ -1,0 +1,137 @@
+//! Seams: places inside a word where the writing itself shows a second word beginning, so an
+//! entry run into a neighbouring word can be read apart from it whatever its length:
+//! - a capital after a small letter (`whoisZorvexil`, `новыеBen`);
+//! - a small letter after two or more capitals (`ZORVEXILreddit`);
+//! - a change between Latin, Cyrillic and Greek where both sides have three or more letters of
+//!   their own script (`zorvexilтелеграм`; a Latin word with a lookalike or two from another
+//!   script is a disguise, not two words);
+//! - a number of two or more digits ending a word (`zorvexil2025`).
+//!
+//! The query is read again with a space at each seam; the normaliser is not changed, so a word
+//! split at a seam by mistake costs only that second reading.
+
+/// The scripts a seam can lie between.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Script {
+    Latin,
+    Cyrillic,
+    Greek,
+    Other,
+}
+
+fn script(c: char) -> Script {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' => Script::Latin,
+        '\u{0400}'..='\u{052F}' => Script::Cyrillic,
+        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Script::Greek,
+        _ => Script::Other,
+    }
+}
+
+/// Letters from a script change that make each side a word of its own.
+const MIN_SCRIPT_RUN: usize = 3;
+/// Digits that make a number at the end of a word (one digit is more often leet).
+const MIN_DIGITS: usize = 2;
+
+/// Writes `text` with a space at each seam into `out` (cleared first); false, with `out`
+/// unspecified, when there is none.
+pub fn split(text: &str, out: &mut String) -> bool {
+    out.clear();
+    if text.is_ascii()
+        && !text
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return false;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut any = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && seam_before(&chars, i) {
+            out.push(' ');
+            any = true;
+        }
+        out.push(c);
+    }
+    any
+}
+
+/// Whether a seam lies between `chars[i - 1]` and `chars[i]`.
+fn seam_before(chars: &[char], i: usize) -> bool {
+    let (Some(&a), Some(&b)) = (chars.get(i.wrapping_sub(1)), chars.get(i)) else {
+        return false;
+    };
+    if a.is_alphabetic() && b.is_alphabetic() {
+        if a.is_lowercase() && b.is_uppercase() {
+            return true;
+        }
+        if b.is_lowercase()
+            && a.is_uppercase()
+            && chars
+                .get(i.wrapping_sub(2))
+                .is_some_and(|c| c.is_uppercase())
+        {
+            return true;
+        }
+        let (sa, sb) = (script(a), script(b));
+        return sa != sb
+            && sa != Script::Other
+            && sb != Script::Other
+            && run(chars.get(..i).unwrap_or(&[]).iter().rev(), sa) >= MIN_SCRIPT_RUN
+            && run(chars.get(i..).unwrap_or(&[]).iter(), sb) >= MIN_SCRIPT_RUN;
+    }
+    if a.is_alphabetic() && b.is_ascii_digit() {
+        let rest = chars.get(i..).unwrap_or(&[]);
+        let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        let word_ends = chars.get(i + digits).is_none_or(|c| !c.is_alphanumeric());
+        return digits >= MIN_DIGITS && word_ends;
+    }
+    false
+}
+
+/// Letters of `script` at the start of `chars`.
+fn run<'a>(chars: impl Iterator<Item = &'a char>, s: Script) -> usize {
+    chars.take_while(|&&c| script(c) == s).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seams_table() {
+        let cases = [
+            ("no seam", "watch zorvexil online", None),
+            ("camel case", "whoisZorvexil", Some("whois Zorvexil")),
+            (
+                "capitals then small",
+                "ZORVEXILreddit",
+                Some("ZORVEXIL reddit"),
+            ),
+            ("a capital alone starts a word", "Zorvexil", None),
+            (
+                "across scripts with a capital",
+                "новыеBen",
+                Some("новые Ben"),
+            ),
+            (
+                "script change",
+                "zorvexilтелеграм",
+                Some("zorvexil телеграм"),
+            ),
+            ("Greek after Latin", "searchταστως", Some("search ταστως")),
+            ("a lookalike or two is a disguise", "zоrvеxil", None),
+            ("two lookalikes together", "zorvехil", None),
+            ("a year after a word", "zorvexil2025", Some("zorvexil 2025")),
+            ("one digit is leet", "zorvexi1", None),
+            ("digits inside a word", "z0rv3x1l", None),
+            ("digits before more letters", "ab12cd", None),
+            ("a number alone", "2025", None),
+        ];
+        for (name, text, want) in cases {
+            let mut out = String::new();
+            let got = split(text, &mut out).then_some(out.as_str());
+            assert_eq!(got, want, "{name}");
+        }
+    }
+}
