@@ -27,7 +27,7 @@ impl TermMatcher {
         raw.clear();
         for k in 0..tokens {
             let from = raw.spans.len() as u32;
-            let short = match self.token_key(scratch, k) {
+            let short = match self.key_of(scratch, k) {
                 Some(len) if len + 1 >= MIN_TYPO_LEN => {
                     self.whole_corrections(scratch, k, &mut raw);
                     false
@@ -54,7 +54,7 @@ impl TermMatcher {
             }
             if short && self.beside_anchor(scratch, k, &mut beside) {
                 let at = scratch.typo_spans.len();
-                if self.token_key(scratch, k).is_some() {
+                if self.key_of(scratch, k).is_some() {
                     self.typos.corrections(
                         &scratch.key,
                         &mut scratch.code_bytes,
@@ -83,7 +83,7 @@ impl TermMatcher {
 
     /// Writes skeleton token `k`'s typo-index key to `scratch.key`; its length, or `None` when
     /// the token has no key.
-    fn token_key(&self, scratch: &mut Scratch, k: usize) -> Option<usize> {
+    fn key_of(&self, scratch: &mut Scratch, k: usize) -> Option<usize> {
         let t = scratch.views.skeleton.tokens.get(k)?;
         let first = scratch.views.skeleton.first(t);
         token_key(first, &mut scratch.code, &mut scratch.key).then_some(scratch.key.len())

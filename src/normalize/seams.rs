@@ -44,54 +44,53 @@ pub fn split(text: &str, out: &mut String) -> bool {
     {
         return false;
     }
-    let chars: Vec<char> = text.chars().collect();
     let mut any = false;
-    for (i, &c) in chars.iter().enumerate() {
-        if i > 0 && seam_before(&chars, i) {
+    let mut before: [Option<char>; 2] = [None, None];
+    for (at, c) in text.char_indices() {
+        let (head, rest) = text.split_at(at);
+        if seam_before(before, head, rest) {
             out.push(' ');
             any = true;
         }
         out.push(c);
+        before = [before[1], Some(c)];
     }
     any
 }
 
-/// Whether a seam lies between `chars[i - 1]` and `chars[i]`.
-fn seam_before(chars: &[char], i: usize) -> bool {
-    let (Some(&a), Some(&b)) = (chars.get(i.wrapping_sub(1)), chars.get(i)) else {
+/// Whether a seam lies between `head` (ending in `before`'s two characters) and `rest`.
+fn seam_before(before: [Option<char>; 2], head: &str, rest: &str) -> bool {
+    let (Some(a), Some(b)) = (before[1], rest.chars().next()) else {
         return false;
     };
     if a.is_alphabetic() && b.is_alphabetic() {
         if a.is_lowercase() && b.is_uppercase() {
             return true;
         }
-        if b.is_lowercase()
-            && a.is_uppercase()
-            && chars
-                .get(i.wrapping_sub(2))
-                .is_some_and(|c| c.is_uppercase())
-        {
+        if b.is_lowercase() && a.is_uppercase() && before[0].is_some_and(char::is_uppercase) {
             return true;
         }
         let (sa, sb) = (script(a), script(b));
         return sa != sb
             && sa != Script::Other
             && sb != Script::Other
-            && run(chars.get(..i).unwrap_or(&[]).iter().rev(), sa) >= MIN_SCRIPT_RUN
-            && run(chars.get(i..).unwrap_or(&[]).iter(), sb) >= MIN_SCRIPT_RUN;
+            && run(head.chars().rev(), sa) >= MIN_SCRIPT_RUN
+            && run(rest.chars(), sb) >= MIN_SCRIPT_RUN;
     }
     if a.is_alphabetic() && b.is_ascii_digit() {
-        let rest = chars.get(i..).unwrap_or(&[]);
-        let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
-        let word_ends = chars.get(i + digits).is_none_or(|c| !c.is_alphanumeric());
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let word_ends = rest
+            .get(digits..)
+            .and_then(|r| r.chars().next())
+            .is_none_or(|c| !c.is_alphanumeric());
         return digits >= MIN_DIGITS && word_ends;
     }
     false
 }
 
-/// Letters of `script` at the start of `chars`.
-fn run<'a>(chars: impl Iterator<Item = &'a char>, s: Script) -> usize {
-    chars.take_while(|&&c| script(c) == s).count()
+/// Letters of script `s` at the start of `chars`.
+fn run(chars: impl Iterator<Item = char>, s: Script) -> usize {
+    chars.take_while(|&c| script(c) == s).count()
 }
 
 #[cfg(test)]
