@@ -20,6 +20,9 @@
 #                       info; stderr goes to /dev/null, so this measures formatting + write(2), not disk)
 #   PIN=0               PIN=1: wrk and the upstream on CPU 0, the proxy under test on the other CPUs
 #                       (same for both proxies)
+#   BASELINE=<path>     another searchward binary (an older build), measured in every round right
+#                       after this build with the same config, as "baseline": an A/B of two builds
+#                       in one run, so that drift on a shared host falls on both alike
 #   NO_INSTALL=0 NO_BUILD=0
 # Usage: benches/load.sh            (from anywhere; needs root or sudo only to apt-get install)
 set -euo pipefail
@@ -58,6 +61,7 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
 fi
 SW="${CARGO_TARGET_DIR:-$ROOT/target}/release/searchward"
 [ -x "$SW" ] || die "no release binary at $SW"
+[ -z "${BASELINE:-}" ] || [ -x "$BASELINE" ] || die "BASELINE=$BASELINE is not an executable"
 
 # --- cleanup -----------------------------------------------------------------------------------
 WORK=$(mktemp -d /tmp/searchward-load.XXXXXX)
@@ -185,10 +189,10 @@ EOF
 
 SW_PID=""
 SW_URL=""
-start_searchward() { # $1 RUST_LOG level
-    local out="$WORK/searchward.out"
+start_searchward() { # $1 RUST_LOG level, $2 binary (default: this build)
+    local out="$WORK/searchward.out" bin=${2:-$SW}
     : >"$out"
-    RUST_LOG=$1 $PIN_PROXY "$SW" serve --config "$WORK/searchward.toml" \
+    RUST_LOG=$1 $PIN_PROXY "$bin" serve --config "$WORK/searchward.toml" \
         --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$out" 2>/dev/null &
     SW_PID=$!
     PIDS+=("$SW_PID")
@@ -270,6 +274,12 @@ for round in $(seq "$ROUNDS"); do
         run_wrk "searchward-$level" "$SW_URL" "$round" "$SW_PID"
         stop_searchward
     done
+    if [ -n "${BASELINE:-}" ]; then
+        start_searchward warn "$BASELINE"
+        check_body baseline "$SW_URL"
+        run_wrk baseline "$SW_URL" "$round" "$SW_PID"
+        stop_searchward
+    fi
     run_wrk nginx "http://127.0.0.1:$NX_PORT/" "$round" "$NX_PID" $(pgrep -P "$NX_PID")
 done
 
@@ -281,11 +291,11 @@ errs() { awk -F'\t' -v n="$1" '$1 == n {s += $6} END {print s + 0}' "$RESULTS"; 
 NX_RPS=$(col nginx 3)
 NX_P99=$(col nginx 5)
 echo
-echo "wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, median of $ROUNDS rounds; $NCPU CPUs; proxy workers $WORKERS; PIN=$PIN"
+echo "wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, median of $ROUNDS rounds; $NCPU CPUs; proxy workers $WORKERS; PIN=$PIN${BASELINE:+; baseline $BASELINE}"
 echo
 echo "| target | requests/s | p50 ms | p99 ms | errors | CPU µs/request | rps vs nginx | p99 vs nginx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for name in upstream $(for l in $LOG_LEVELS; do echo "searchward-$l"; done) nginx; do
+for name in upstream $(for l in $LOG_LEVELS; do echo "searchward-$l"; done) ${BASELINE:+baseline} nginx; do
     rps=$(col "$name" 3); p50=$(col "$name" 4); p99=$(col "$name" 5)
     if [ "$name" = upstream ]; then
         r1="—"; r2="—"
