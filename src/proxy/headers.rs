@@ -34,23 +34,25 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     if !headers.keys().any(is_hop_by_hop) {
         return;
     }
-    // Most `Connection` headers list only `keep-alive` or `close`, which name no header present:
-    // look each name up before building it, so the usual case allocates nothing.
-    let mut named = Vec::new();
+    // Most `Connection` headers list only `keep-alive` (a hop-by-hop name anyway) or `close`,
+    // which name no header present: look each other name up before building it, so the usual
+    // case allocates nothing for it. Then one more pass over the names finds the rest.
+    let mut doomed = Vec::new();
     for value in headers.get_all(header::CONNECTION) {
         let Ok(value) = value.to_str() else { continue };
         for token in value.split(',').map(str::trim) {
+            if token.is_empty() || token.eq_ignore_ascii_case("keep-alive") {
+                continue;
+            }
             if headers.contains_key(token)
                 && let Ok(name) = HeaderName::from_bytes(token.as_bytes())
             {
-                named.push(name);
+                doomed.push(name);
             }
         }
     }
-    for name in named {
-        headers.remove(name);
-    }
-    while let Some(name) = headers.keys().find(|k| is_hop_by_hop(k)).cloned() {
+    doomed.extend(headers.keys().filter(|k| is_hop_by_hop(k)).cloned());
+    for name in doomed {
         headers.remove(name);
     }
 }
