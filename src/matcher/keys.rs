@@ -51,49 +51,6 @@ pub(super) fn expand(template: &[u8], skeleton: bool, out: &mut Vec<Vec<u8>>) {
     }
 }
 
-/// First byte of the coarse keys (see [`coarse`]): they live in the term FST beside the others,
-/// reached only by walks that start with it.
-pub(super) const COARSE: u8 = 2;
-
-/// Appends the coarse form of `text` to `out`: the sounds transliteration schemes disagree on
-/// merged, so that a Latin entry and a Cyrillic or Greek spelling of it read back into Latin
-/// meet (`bruwavakis` and `βρυβαβακις` read `vryvavakis`). Lossy on purpose: `b v w` → `v`;
-/// `c k q`, `ts` → `k`; `x` → `ks`; `i j y` → `i`; `ou` → `u`; `mp` → `v`; `ng` → `g`;
-/// `sh ch zh kh th ph` → `s c z k t f`; other `h` dropped; repeats squeezed. Other bytes are
-/// copied.
-pub(super) fn coarse(text: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    let start = out.len();
-    while let Some(&b) = text.get(i) {
-        let next = text.get(i + 1).copied();
-        let (mapped, used): (&[u8], usize) = match (b, next) {
-            (b's', Some(b'h')) => (b"s", 2),
-            (b'c', Some(b'h')) => (b"c", 2),
-            (b'z', Some(b'h')) => (b"z", 2),
-            (b'k', Some(b'h')) => (b"k", 2),
-            (b't', Some(b'h')) => (b"t", 2),
-            (b'p', Some(b'h')) => (b"f", 2),
-            (b't', Some(b's')) => (b"k", 2),
-            (b'o', Some(b'u')) => (b"u", 2),
-            (b'm', Some(b'p')) => (b"v", 2),
-            (b'n', Some(b'g')) => (b"g", 2),
-            (b'b' | b'v' | b'w', _) => (b"v", 1),
-            (b'c' | b'k' | b'q', _) => (b"k", 1),
-            (b'x', _) => (b"ks", 1),
-            (b'i' | b'j' | b'y', _) => (b"i", 1),
-            (b'h', _) => (b"", 1),
-            _ => (std::slice::from_ref(&b), 1),
-        };
-        for &m in mapped {
-            let repeat = out.len() > start && out.last() == Some(&m) && m.is_ascii_alphabetic();
-            if !repeat {
-                out.push(m);
-            }
-        }
-        i += used;
-    }
-}
-
 /// Appends every key of an entry to `out` (cleared first), sorted and de-duplicated.
 pub(super) fn entry_keys(views: &Views, both_orders: bool, out: &mut Vec<Vec<u8>>) {
     out.clear();

@@ -10,6 +10,7 @@ mod corrections;
 mod index;
 mod keys;
 mod persist;
+mod sounds;
 mod substring;
 mod typo;
 mod typo_code;
@@ -124,8 +125,12 @@ pub struct Scratch {
     /// A token in one-byte codes, and corrections in codes before they are decoded.
     code: Vec<u8>,
     code_bytes: Vec<u8>,
-    /// A re-read query in coarse form.
-    coarse: Vec<u8>,
+    /// A re-read query's words in coarse form, under each spelling they may stand for, and
+    /// the buffers they are made in.
+    respelt: TokenView,
+    spelt: Vec<u8>,
+    spelt_cuts: Vec<(usize, usize)>,
+    spelt_sites: Vec<(usize, usize, usize)>,
     /// The query re-read from another script.
     reread: String,
 }
@@ -188,15 +193,17 @@ impl TermMatcher {
                     arena.push(k, posting)?;
                 }
                 // Latin entries also under their coarse keys, met by Cyrillic and Greek queries
-                // transliterated back (see `keys::coarse`).
+                // transliterated back (see `sounds`).
                 for k in keys
                     .iter()
                     .filter(|k| k.len() >= MIN_COARSE_LETTERS && k.is_ascii())
                 {
                     code.clear();
-                    code.push(keys::COARSE);
-                    keys::coarse(k, &mut code);
-                    arena.push(&code, posting)?;
+                    code.push(sounds::COARSE);
+                    sounds::coarse(k, &mut code);
+                    if sounds::specific(&code) {
+                        arena.push(&code, posting)?;
+                    }
                 }
                 if info.typos {
                     // Words of 5–6 letters are indexed only from entries of several words.
@@ -281,15 +288,10 @@ impl TermMatcher {
             };
             self.scan(&reread, scratch, pass, min, None);
             if matches!(how, script::Reading::Formal | script::Reading::Informal) {
-                // Read back by a guess at the scheme: the coarse keys forgive the guess.
-                let mut coarse = std::mem::take(&mut scratch.coarse);
-                coarse.clear();
-                keys::coarse(reread.as_bytes(), &mut coarse);
-                if let Ok(text) = std::str::from_utf8(&coarse) {
-                    let min = MIN_COARSE_LETTERS as u32;
-                    self.scan(text, scratch, pass, min, Some(keys::COARSE));
-                }
-                scratch.coarse = coarse;
+                // Read back by a guess at the scheme: the coarse keys forgive the guess, and each
+                // word is tried under the spellings it may stand for (see `sounds`).
+                let min = MIN_COARSE_LETTERS as u32;
+                self.scan(&reread, scratch, pass, min, Some(sounds::COARSE));
             }
         }
         // An entry run into a neighbouring word where the writing shows the seam (a capital, a
@@ -330,15 +332,29 @@ impl TermMatcher {
             hits,
             hay,
             marks,
+            respelt,
+            spelt,
+            spelt_cuts,
+            spelt_sites,
             ..
         } = scratch;
+        if coarse {
+            respelt.respelt_from(&views.skeleton, spelt, spelt_cuts, |word, out, cuts| {
+                sounds::spellings(word, spelt_sites, out, cuts);
+            });
+        }
         // A plain query reads the same in both views; the skeleton walk then finds everything
-        // the literal walk would (entries are indexed under both), so it runs alone.
+        // the literal walk would (entries are indexed under both), so it runs alone. The coarse
+        // walk reads the respelt skeleton only.
         let both = !same_readings(&views.literal, &views.skeleton);
-        for (view, skeleton) in [(&views.literal, false), (&views.skeleton, true)] {
-            if !skeleton && !both {
-                continue;
-            }
+        let pair = [(&views.literal, false), (&views.skeleton, true)];
+        let respelt = [(&*respelt, true)];
+        let walks: &[(&TokenView, bool)] = match (coarse, both) {
+            (true, _) => &respelt,
+            (false, true) => &pair,
+            (false, false) => pair.get(1..).unwrap_or(&[]),
+        };
+        for &(view, skeleton) in walks {
             let mut report = |f: Found| {
                 if let Some(h) = self.accept(f, view) {
                     hits.push(h);

@@ -110,7 +110,7 @@ pub fn normaliser_fingerprint() -> String {
             h.update(k);
             // The coarse keys are indexed from these too.
             let mut c = Vec::new();
-            super::keys::coarse(k, &mut c);
+            super::sounds::coarse(k, &mut c);
             h.update(&c);
         }
         h.update(b"|");

@@ -134,7 +134,10 @@ impl<'a> Walker<'a> {
                 inside: false,
             };
             self.token(first, at, report);
-            self.inside_token(first, at, report);
+            // Coarse keys are loose already: they are not also read run into other words.
+            if self.key_prefix.is_none() {
+                self.inside_token(first, at, report);
+            }
         }
     }
 
@@ -333,6 +336,7 @@ impl<'a> Walker<'a> {
         // it started on a token start and is long enough.
         let run_in = !at.inside
             && !at.fuzzy
+            && self.key_prefix.is_none()
             && at.letters >= MIN_RUN_IN
             && at.tok_letters >= MIN_RUN_IN_PART;
         if (self.prefix_lists || run_in) && more && at.node.is_final() {

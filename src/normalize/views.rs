@@ -126,6 +126,42 @@ impl TokenView {
         out
     }
 
+    /// Makes this view `src`'s tokens, each token's readings replaced by those `respell` writes
+    /// for its readings (appended to `pool`, one range in `cuts` each; at most 32 per token).
+    pub fn respelt_from(
+        &mut self,
+        src: &TokenView,
+        pool: &mut Vec<u8>,
+        cuts: &mut Vec<(usize, usize)>,
+        mut respell: impl FnMut(&[u8], &mut Vec<u8>, &mut Vec<(usize, usize)>),
+    ) {
+        self.clear();
+        self.squeezed = src.squeezed;
+        for t in &src.tokens {
+            pool.clear();
+            cuts.clear();
+            for r in src.readings(t) {
+                respell(r.as_bytes(), pool, cuts);
+            }
+            let mut refs = [""; 32];
+            let mut n = 0;
+            for &(a, b) in cuts.iter() {
+                let reading = pool.get(a..b).and_then(|r| std::str::from_utf8(r).ok());
+                if let (Some(r), Some(slot)) = (reading, refs.get_mut(n)) {
+                    *slot = r;
+                    n += 1;
+                }
+            }
+            let n = n.min(refs.len());
+            self.push_token(
+                t.start as usize,
+                t.end as usize,
+                (t.before, t.gap),
+                refs.get(..n).unwrap_or(&[]),
+            );
+        }
+    }
+
     fn push_token(
         &mut self,
         start: usize,
