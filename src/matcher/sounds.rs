@@ -45,9 +45,11 @@ const MAX_RESPELT: usize = 48;
 /// Appends the coarse form of `text` to `out`: the sounds transliteration schemes disagree on
 /// merged, so that a Latin entry and a Cyrillic or Greek spelling of it read back into Latin
 /// meet (`bruwavakis` and `βρυβαβακις` read `vravavakas`). Lossy on purpose: `b v w` → `v`;
-/// `c k q`, `ts` → `k`; `x` → `ks`; `ou` → `u`; `mp` → `v`; `ng` → `g`; `sh ch zh kh th ph` →
+/// `c k q` → `k`; `x` → `ks`; `mp` → `v`; `ng` → `g`, `gk` → `nk`; `sh ch zh kh th ph` →
 /// `s c z k t f`; other `h` dropped; `i j y` and every other vowel are vowels, and a run of
-/// vowels is one `a`; repeats squeezed. Other bytes are copied.
+/// vowels is one `a`; repeats squeezed. Other bytes are copied. An entry's words are joined
+/// before this and a query's are not, so pairs that often span two words (`…t s…`) are not
+/// merged: `ц` is met by respelling instead.
 pub(super) fn coarse(text: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     let start = out.len();
@@ -60,9 +62,10 @@ pub(super) fn coarse(text: &[u8], out: &mut Vec<u8>) {
             (b'k', Some(b'h')) => (b"k", 2),
             (b't', Some(b'h')) => (b"t", 2),
             (b'p', Some(b'h')) => (b"f", 2),
-            (b't', Some(b's')) => (b"k", 2),
             (b'm', Some(b'p')) => (b"v", 2),
             (b'n', Some(b'g')) => (b"g", 2),
+            // Greek writes `nk` as `γκ`.
+            (b'g', Some(b'k')) => (b"n", 1),
             (b'b' | b'v' | b'w', _) => (b"v", 1),
             (b'c' | b'k' | b'q', _) => (b"k", 1),
             (b'x', _) => (b"ks", 1),
@@ -91,15 +94,15 @@ const RESPELL: &[(&[u8], &[&[u8]])] = &[
     // с: `s`, or `c` (a soft c), or `th`; з: `z`, or `s` between vowels, `x`, `th`.
     (b"s", &[b"c", b"th"]),
     (b"z", &[b"s", b"x", b"th"]),
-    // г: `g`, or `h`; дж (read `j`): `j`, or a soft `g`; х: `h`, or `kh`.
+    // г: `g`, or `h`; дж (read `j`): `j`, or a soft `g`; х (and Greek χ): `h`, `kh` or `ch`.
     (b"g", &[b"h"]),
     (b"j", &[b"g"]),
-    (b"h", &[b"kh"]),
-    // у: `u`, or `w`; ф: `f`, or `th`; к: `k`, or a hard `ch`; ц (read `c`): `c`, or `tz`.
+    (b"h", &[b"kh", b"ch"]),
+    // у: `u`, or `w`; ф: `f`, or `th`; к: `k`, or a hard `ch`; ц (read `c`): `c`, `ts` or `tz`.
     (b"u", &[b"w"]),
     (b"f", &[b"th"]),
     (b"k", &[b"ch"]),
-    (b"c", &[b"tz"]),
+    (b"c", &[b"ts", b"tz"]),
 ];
 
 /// Appends to `out` the coarse keys of `word` (a word read back from Cyrillic or Greek) and of
@@ -267,6 +270,7 @@ mod tests {
             ("digraphs", "shchkhthph", "scktf"),
             ("h dropped", "hohoh", "a"),
             ("other bytes copied", "ab1cd", "av1kd"),
+            ("greek gk", "blygkauv", "vlankav"),
         ];
         for (name, text, want) in cases {
             assert_eq!(coarse_of(text), want, "{name}");

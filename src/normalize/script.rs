@@ -118,9 +118,20 @@ pub fn reread(text: &str, how: Reading, out: &mut String) {
     }
 }
 
-/// Lower case without accents (`Ά` → `α`, `Й` keeps its breve: it is its own letter).
+/// Lower case without accents (`Ά` → `α`, `ἱ` → `ι`; `Й` keeps its breve: it is its own
+/// letter).
 fn base(c: char) -> char {
     let lower = c.to_lowercase().next().unwrap_or(c);
+    if matches!(lower, '\u{1F00}'..='\u{1FFF}') {
+        // Polytonic Greek: the letter under its breathings, accents and iota subscript.
+        let mut letter = lower;
+        unicode_normalization::char::decompose_canonical(lower, |d| {
+            if matches!(d, '\u{0370}'..='\u{03FF}') && letter == lower {
+                letter = d;
+            }
+        });
+        return base(letter);
+    }
     match lower {
         'ά' => 'α',
         'έ' => 'ε',
@@ -312,6 +323,12 @@ mod tests {
                 "zorvexil jahc",
             ),
             ("greek", "ζορβεξίλ", Reading::Informal, "zorvexil"),
+            (
+                "polytonic greek",
+                "ἰαικρυστ ῥοσα",
+                Reading::Formal,
+                "iaikryst rosa",
+            ),
             ("latin kept", "abc зор", Reading::Formal, "abc zor"),
             (
                 "upside down",
