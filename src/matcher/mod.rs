@@ -347,6 +347,7 @@ impl TermMatcher {
         // the literal walk would (entries are indexed under both), so it runs alone. The coarse
         // walk reads the respelt skeleton only.
         let both = !same_readings(&views.literal, &views.skeleton);
+        let typos = self.lists.iter().any(|i| i.typos);
         let pair = [(&views.literal, false), (&views.skeleton, true)];
         let respelt = [(&*respelt, true)];
         let walks: &[(&TokenView, bool)] = match (coarse, both) {
@@ -371,6 +372,7 @@ impl TermMatcher {
                 typo_part,
                 typo_bytes,
                 budget: 0,
+                edits: skeleton && !coarse && typos,
                 key_prefix,
                 depth: 0,
                 first: 0,

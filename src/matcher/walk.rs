@@ -4,7 +4,7 @@
 //! with the lists.
 
 use crate::mempages::Pages;
-use fst::raw::{Fst, Node, Output};
+use fst::raw::{Fst, Node, Output, Transition};
 
 use super::index::{Posting, PostingMap};
 use super::keys::{AMBIGUOUS, squeezes};
@@ -33,6 +33,14 @@ pub(super) const MIN_RUN_IN: u32 = 8;
 const MIN_RUN_IN_PART: u32 = 5;
 /// Fewest letters of a match that holds a corrected short word.
 const MIN_PART_MATCH: u32 = 10;
+/// Letters of a key matched exactly before the walk may take one edit (a letter added, missing,
+/// wrong or swapped with the next): deep in the FST few keys share a prefix, so the edit costs
+/// little, and a typo near the start of a word is the typo index's to find.
+const MIN_EDIT_PREFIX: u32 = 6;
+/// Fewest letters of a key found with an edit.
+const MIN_EDIT_MATCH: u32 = 10;
+/// Fewest letters matched exactly after the edit: the key does not end on a guess.
+const MIN_AFTER_EDIT: u32 = 2;
 /// Longest token (in bytes) in which a key may start after its first character: bounds the
 /// extra walks to what a word and an entry run together can be.
 const MAX_RUN_IN_TOKEN: usize = 64;
@@ -67,7 +75,9 @@ pub(super) struct Walker<'a> {
     pub typo_part: &'a [bool],
     pub typo_bytes: &'a [u8],
     pub budget: u32,
-    /// A first byte every key of this walk starts with (the coarse keys' [`super::keys::COARSE`]).
+    /// Whether a walk may take one edit of its own (see [`MIN_EDIT_PREFIX`]).
+    pub edits: bool,
+    /// A first byte every key of this walk starts with (the coarse keys' [`super::sounds::COARSE`]).
     pub key_prefix: Option<u8>,
     /// Current nesting of `feed`.
     pub depth: u32,
@@ -85,6 +95,8 @@ struct At<'a> {
     fuzzy: bool,
     /// That correction was of a short word: the key must cover other tokens too.
     part: bool,
+    /// The walk took its one edit, after this many letters (see [`MIN_EDIT_PREFIX`]).
+    edited: Option<u32>,
     /// Tokens crossed without moving.
     idle: u32,
     /// Key bytes consumed.
@@ -126,6 +138,7 @@ impl<'a> Walker<'a> {
                 last: None,
                 fuzzy: false,
                 part: false,
+                edited: None,
                 idle: 0,
                 len: 0,
                 soft: false,
@@ -253,6 +266,9 @@ impl<'a> Walker<'a> {
             if squeezes(self.skeleton, at.last, b) {
                 continue;
             }
+            if self.edits && !at.fuzzy && at.edited.is_none() && at.letters >= MIN_EDIT_PREFIX {
+                self.edit(k, at, bytes, j, report);
+            }
             match self.step(at, b) {
                 Some(next) => {
                     at = next;
@@ -262,6 +278,51 @@ impl<'a> Walker<'a> {
             }
         }
         self.token_end(k, at, report);
+    }
+
+    /// The walk's one edit at `bytes[j]`: that letter extra, a letter missing before it, typed
+    /// wrong, or swapped with the next; each branch then goes on exactly.
+    fn edit(
+        &mut self,
+        k: usize,
+        at: At<'a>,
+        bytes: &[u8],
+        j: usize,
+        report: &mut dyn FnMut(Found),
+    ) {
+        let (Some(&b), here, rest) = (
+            bytes.get(j),
+            bytes.get(j..).unwrap_or(&[]),
+            bytes.get(j + 1..).unwrap_or(&[]),
+        ) else {
+            return;
+        };
+        if !b.is_ascii_lowercase() {
+            return;
+        }
+        let marked = At {
+            edited: Some(at.letters),
+            ..at
+        };
+        self.feed(k, marked, rest, report);
+        let node = at.node;
+        for t in node.transitions() {
+            if !t.inp.is_ascii_lowercase() || t.inp == b {
+                continue;
+            }
+            let Some(next) = self.take(marked, t) else {
+                return;
+            };
+            self.feed(k, next, here, report);
+            self.feed(k, next, rest, report);
+        }
+        if let Some(&n) = bytes.get(j + 1)
+            && n != b
+            && let Some(x) = self.step(marked, n)
+            && let Some(y) = self.step(x, b)
+        {
+            self.feed(k, y, bytes.get(j + 2..).unwrap_or(&[]), report);
+        }
     }
 
     /// At the end of token `k`: report a key ending here, and go on into the next token, the
@@ -317,8 +378,17 @@ impl<'a> Walker<'a> {
         if self.budget == 0 {
             return None;
         }
-        self.budget -= 1;
         let t = at.node.find_input(b).map(|i| at.node.transition(i))?;
+        self.take(at, t)
+    }
+
+    /// Follows one transition of the FST.
+    fn take(&mut self, at: At<'a>, t: Transition) -> Option<At<'a>> {
+        if self.budget == 0 {
+            return None;
+        }
+        self.budget -= 1;
+        let b = t.inp;
         Some(At {
             node: self.fst.node(t.addr),
             acc: at.acc.cat(t.out),
@@ -336,6 +406,7 @@ impl<'a> Walker<'a> {
         // it started on a token start and is long enough.
         let run_in = !at.inside
             && !at.fuzzy
+            && at.edited.is_none()
             && self.key_prefix.is_none()
             && at.letters >= MIN_RUN_IN
             && at.tok_letters >= MIN_RUN_IN_PART;
@@ -353,6 +424,14 @@ impl<'a> Walker<'a> {
         if at.inside && (!at_token_end || at.fuzzy || at.letters < MIN_RUN_IN) {
             return;
         }
+        // A key found with an edit is long, and ends on letters matched exactly.
+        if let Some(at_edit) = at.edited
+            && (at.inside
+                || at.letters < MIN_EDIT_MATCH
+                || at.letters - at_edit < MIN_AFTER_EDIT + 1)
+        {
+            return;
+        }
         // A corrected short word counts only inside a longer match of several tokens.
         if at.part && (k == self.first || at.letters < MIN_PART_MATCH) {
             return;
@@ -366,7 +445,7 @@ impl<'a> Walker<'a> {
                 last: k,
                 at_token_end,
                 run_in,
-                fuzzy: at.fuzzy,
+                fuzzy: at.fuzzy || at.edited.is_some(),
             });
         }
     }
