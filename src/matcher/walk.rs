@@ -34,8 +34,9 @@ const MIN_RUN_IN_PART: u32 = 5;
 /// Fewest letters of a match that holds a corrected short word.
 const MIN_PART_MATCH: u32 = 10;
 /// Letters of a key matched exactly before the walk may take one edit (a letter added, missing,
-/// wrong or swapped with the next): deep in the FST few keys share a prefix, so the edit costs
-/// little, and a typo near the start of a word is the typo index's to find.
+/// wrong or swapped with the next), where the exact walk fails or at a token's end: deep in the
+/// FST few keys share a prefix, so the edit costs little, and a typo near the start of a word
+/// is the typo index's to find.
 const MIN_EDIT_PREFIX: u32 = 6;
 /// Fewest letters of a key found with an edit.
 const MIN_EDIT_MATCH: u32 = 10;
@@ -266,18 +267,31 @@ impl<'a> Walker<'a> {
             if squeezes(self.skeleton, at.last, b) {
                 continue;
             }
-            if self.edits && !at.fuzzy && at.edited.is_none() && at.letters >= MIN_EDIT_PREFIX {
-                self.edit(k, at, bytes, j, report);
-            }
             match self.step(at, b) {
                 Some(next) => {
                     at = next;
                     self.mid_token(at, k, j + 1 < bytes.len(), report);
                 }
-                None => return,
+                None => {
+                    // Where the key and the query part is where a typo would be.
+                    if self.may_edit(at) {
+                        self.edit(k, at, bytes, j, report);
+                    }
+                    return;
+                }
             }
         }
         self.token_end(k, at, report);
+    }
+
+    /// Whether the walk may take its one edit here.
+    fn may_edit(&self, at: At<'a>) -> bool {
+        // Where a key ends, the query going on is the next word, not a typo.
+        self.edits
+            && !at.fuzzy
+            && at.edited.is_none()
+            && at.letters >= MIN_EDIT_PREFIX
+            && !at.node.is_final()
     }
 
     /// The walk's one edit at `bytes[j]`: that letter extra, a letter missing before it, typed
@@ -332,6 +346,21 @@ impl<'a> Walker<'a> {
         if at.node.is_final() && !self.joined_to_single(k + 1) {
             // Inside a run of single letters a key ends only where the run ends.
             self.emit(at, k, true, report);
+        } else if self.may_edit(at) {
+            // A letter missing at the end of the token.
+            let marked = At {
+                edited: Some(at.letters),
+                ..at
+            };
+            for t in at.node.transitions() {
+                if !t.inp.is_ascii_lowercase() {
+                    continue;
+                }
+                match self.take(marked, t) {
+                    Some(next) => self.token_end(k, next, report),
+                    None => break,
+                }
+            }
         }
         let Some(next) = self.view.tokens.get(k + 1) else {
             return;
