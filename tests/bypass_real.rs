@@ -216,17 +216,8 @@ impl Target {
     /// Queries the engine has executed on the cases' index (OpenSearch only: Solr's core is
     /// shared with other tests running at the same time).
     fn searches_executed(&self) -> Option<u64> {
-        if !self.opensearch() {
-            return None;
-        }
-        let v = self.direct_json("GET", &format!("/{SPACE}/_stats/search"), "");
-        let s = &v["indices"][SPACE]["total"]["search"];
-        Some(
-            ["query_total", "scroll_total", "suggest_total"]
-                .iter()
-                .map(|k| s[*k].as_u64().unwrap_or_else(|| panic!("{k}: {v}")))
-                .sum(),
-        )
+        self.opensearch()
+            .then(|| searches_executed(self.engine.addr, SPACE))
     }
 
     /// Makes every write visible (refresh, commit).
@@ -267,6 +258,18 @@ impl Target {
             .map(|d| (ids(d), bypass::percent_decode(d.to_string().as_bytes())))
             .collect()
     }
+}
+
+/// The queries, scrolls and suggestions OpenSearch has executed on `index`.
+fn searches_executed(engine: SocketAddr, index: &str) -> u64 {
+    let r = Client::new(engine).send("GET", &format!("/{index}/_stats/search"), &[], b"");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    let s = &v["indices"][index]["total"]["search"];
+    ["query_total", "scroll_total", "suggest_total"]
+        .iter()
+        .map(|k| s[*k].as_u64().unwrap_or_else(|| panic!("{k}: {v}")))
+        .sum()
 }
 
 /// `c` with the id `tag` instead of the generators' `1` and `abc1`, so that
@@ -731,4 +734,128 @@ fn bypass_real_solr() {
 #[test]
 fn bypass_real_solrcloud() {
     run(Kind::SolrCloud);
+}
+
+/// `_cat/count` runs the query it is given (`q`, a GET body, or the `source` parameter) and
+/// answers how many documents match: through searchward, a flagged text is never counted.
+#[test]
+fn bypass_real_opensearch_cat_count_counts_no_flagged_text() {
+    let Some(e) = real_engine::opensearch() else {
+        return;
+    };
+    let p = Proxy::serve(
+        &bypass::config("opensearch", &format!("http://{}", e.addr)),
+        &[],
+    );
+    bypass::wait_ready(&p);
+    let index = "bpcount";
+    let mut direct = Client::new(e.addr);
+    let json = [("content-type", "application/json")];
+    let r = direct.send(
+        "PUT",
+        &format!("/{index}"),
+        &json,
+        br#"{"settings": {"number_of_shards": 1, "number_of_replicas": 0}}"#,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = direct.send(
+        "PUT",
+        &format!("/{index}/_doc/1?refresh=true"),
+        &json,
+        br#"{"title": "zorvexil garden"}"#,
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let count = |r: &Reply| -> Option<String> {
+        let v: Value = serde_json::from_slice(&r.body).ok()?;
+        v[0]["count"].as_str().map(str::to_owned)
+    };
+    let cases = |text: &str| {
+        let dsl = json!({"query": {"match": {"title": text}}}).to_string();
+        let base = format!("/_cat/count/{index}?format=json");
+        [
+            ("q", format!("{base}&q={text}"), String::new()),
+            ("GET body", base.clone(), dsl.clone()),
+            (
+                "source",
+                format!(
+                    "{base}&source={}&source_content_type=application%2Fjson",
+                    bypass::enc(&dsl)
+                ),
+                String::new(),
+            ),
+        ]
+    };
+    // Directly, each form counts the flagged document, and the engine executes a search.
+    for ((what, target, body), (_, none, none_body)) in
+        cases("zorvexil").into_iter().zip(cases("nothingzz"))
+    {
+        let before = searches_executed(e.addr, index);
+        let r = direct.send("GET", &target, &json, body.as_bytes());
+        assert_eq!(
+            count(&r).as_deref(),
+            Some("1"),
+            "{what}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert!(
+            searches_executed(e.addr, index) > before,
+            "{what}: not a search"
+        );
+        let r = direct.send("GET", &none, &json, none_body.as_bytes());
+        assert_eq!(
+            count(&r).as_deref(),
+            Some("0"),
+            "{what}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    let mut proxied = Client::new(p.proxy);
+    let mut failures = Vec::new();
+    for (what, target, body) in cases("zorvexil") {
+        let before = searches_executed(e.addr, index);
+        let r = proxied.send("GET", &target, &json, body.as_bytes());
+        let executed = searches_executed(e.addr, index) - before;
+        if executed > 0 || count(&r).is_some() {
+            failures.push(format!(
+                "GET {target} ({what}): the engine ran the flagged query ({executed} searches), \
+                 answer {} {}",
+                r.status,
+                String::from_utf8_lossy(&r.body)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Solr's real-time get applies `fq` to the documents it returns: through searchward, a
+/// flagged filter never decides whether a document comes back.
+#[test]
+fn bypass_real_solr_get_is_not_filtered_by_flagged_text() {
+    let Some(e) = real_engine::solr() else {
+        return;
+    };
+    let p = Proxy::serve(&bypass::config("solr", &format!("http://{}", e.addr)), &[]);
+    bypass::wait_ready(&p);
+    let mut direct = Client::new(e.addr);
+    let json = [("content-type", "application/json")];
+    let r = direct.send(
+        "POST",
+        "/solr/searchward/update?commit=true",
+        &json,
+        br#"[{"id": "bpget-1", "url": "https://garden.example/bpget", "body": "zorvexil garden"}]"#,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let target = |fq: &str| format!("/solr/searchward/get?id=bpget-1&fq=body:{fq}");
+    let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bpget");
+    // Directly, the flagged filter keeps the document and another one drops it.
+    assert!(found(&direct.send("GET", &target("zorvexil"), &[], b"")));
+    assert!(!found(&direct.send("GET", &target("nothingzz"), &[], b"")));
+    let r = Client::new(p.proxy).send("GET", &target("zorvexil"), &[], b"");
+    assert!(
+        !found(&r),
+        "GET {}: the engine applied the flagged filter and answered {} {}",
+        target("zorvexil"),
+        r.status,
+        String::from_utf8_lossy(&r.body)
+    );
 }
