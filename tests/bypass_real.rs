@@ -859,3 +859,106 @@ fn bypass_real_solr_get_is_not_filtered_by_flagged_text() {
         String::from_utf8_lossy(&r.body)
     );
 }
+
+/// Query syntax the engine expands (prefix, wildcard, regular expression, fuzzy, phrase
+/// prefix) finds a flagged text that is never written out whole: an OpenSearch index whose one
+/// document holds it, searched through searchward.
+#[test]
+fn bypass_real_opensearch_expanded_queries_find_no_flagged_document() {
+    let Some(e) = real_engine::opensearch() else {
+        return;
+    };
+    let p = Proxy::serve(
+        &bypass::config("opensearch", &format!("http://{}", e.addr)),
+        &[],
+    );
+    bypass::wait_ready(&p);
+    let index = "bpexpand";
+    let mut direct = Client::new(e.addr);
+    let json = [("content-type", "application/json")];
+    let r = direct.send(
+        "PUT",
+        &format!("/{index}/_doc/1?refresh=true"),
+        &json,
+        br#"{"title": "zorvexil garden", "url": "https://garden.example/bpexpand"}"#,
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let search = format!("/{index}/_search");
+    let cases: Vec<(String, String)> =
+        ["zorvex*", "z*l", "title:zorvex*", "/zorv.*/", "zorvexab~2"]
+            .iter()
+            .map(|q| (format!("{search}?q={}", bypass::enc(q)), String::new()))
+            .chain(
+                [
+                    json!({"prefix": {"title": "zorvex"}}),
+                    json!({"wildcard": {"title": "zor*xil"}}),
+                    json!({"regexp": {"title": "zorv.*"}}),
+                    json!({"fuzzy": {"title": {"value": "zorvexab", "fuzziness": 2}}}),
+                    json!({"match_phrase_prefix": {"title": "zorvex"}}),
+                    json!({"match_bool_prefix": {"title": "zorve"}}),
+                    json!({"query_string": {"query": "zorvex*"}}),
+                ]
+                .into_iter()
+                .map(|q| (search.clone(), json!({ "query": q }).to_string())),
+            )
+            .collect();
+    let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bpexpand");
+    let mut proxied = Client::new(p.proxy);
+    let mut failures = Vec::new();
+    for (target, body) in &cases {
+        let r = direct.send("POST", target, &json, body.as_bytes());
+        assert!(found(&r), "{target} {body}: finds nothing directly");
+        let r = proxied.send("POST", target, &json, body.as_bytes());
+        if found(&r) {
+            failures.push(format!("POST {target} {body}: {}", r.status));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the flagged document came back through searchward:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// As above, on Solr: `*`, `?`, `/regex/`, `~2` and the `prefix` query parser.
+#[test]
+fn bypass_real_solr_expanded_queries_find_no_flagged_document() {
+    let Some(e) = real_engine::solr() else {
+        return;
+    };
+    let p = Proxy::serve(&bypass::config("solr", &format!("http://{}", e.addr)), &[]);
+    bypass::wait_ready(&p);
+    let mut direct = Client::new(e.addr);
+    let r = direct.send(
+        "POST",
+        "/solr/searchward/update?commit=true",
+        &[("content-type", "application/json")],
+        br#"[{"id": "bpexpand-1", "url": "https://garden.example/bpexpand", "body": "zorvexil garden"}]"#,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bpexpand");
+    let mut proxied = Client::new(p.proxy);
+    let mut failures = Vec::new();
+    for q in [
+        "zorvex*",
+        "z*l",
+        "/zorv.*/",
+        "zorvexab~2",
+        "{!prefix f=body}zorvex",
+    ] {
+        let target = format!("/solr/searchward/select?q={}", bypass::enc(q));
+        assert!(
+            found(&direct.send("GET", &target, &[], b"")),
+            "{q}: finds nothing directly"
+        );
+        let r = proxied.send("GET", &target, &[], b"");
+        if found(&r) {
+            failures.push(format!("GET {target}: {}", r.status));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the flagged document came back through searchward:\n{}",
+        failures.join("\n")
+    );
+}
