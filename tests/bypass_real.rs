@@ -962,3 +962,55 @@ fn bypass_real_solr_expanded_queries_find_no_flagged_document() {
         failures.join("\n")
     );
 }
+
+/// Solr reads a query out of parameters searchward does not read as text: a macro (`${x}`), a
+/// dereferenced local parameter (`v=$x`), the `json.query` parameter. Each finds the one
+/// document holding a flagged text, through searchward, only because of that text.
+#[test]
+fn bypass_real_solr_queries_in_other_parameters_find_no_flagged_document() {
+    let Some(e) = real_engine::solr() else {
+        return;
+    };
+    let p = Proxy::serve(&bypass::config("solr", &format!("http://{}", e.addr)), &[]);
+    bypass::wait_ready(&p);
+    let mut direct = Client::new(e.addr);
+    let r = direct.send(
+        "POST",
+        "/solr/searchward/update?commit=true",
+        &[("content-type", "application/json")],
+        br#"[{"id": "bpparam-1", "url": "https://garden.example/bpparam", "body": "zorvexil garden"}]"#,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bpparam-1");
+    let cases = |text: &str| {
+        [
+            format!("q=%24%7Bx%7D&x={text}"),
+            format!("q=body:%24%7Bx%7D&x={text}"),
+            format!("q=%7B!lucene%20v%3D%24qq%7D&qq={text}"),
+            format!("q=%7B!prefix%20f%3Did%7Dbpparam&fq=%7B!lucene%20v%3D%24f%7D&f=body:{text}"),
+            format!("json.query={text}"),
+        ]
+    };
+    let mut proxied = Client::new(p.proxy);
+    let mut failures = Vec::new();
+    for (flagged, other) in cases("zorvexil").into_iter().zip(cases("nothingzz")) {
+        let target = |q: &str| format!("/solr/searchward/select?{q}");
+        assert!(
+            found(&direct.send("GET", &target(&flagged), &[], b"")),
+            "{flagged}: finds nothing directly"
+        );
+        assert!(
+            !found(&direct.send("GET", &target(&other), &[], b"")),
+            "{other}: finds the document directly"
+        );
+        let r = proxied.send("GET", &target(&flagged), &[], b"");
+        if found(&r) {
+            failures.push(format!("GET {}: {}", target(&flagged), r.status));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the flagged document came back through searchward:\n{}",
+        failures.join("\n")
+    );
+}
