@@ -1014,3 +1014,70 @@ fn bypass_real_solr_queries_in_other_parameters_find_no_flagged_document() {
         failures.join("\n")
     );
 }
+
+/// Query types whose text the engine matches whole: span and `terms_set` queries, a `wrapper`
+/// query (the query base64-encoded), a `terms` aggregation's `include` values. Each finds the
+/// one OpenSearch document holding a flagged text, or its title as a bucket.
+#[test]
+fn bypass_real_opensearch_query_types_carrying_text_find_no_flagged_document() {
+    use base64::Engine as _;
+    let Some(e) = real_engine::opensearch() else {
+        return;
+    };
+    let p = Proxy::serve(
+        &bypass::config("opensearch", &format!("http://{}", e.addr)),
+        &[],
+    );
+    bypass::wait_ready(&p);
+    let index = "bpdsl";
+    let mut direct = Client::new(e.addr);
+    let json = [("content-type", "application/json")];
+    let r = direct.send(
+        "PUT",
+        &format!("/{index}/_doc/1?refresh=true"),
+        &json,
+        br#"{"title": "zorvexil garden", "n": 1, "url": "https://garden.example/bpdsl"}"#,
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let wrap = |q: Value| json!({"wrapper": {"query": base64::engine::general_purpose::STANDARD.encode(q.to_string())}});
+    let bodies = |text: &str| {
+        let span = json!({"span_term": {"title": text}});
+        [
+            json!({"query": span}),
+            json!({"query": {"span_or": {"clauses": [{"span_term": {"title": {"value": text}}}]}}}),
+            json!({"query": {"field_masking_span": {"query": span, "field": "title"}}}),
+            json!({"query": {"terms_set": {"title": {"terms": [text], "minimum_should_match_field": "n"}}}}),
+            json!({"query": wrap(json!({"match": {"title": text}}))}),
+            json!({"query": wrap(wrap(json!({"match": {"title": text}})))}),
+            json!({"size": 0, "aggs": {"t": {"terms": {"field": "title.keyword", "include": [format!("{text} garden")]}}}}),
+        ]
+    };
+    let found = |r: &Reply| {
+        let text = String::from_utf8_lossy(&r.body);
+        text.contains("bpdsl") || text.contains(r#""doc_count":1"#)
+    };
+    let search = format!("/{index}/_search");
+    let mut proxied = Client::new(p.proxy);
+    let mut failures = Vec::new();
+    for (flagged, other) in bodies("zorvexil").iter().zip(bodies("nothingzz")) {
+        let send =
+            |c: &mut Client, b: &Value| c.send("POST", &search, &json, b.to_string().as_bytes());
+        assert!(
+            found(&send(&mut direct, flagged)),
+            "{flagged}: finds nothing directly"
+        );
+        assert!(
+            !found(&send(&mut direct, &other)),
+            "{other}: finds the document directly"
+        );
+        let r = send(&mut proxied, flagged);
+        if found(&r) {
+            failures.push(format!("POST {search} {flagged}: {}", r.status));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the flagged document came back through searchward:\n{}",
+        failures.join("\n")
+    );
+}
