@@ -1016,8 +1016,9 @@ fn bypass_real_solr_queries_in_other_parameters_find_no_flagged_document() {
 }
 
 /// Query types whose text the engine matches whole: span and `terms_set` queries, a `wrapper`
-/// query (the query base64-encoded), a `terms` aggregation's `include` values. Each finds the
-/// one OpenSearch document holding a flagged text, or its title as a bucket.
+/// query (the query base64-encoded), a `terms` aggregation's `include` values, an artificial
+/// document that `more_like_this` is like. Each finds the one OpenSearch document holding a
+/// flagged text, or its title as a bucket.
 #[test]
 fn bypass_real_opensearch_query_types_carrying_text_find_no_flagged_document() {
     use base64::Engine as _;
@@ -1050,6 +1051,7 @@ fn bypass_real_opensearch_query_types_carrying_text_find_no_flagged_document() {
             json!({"query": wrap(json!({"match": {"title": text}}))}),
             json!({"query": wrap(wrap(json!({"match": {"title": text}})))}),
             json!({"size": 0, "aggs": {"t": {"terms": {"field": "title.keyword", "include": [format!("{text} garden")]}}}}),
+            json!({"query": {"more_like_this": {"fields": ["title"], "like": [{"doc": {"title": text}}], "min_term_freq": 1, "min_doc_freq": 1}}}),
         ]
     };
     let found = |r: &Reply| {
@@ -1060,6 +1062,73 @@ fn bypass_real_opensearch_query_types_carrying_text_find_no_flagged_document() {
     let mut proxied = Client::new(p.proxy);
     let mut failures = Vec::new();
     for (flagged, other) in bodies("zorvexil").iter().zip(bodies("nothingzz")) {
+        let send =
+            |c: &mut Client, b: &Value| c.send("POST", &search, &json, b.to_string().as_bytes());
+        assert!(
+            found(&send(&mut direct, flagged)),
+            "{flagged}: finds nothing directly"
+        );
+        assert!(
+            !found(&send(&mut direct, &other)),
+            "{other}: finds the document directly"
+        );
+        let r = send(&mut proxied, flagged);
+        if found(&r) {
+            failures.push(format!("POST {search} {flagged}: {}", r.status));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the flagged document came back through searchward:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// A query made of a stored document's text, which searchward never sees: a `terms` lookup and
+/// `more_like_this` like a document by id. The document holding the flagged text is first
+/// indexed through searchward (the indexing guard judges URLs and hashes, not words).
+#[test]
+fn bypass_real_opensearch_stored_documents_as_queries_find_no_flagged_document() {
+    let Some(e) = real_engine::opensearch() else {
+        return;
+    };
+    let p = Proxy::serve(
+        &bypass::config("opensearch", &format!("http://{}", e.addr)),
+        &[],
+    );
+    bypass::wait_ready(&p);
+    let index = "bplookup";
+    let json = [("content-type", "application/json")];
+    let mut direct = Client::new(e.addr);
+    let mut proxied = Client::new(p.proxy);
+    let r = direct.send(
+        "PUT",
+        &format!("/{index}/_doc/found?refresh=true"),
+        &json,
+        br#"{"title": "zorvexil garden", "url": "https://garden.example/bplookup-found"}"#,
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    for (id, text) in [("flagged", "zorvexil"), ("other", "nothingzz")] {
+        let doc =
+            json!({"t": [text], "title": text, "url": format!("https://garden.example/{id}")});
+        let r = proxied.send(
+            "PUT",
+            &format!("/{index}/_doc/{id}?refresh=true"),
+            &json,
+            doc.to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    }
+    let bodies = |id: &str| {
+        [
+            json!({"query": {"terms": {"title": {"index": index, "id": id, "path": "t"}}}}),
+            json!({"query": {"more_like_this": {"fields": ["title"], "like": [{"_index": index, "_id": id}], "min_term_freq": 1, "min_doc_freq": 1}}}),
+        ]
+    };
+    let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bplookup-found");
+    let search = format!("/{index}/_search");
+    let mut failures = Vec::new();
+    for (flagged, other) in bodies("flagged").iter().zip(bodies("other")) {
         let send =
             |c: &mut Client, b: &Value| c.send("POST", &search, &json, b.to_string().as_bytes());
         assert!(
