@@ -304,14 +304,30 @@ fn ours(c: &Case, r: &Reply, code: &str) -> bool {
         .is_ok_and(|v| v["error"] == code && v.get("status").is_none())
 }
 
-/// Whether an answer carries what the engine found for the seeded flagged text.
+/// Whether an answer carries what the engine found: a seeded document, an explanation that
+/// matched, or anywhere in it a count above zero or a non-empty list of hits, documents or
+/// suggestions (a flagged search that is refused or blocked has none).
 fn engine_hits(r: &Reply) -> bool {
-    let text = String::from_utf8_lossy(&r.body);
-    if text.contains(SEED_MARK) || text.contains(r#""matched":true"#) {
-        return true;
+    fn found(v: &Value) -> bool {
+        match v {
+            Value::Object(m) => m.iter().any(|(k, v)| {
+                let some = match (k.as_str(), v) {
+                    ("count" | "numFound" | "value", Value::Number(n)) => {
+                        n.as_u64().is_some_and(|n| n > 0)
+                    }
+                    ("hits" | "docs" | "suggestions" | "options", Value::Array(a)) => !a.is_empty(),
+                    _ => false,
+                };
+                some || found(v)
+            }),
+            Value::Array(a) => a.iter().any(found),
+            _ => false,
+        }
     }
-    serde_json::from_slice::<Value>(&r.body)
-        .is_ok_and(|v| v["count"].as_u64().is_some_and(|n| n > 0))
+    let text = String::from_utf8_lossy(&r.body);
+    text.contains(SEED_MARK)
+        || text.contains(r#""matched":true"#)
+        || serde_json::from_slice::<Value>(&r.body).is_ok_and(|v| found(&v))
 }
 
 /// The outcome of a flagged search, or why it is wrong.
@@ -344,7 +360,7 @@ fn check_flagged(c: &Case, r: &Reply) -> Result<&'static str, String> {
         Expect::Inspected(kind) => match r.status {
             200 if c.method == "HEAD" => Ok("inspected, blocked"),
             // Suggestion endpoints feed drop-downs: blocked means the engine's empty answer,
-            // without a notice (the counter and the seeded hits tell it from the engine's own).
+            // without a notice (it holds nothing found, checked above).
             200 if kind == RouteKind::Suggest => Ok("inspected suggestion, emptied"),
             200 => {
                 let v: Value = serde_json::from_slice(&r.body)
