@@ -70,7 +70,7 @@ impl Recorder {
     }
 }
 
-fn percent_decode(s: &[u8]) -> String {
+pub(crate) fn percent_decode(s: &[u8]) -> String {
     let hex = |b: u8| char::from(b).to_digit(16);
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
@@ -159,14 +159,14 @@ fn answer(path: &str) -> String {
 // === keep-alive client ===
 
 #[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -175,17 +175,23 @@ impl Reply {
 }
 
 /// One HTTP/1.1 connection, reopened when the server closes it.
-struct Client {
+pub(crate) struct Client {
     addr: SocketAddr,
     conn: Option<BufReader<TcpStream>>,
 }
 
 impl Client {
-    fn new(addr: SocketAddr) -> Client {
+    pub(crate) fn new(addr: SocketAddr) -> Client {
         Client { addr, conn: None }
     }
 
-    fn send(&mut self, method: &str, target: &str, extra: &[(&str, &str)], body: &[u8]) -> Reply {
+    pub(crate) fn send(
+        &mut self,
+        method: &str,
+        target: &str,
+        extra: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
         let mut head = format!(
             "{method} {target} HTTP/1.1\r\nHost: search.example\r\nContent-Length: {}\r\n",
             body.len()
@@ -292,7 +298,7 @@ const METHODS: &[&str] = &[
 ];
 
 /// The flagged placeholder in plain and disguised forms (each matched by the shipped lists).
-const FLAGGED: &[&str] = &[
+pub(crate) const FLAGGED: &[&str] = &[
     "zorvexil",
     "ZORVEXIL",
     "z0rv3x1l",
@@ -302,8 +308,8 @@ const FLAGGED: &[&str] = &[
 ];
 const BENIGN: &str = "garden tips";
 const LISTED_URL: &str = "https://velmorik.example.net/p/1";
-const LISTED_URL_MARK: &str = "velmorik.example.net";
-const LISTED_MD5: &str = "3dbcfd15b317557b3d3f9b5c78d7cc18";
+pub(crate) const LISTED_URL_MARK: &str = "velmorik.example.net";
+pub(crate) const LISTED_MD5: &str = "3dbcfd15b317557b3d3f9b5c78d7cc18";
 
 /// How a request path is written; each must act as its normalised form (or be refused).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -415,7 +421,7 @@ fn matches(pattern: &str, path: &str) -> bool {
 
 /// What the documented table says happens to `method` on `path`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Expect {
+pub(crate) enum Expect {
     Inspected(RouteKind),
     Passthrough,
     Denied,
@@ -477,7 +483,7 @@ const PLACES: &[Place] = &[
     Place::EngineBody,
 ];
 
-fn enc(text: &str) -> String {
+pub(crate) fn enc(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => {
@@ -596,27 +602,33 @@ fn native(profile: &str, path: &str, method: &str, p: Place) -> bool {
     }
 }
 
-#[derive(Debug)]
-struct Case {
-    id: usize,
-    method: &'static str,
-    target: String,
-    body: Vec<u8>,
-    ctype: &'static str,
-    expect: Expect,
+#[derive(Clone, Debug)]
+pub(crate) struct Case {
+    pub(crate) id: usize,
+    pub(crate) method: &'static str,
+    /// The concrete path the case was made from, before its form was applied.
+    pub(crate) path: String,
+    pub(crate) target: String,
+    pub(crate) body: Vec<u8>,
+    pub(crate) ctype: &'static str,
+    pub(crate) expect: Expect,
     /// `Some(marks)` when the request carries flagged content: none of `marks` may reach the
     /// upstream (unless the endpoint passes through). `None` for benign requests.
-    flagged: Option<Vec<String>>,
+    pub(crate) flagged: Option<Vec<String>>,
     /// Benign requests that must be answered by the upstream at this path.
-    forwarded: Option<String>,
+    pub(crate) forwarded: Option<String>,
     /// A flagged request on an inspected endpoint at a native place: must be blocked (200,
     /// upstream not called), not merely refused.
-    must_block: bool,
-    what: String,
+    pub(crate) must_block: bool,
+    pub(crate) what: String,
 }
 
 /// The search cross product for one profile.
-fn search_cases(profile: &str, table: &[ProfileEndpoint], unknown: &[&str]) -> Vec<Case> {
+pub(crate) fn search_cases(
+    profile: &str,
+    table: &[ProfileEndpoint],
+    unknown: &[&str],
+) -> Vec<Case> {
     let mut cases = Vec::new();
     let mut paths: Vec<(String, Option<RouteKind>)> = table
         .iter()
@@ -659,6 +671,7 @@ fn search_cases(profile: &str, table: &[ProfileEndpoint], unknown: &[&str]) -> V
                     cases.push(Case {
                         id: 0,
                         method,
+                        path: path.clone(),
                         target: format!("{written}{query}"),
                         body,
                         ctype,
@@ -682,6 +695,7 @@ fn search_cases(profile: &str, table: &[ProfileEndpoint], unknown: &[&str]) -> V
                         cases.push(Case {
                             id: 0,
                             method,
+                            path: path.clone(),
                             target: format!("{written}{query}"),
                             body,
                             ctype,
@@ -700,7 +714,12 @@ fn search_cases(profile: &str, table: &[ProfileEndpoint], unknown: &[&str]) -> V
 }
 
 /// Indexing bodies for an index endpoint, each carrying `url` and `md5`.
-fn documents(profile: &str, path: &str, url: &str, md5: &str) -> Vec<(Vec<u8>, &'static str)> {
+pub(crate) fn documents(
+    profile: &str,
+    path: &str,
+    url: &str,
+    md5: &str,
+) -> Vec<(Vec<u8>, &'static str)> {
     let json = "application/json";
     let doc = format!(r#"{{"id":"1","url":"{url}","md5":"{md5}","title":"t"}}"#);
     let out: Vec<(String, &'static str)> = match profile {
@@ -742,7 +761,7 @@ fn documents(profile: &str, path: &str, url: &str, md5: &str) -> Vec<(Vec<u8>, &
             (format!("id,url,md5\n1,{url},{md5}\n"), "text/csv"),
             (
                 format!(
-                    "<add><doc><field name=\"url\">{url}</field><field name=\"md5\">{md5}</field></doc></add>"
+                    "<add><doc><field name=\"id\">1</field><field name=\"url\">{url}</field><field name=\"md5\">{md5}</field></doc></add>"
                 ),
                 "text/xml",
             ),
@@ -760,7 +779,7 @@ fn documents(profile: &str, path: &str, url: &str, md5: &str) -> Vec<(Vec<u8>, &
 }
 
 /// The indexing-guard cross product: listed URL or hash in every document shape.
-fn index_cases(profile: &str, table: &[ProfileEndpoint]) -> Vec<Case> {
+pub(crate) fn index_cases(profile: &str, table: &[ProfileEndpoint]) -> Vec<Case> {
     let mut cases = Vec::new();
     let mut paths: Vec<String> = table
         .iter()
@@ -792,6 +811,7 @@ fn index_cases(profile: &str, table: &[ProfileEndpoint]) -> Vec<Case> {
                         cases.push(Case {
                             id: 0,
                             method,
+                            path: path.clone(),
                             target: written.clone(),
                             body,
                             ctype,
@@ -815,6 +835,7 @@ fn index_cases(profile: &str, table: &[ProfileEndpoint]) -> Vec<Case> {
                         cases.push(Case {
                             id: 0,
                             method,
+                            path: path.clone(),
                             target: written.clone(),
                             body,
                             ctype,
@@ -832,7 +853,7 @@ fn index_cases(profile: &str, table: &[ProfileEndpoint]) -> Vec<Case> {
     cases
 }
 
-fn config(profile: &str, upstream: &str) -> String {
+pub(crate) fn config(profile: &str, upstream: &str) -> String {
     let root = util::root();
     format!(
         r#"[upstream]
@@ -960,7 +981,7 @@ fn run(profile: &str, mut cases: Vec<Case>) {
     );
 }
 
-fn wait_ready(p: &Proxy) {
+pub(crate) fn wait_ready(p: &Proxy) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let r = util::get(p.admin, "/readyz", &[]);
@@ -1076,26 +1097,33 @@ fn elasticsearch_cross_product() {
     run("elasticsearch", profile_cases("elasticsearch", &unknown));
 }
 
+/// Paths outside the OpenSearch profile's table.
+pub(crate) const OPENSEARCH_UNKNOWN: &[&str] = &[
+    "/_rank_eval",
+    "/idx/_termvectors/1",
+    "/_plugins/_ml/models",
+    "/idx",
+];
+
 #[test]
 fn opensearch_cross_product() {
-    let unknown = [
-        "/_rank_eval",
-        "/idx/_termvectors/1",
-        "/_plugins/_ml/models",
-        "/idx",
-    ];
-    run("opensearch", profile_cases("opensearch", &unknown));
+    run(
+        "opensearch",
+        profile_cases("opensearch", OPENSEARCH_UNKNOWN),
+    );
 }
+
+/// Paths outside the Solr profile's table (and the refused Tika handler).
+pub(crate) const SOLR_UNKNOWN: &[&str] = &[
+    "/solr/core/custom",
+    "/solr/admin/cores",
+    "/solr/core/replication",
+    "/solr/core/update/extract",
+];
 
 #[test]
 fn solr_cross_product() {
-    let unknown = [
-        "/solr/core/custom",
-        "/solr/admin/cores",
-        "/solr/core/replication",
-        "/solr/core/update/extract",
-    ];
-    run("solr", profile_cases("solr", &unknown));
+    run("solr", profile_cases("solr", SOLR_UNKNOWN));
 }
 
 #[test]

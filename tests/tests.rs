@@ -5,6 +5,8 @@
 //! - util: spawning the binary, a scriptable upstream, small HTTP helpers
 //! - bypass: no way around inspection: method × path form × endpoint × placement per engine
 //!   profile against a recording upstream; the reproduced bypasses as named regressions
+//! - bypass_real: the bypass cross product against real OpenSearch, Solr and SolrCloud, checked
+//!   on what the engine answers, executes and stores; focused engine-side bypasses
 //! - admin_abuse: admin token guessing locks out only the guesser, aggregated audit, bounded log
 //! - abuse: past the global connection limit `503` at once, a connection flood over it, a
 //!   client that never reads a huge body, requests past the in-flight limit
@@ -43,6 +45,7 @@ mod adversarial;
 mod browser;
 mod bundles;
 mod bypass;
+mod bypass_real;
 mod canonicalize;
 mod check_cli;
 mod corpus;

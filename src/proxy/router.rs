@@ -286,6 +286,41 @@ mod tests {
         assert!(!open.inspects());
     }
 
+    /// `_cat/count` runs the query it is given (`q`, a body, `source`) and answers a count, so
+    /// the Elasticsearch and OpenSearch profiles deny it ahead of the read-only `_cat` tables.
+    #[test]
+    fn profiles_deny_cat_count_before_the_cat_tables() {
+        let m = |s: &str| http::Method::from_bytes(s.as_bytes()).unwrap();
+        for profile in ["elasticsearch", "opensearch"] {
+            let section = crate::config::profiles::EngineSection {
+                profile: Some(profile.into()),
+                ..Default::default()
+            };
+            let mut problems = Vec::new();
+            let routes = section.routes(&mut problems);
+            assert!(problems.is_empty(), "{problems:?}");
+            let router = Router::new(&routes, section.unknown()).unwrap();
+            for (path, want) in [
+                ("/_cat/count", RouteKind::Deny),
+                ("/_cat/count/", RouteKind::Deny),
+                ("/_cat/count/idx", RouteKind::Deny),
+                ("/_cat/count/a,b", RouteKind::Deny),
+                ("/_cat/indices", RouteKind::Passthrough),
+                ("/_cat/indices/idx", RouteKind::Passthrough),
+            ] {
+                let Routed::Route(r) = router.route(&m("GET"), path) else {
+                    panic!("{profile}: GET {path}: 405")
+                };
+                assert_eq!(r.kind, want, "{profile}: GET {path} ({})", r.name);
+            }
+            let Routed::MethodNotAllowed { allow, .. } = router.route(&m("POST"), "/_cat/count")
+            else {
+                panic!("{profile}: POST /_cat/count routed")
+            };
+            assert_eq!(allow, "GET");
+        }
+    }
+
     #[test]
     fn bad_patterns() {
         for p in ["search", "/a/*/b*", "/a/x{y}/b", "/a/{b"] {

@@ -71,6 +71,9 @@ pub(super) const COMMON: &[Endpoint] = &[
         G,
         Passthrough,
     ),
+    // `_cat/count` runs the query it is given (`q`, a body, `source`) and answers the count.
+    Endpoint::new("cat-count", "/_cat/count", G, Deny),
+    Endpoint::new("cat-count-index", "/_cat/count/{index}", G, Deny),
     Endpoint::new("cat", "/_cat/*", G, Passthrough),
     Endpoint::new("mapping", "/_mapping", G, Passthrough),
     Endpoint::new("mapping-index", "/{index}/_mapping", G, Passthrough),

@@ -57,10 +57,14 @@ fn walk(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), EngineErro
                     "match" | "match_phrase" | "match_phrase_prefix" | "match_bool_prefix" => {
                         per_field(val, &["query"], out);
                     }
-                    "prefix" | "wildcard" | "fuzzy" | "term" | "regexp" => {
+                    "prefix" | "wildcard" | "fuzzy" | "term" | "regexp" | "span_term" => {
                         per_field(val, &["value", "wildcard"], out);
                     }
                     "terms" => terms(val, out),
+                    "terms_set" => terms_set(val, out),
+                    // Exact values (or a pattern) choosing a terms aggregation's buckets.
+                    "include" | "exclude" => strings(val, out),
+                    "wrapper" => wrapped(val, depth, out)?,
                     "suggest" => suggest(val, out),
                     _ => {}
                 }
@@ -123,6 +127,48 @@ fn terms(val: &Value, out: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// `field → {"terms": ["a", "b"], …}`.
+fn terms_set(val: &Value, out: &mut Vec<String>) {
+    for (_, fv) in fields(val) {
+        if let Some(items) = fv.get("terms").and_then(Value::as_array) {
+            items.iter().for_each(|i| push_str(Some(i), out));
+        }
+    }
+}
+
+/// A string, or the strings of an array.
+fn strings(val: &Value, out: &mut Vec<String>) {
+    match val {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|i| push_str(Some(i), out)),
+        _ => {}
+    }
+}
+
+/// A `wrapper` query: a whole query, base64-encoded, read like any other once decoded. One
+/// that does not decode to JSON is refused rather than passed unread.
+fn wrapped(val: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), EngineError> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const BASE64: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    // A field named `wrapper` elsewhere is no wrapper query.
+    let Some(query) = val.as_object().and_then(|o| o.get("query")) else {
+        return Ok(());
+    };
+    let encoded = query
+        .as_str()
+        .ok_or_else(|| malformed("a wrapper query that is not a base64 string"))?;
+    let bytes = BASE64
+        .decode(encoded)
+        .map_err(|_| malformed("a wrapper query that is not base64"))?;
+    let inner: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| malformed("a wrapper query that is not JSON"))?;
+    walk(&inner, depth + 1, out)
 }
 
 /// The global `suggest.text` and each suggester's `text`, `prefix` or `regex`.

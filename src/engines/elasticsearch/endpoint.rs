@@ -103,12 +103,28 @@ fn keyed_texts(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), Eng
                         _ => {}
                     }
                 }
+                if matches!(key.as_str(), "like" | "unlike") {
+                    artificial_documents(val, out)?;
+                }
                 keyed_texts(val, depth + 1, out)?;
             }
             Ok(())
         }
         _ => Ok(()),
     }
+}
+
+/// Every string of the artificial documents (`{"doc": {…}}`) a `more_like_this` query is like
+/// or unlike: the engine takes its terms from them.
+fn artificial_documents(val: &Value, out: &mut Vec<String>) -> Result<(), EngineError> {
+    let items = match val {
+        Value::Array(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    for doc in items.iter().filter_map(|i| i.get("doc")) {
+        crate::engines::query::all_strings(doc, &[], out)?;
+    }
+    Ok(())
 }
 
 fn shards() -> Value {
@@ -256,6 +272,12 @@ mod tests {
                 Api::Search,
                 r#"{"query":{"more_like_this":{"like":["a","b"]}}}"#,
                 Some(&["a", "b"]),
+            ),
+            (
+                "mlt artificial documents",
+                Api::Search,
+                r#"{"query":{"more_like_this":{"like":[{"doc":{"t":"c","tags":["d"]}},{"_index":"i","_id":"1"},"e"],"unlike":{"doc":{"t":"f"}}}}}"#,
+                Some(&["e", "c", "d", "f"]),
             ),
             (
                 "scripted ubq",

@@ -91,6 +91,62 @@ fn extracts_user_texts() {
     }
 }
 
+/// Query types whose text the engine matches whole though it sits under their own keys: span
+/// terms (however nested), `terms_set`, a `wrapper` query's base64-encoded query (wrapped
+/// again, or without padding), and the values choosing a terms aggregation's buckets: each is
+/// among the texts read.
+#[test]
+fn extracts_texts_of_span_terms_set_wrapper_and_bucket_values() {
+    // {"match":{"t":"kappa"}} and {"wrapper":{"query":<that>}}, base64 without padding.
+    let wrapper = r#"{"query":{"wrapper":{"query":"eyJtYXRjaCI6eyJ0Ijoia2FwcGEifX0"}}}"#;
+    let nested = r#"{"query":{"wrapper":{"query":"eyJ3cmFwcGVyIjp7InF1ZXJ5IjoiZXlKdFlYUmphQ0k2ZXlKMElqb2lhMkZ3Y0dFaWZYMD0ifX0="}}}"#;
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "span_term",
+            r#"{"query":{"span_term":{"t":"iota"}}}"#,
+            &["iota"],
+        ),
+        (
+            "span_term in span_or and field_masking_span",
+            r#"{"query":{"span_or":{"clauses":[{"span_term":{"t":{"value":"iota"}}},{"field_masking_span":{"query":{"span_term":{"t":"lambda"}},"field":"t"}}]}}}"#,
+            &["iota", "lambda"],
+        ),
+        (
+            "terms_set",
+            r#"{"query":{"terms_set":{"t":{"terms":["mu","nu"],"minimum_should_match_field":"n"}}}}"#,
+            &["mu", "nu"],
+        ),
+        ("wrapper", wrapper, &["kappa"]),
+        ("wrapper in a wrapper", nested, &["kappa"]),
+        (
+            "terms aggregation include and exclude",
+            r#"{"size":0,"aggs":{"a":{"terms":{"field":"t","include":["xi one","xi two"],"exclude":"omicron.*"}}}}"#,
+            &["xi one", "xi two", "omicron.*"],
+        ),
+        (
+            "a field named wrapper",
+            r#"{"query":{"term":{"wrapper":"pi"}}}"#,
+            &["pi"],
+        ),
+    ];
+    for (name, body, want) in cases {
+        let req = Req::post("/p/_search", "application/json", body.as_bytes());
+        let got = engine().extract(&req.view()).unwrap();
+        for w in *want {
+            assert!(got.iter().any(|g| g == w), "{name}: {w:?} not in {got:?}");
+        }
+    }
+    // A wrapper query that cannot be read is refused, not passed unread.
+    for body in [
+        r#"{"query":{"wrapper":{"query":"not base64!"}}}"#,
+        r#"{"query":{"wrapper":{"query":"bm90IGpzb24"}}}"#,
+        r#"{"query":{"wrapper":{"query":["eyJ9"]}}}"#,
+    ] {
+        let req = Req::post("/p/_search", "application/json", body.as_bytes());
+        assert!(engine().extract(&req.view()).is_err(), "{body}");
+    }
+}
+
 #[test]
 fn rejects_bad_requests() {
     let deep = "[".repeat(100) + &"]".repeat(100);
