@@ -43,7 +43,14 @@ pub fn for_route(verdict: Verdict, snapshot: &Snapshot, categories: &[String]) -
 pub fn check_texts(snapshot: &Snapshot, texts: &[String], categories: &[String]) -> Verdict {
     let mut verdict = Verdict::allow();
     for text in texts {
-        verdict.merge(snapshot.check_text(text));
+        match text.strip_prefix(crate::engines::expand::EXPANDS) {
+            // A pattern the engine expands: judged by the entries it reaches too.
+            Some(pattern) => {
+                verdict.merge(snapshot.check_text(pattern));
+                verdict.merge(snapshot.check_pattern(pattern));
+            }
+            None => verdict.merge(snapshot.check_text(text)),
+        }
     }
     verdict.finish();
     for_route(verdict, snapshot, categories)

@@ -243,6 +243,12 @@ impl Snapshot {
         verdict
     }
 
+    /// Checks a pattern the engine expands (see [`crate::engines::expand`]) by the terms and
+    /// names it reaches. Sealed lists hold keyed hashes of whole keys: no pattern reaches them.
+    pub fn check_pattern(&self, pattern: &str) -> Verdict {
+        self.terms.check_pattern(pattern)
+    }
+
     /// The lists whose content is stale at `now`.
     pub fn stale_lists(&self, now: SystemTime) -> impl Iterator<Item = &LoadedList> {
         self.lists

@@ -900,24 +900,31 @@ fn bypass_real_opensearch_expanded_queries_find_no_flagged_document() {
     );
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     let search = format!("/{index}/_search");
-    let cases: Vec<(String, String)> =
-        ["zorvex*", "z*l", "title:zorvex*", "/zorv.*/", "zorvexab~2"]
-            .iter()
-            .map(|q| (format!("{search}?q={}", bypass::enc(q)), String::new()))
-            .chain(
-                [
-                    json!({"prefix": {"title": "zorvex"}}),
-                    json!({"wildcard": {"title": "zor*xil"}}),
-                    json!({"regexp": {"title": "zorv.*"}}),
-                    json!({"fuzzy": {"title": {"value": "zorvexab", "fuzziness": 2}}}),
-                    json!({"match_phrase_prefix": {"title": "zorvex"}}),
-                    json!({"match_bool_prefix": {"title": "zorve"}}),
-                    json!({"query_string": {"query": "zorvex*"}}),
-                ]
-                .into_iter()
-                .map(|q| (search.clone(), json!({ "query": q }).to_string())),
-            )
-            .collect();
+    // A pattern with under four letters outside its wildcards (`z*l`) is judged by its text
+    // only: it reaches list entries and ordinary words alike (see `engines::expand`).
+    let cases: Vec<(String, String)> = [
+        "zorvex*",
+        "title:zorvex*",
+        "/zorv.*/",
+        "zorvexab~2",
+        "zor?ex*l",
+    ]
+    .iter()
+    .map(|q| (format!("{search}?q={}", bypass::enc(q)), String::new()))
+    .chain(
+        [
+            json!({"prefix": {"title": "zorvex"}}),
+            json!({"wildcard": {"title": "zor*xil"}}),
+            json!({"regexp": {"title": "zorv.*"}}),
+            json!({"fuzzy": {"title": {"value": "zorvexab", "fuzziness": 2}}}),
+            json!({"match_phrase_prefix": {"title": "zorvex"}}),
+            json!({"match_bool_prefix": {"title": "zorve"}}),
+            json!({"query_string": {"query": "zorvex*"}}),
+        ]
+        .into_iter()
+        .map(|q| (search.clone(), json!({ "query": q }).to_string())),
+    )
+    .collect();
     let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bpexpand");
     let mut proxied = Client::new(p.proxy);
     let mut failures = Vec::new();
@@ -957,7 +964,7 @@ fn bypass_real_solr_expanded_queries_find_no_flagged_document() {
     let mut failures = Vec::new();
     for q in [
         "zorvex*",
-        "z*l",
+        "zor?ex*l",
         "/zorv.*/",
         "zorvexab~2",
         "{!prefix f=body}zorvex",

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::signpost::Notice;
 
 pub mod elasticsearch;
+pub mod expand;
 pub mod generic;
 mod hit;
 pub mod html;

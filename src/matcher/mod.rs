@@ -10,6 +10,7 @@ mod corrections;
 mod index;
 mod keys;
 mod persist;
+mod prefix;
 mod sounds;
 mod substring;
 mod typo;
@@ -26,6 +27,8 @@ use index::{KeyArena, Posting, PostingMap};
 use substring::SubstringIndex;
 use typo::{MIN_PART_TYPO_LEN, MIN_TYPO_LEN, TypoIndex};
 use walk::{Found, Walker};
+
+pub use prefix::MIN_PREFIX_LETTERS;
 
 pub use persist::{CompiledList, PersistError};
 pub use typo::within_one_edit;

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::engines::EngineError;
+use crate::engines::expand;
 use crate::engines::query::{MAX_DEPTH, malformed, push_str};
 
 /// Keys of term-level and aggregation objects that are parameters, not `field → value`.
@@ -53,12 +54,15 @@ fn walk(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), EngineErro
                 match key.as_str() {
                     "query_string" | "simple_query_string" | "multi_match" | "combined_fields" => {
                         push_str(val.get("query"), out);
+                        whole_query_expansions(key, val, out);
                     }
                     "match" | "match_phrase" | "match_phrase_prefix" | "match_bool_prefix" => {
                         per_field(val, &["query"], out);
+                        expansions(key, val, out);
                     }
                     "prefix" | "wildcard" | "fuzzy" | "term" | "regexp" | "span_term" => {
                         per_field(val, &["value", "wildcard"], out);
+                        expansions(key, val, out);
                     }
                     "terms" => terms(val, out),
                     "terms_set" => terms_set(val, out),
@@ -114,6 +118,74 @@ fn per_field(val: &Value, inner: &[&str], out: &mut Vec<String>) {
             Value::Object(o) => inner.iter().for_each(|k| push_str(o.get(*k), out)),
             _ => {}
         }
+    }
+}
+
+/// The texts a field-level query makes the engine expand, as marked patterns (see [`expand`]):
+/// a prefix, a wildcard, a regular expression, a fuzzy term's surely kept start, the query of
+/// `match_phrase_prefix`/`match_bool_prefix`, each word of a fuzzy `match`.
+fn expansions(kind: &str, val: &Value, out: &mut Vec<String>) {
+    for (_, fv) in fields(val) {
+        let (text, options) = match fv {
+            Value::String(s) => (s.as_str(), None),
+            Value::Object(o) => {
+                let text = ["value", "wildcard", "query"]
+                    .iter()
+                    .find_map(|k| o.get(*k).and_then(Value::as_str));
+                match text {
+                    Some(t) => (t, Some(o)),
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        let fuzziness = options.and_then(|o| o.get("fuzziness")).map(value_text);
+        push_expansions(kind, text, fuzziness.as_deref(), out);
+    }
+}
+
+/// `query_string`/`simple_query_string` (Lucene syntax: `zorvex*`, `zorvexab~2`, `/zorv.*/`)
+/// and `multi_match` of a prefix type or with `fuzziness`.
+fn whole_query_expansions(kind: &str, val: &Value, out: &mut Vec<String>) {
+    let Some(query) = val.get("query").and_then(Value::as_str) else {
+        return;
+    };
+    match kind {
+        "query_string" | "simple_query_string" => expand::query_string(query, out),
+        _ => {
+            let kind = match val.get("type").and_then(Value::as_str) {
+                Some("phrase_prefix") => "match_phrase_prefix",
+                Some("bool_prefix") => "match_bool_prefix",
+                _ => "match",
+            };
+            let fuzziness = val.get("fuzziness").map(value_text);
+            push_expansions(kind, query, fuzziness.as_deref(), out);
+        }
+    }
+}
+
+fn push_expansions(kind: &str, text: &str, fuzziness: Option<&str>, out: &mut Vec<String>) {
+    match kind {
+        "prefix" | "match_phrase_prefix" | "match_bool_prefix" => out.push(expand::start(text)),
+        "wildcard" => out.push(expand::wildcard(text)),
+        "regexp" => out.push(expand::regexp(text)),
+        "fuzzy" => out.push(expand::start(expand::fuzzy_start(
+            text,
+            expand::fuzziness(fuzziness, text),
+        ))),
+        "match" if fuzziness.is_some() => out.extend(
+            text.split_whitespace()
+                .map(|w| expand::start(expand::fuzzy_start(w, expand::fuzziness(fuzziness, w)))),
+        ),
+        _ => {}
+    }
+}
+
+/// A parameter's value as text (`fuzziness` is `"AUTO"`, `2` or `"2"`).
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

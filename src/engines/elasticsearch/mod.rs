@@ -243,6 +243,10 @@ impl Engine for Elasticsearch {
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
         let api = Api::of(req.path);
         let mut out = param_values(req.query, "q")?;
+        // `?q=` is Lucene syntax: its prefixes, wildcards and fuzzy terms expand.
+        for q in out.clone() {
+            crate::engines::expand::query_string(&q, &mut out);
+        }
         // The legacy OpenSearch SQL endpoint takes the statement in `?sql=`.
         out.extend(param_values(req.query, "sql")?);
         // `?source=` carries a whole request body in the URL.

@@ -40,13 +40,19 @@ fn extracts_user_texts() {
                 "alpha five",
                 "alpha six",
                 "alpha seven",
+                // Texts the engine expands, marked to be judged by the entries they reach too.
+                "\u{e000}alpha seven*",
                 "alph*eight",
+                "\u{e000}alph*eight",
                 "alpha nine",
+                "\u{e000}alpha ni*",
                 "alpha ten",
                 "alpha eleven",
                 "alpha twelve",
                 "alpha thirteen",
+                "\u{e000}alpha thirteen*",
                 "alpha fourteen",
+                "\u{e000}alpha fourteen*",
                 "alpha fifteen",
                 "alpha sixteen",
                 "alpha seventeen",
@@ -277,4 +283,58 @@ fn blocked_responses() {
     let v: Value = serde_json::from_slice(&out.body).unwrap();
     assert_eq!(v["hits"]["hits"], json!([]));
     assert!(v.get("searchward_notice").is_none());
+}
+
+#[test]
+fn texts_the_engine_expands_are_marked_as_patterns() {
+    let cases: &[(&str, &[u8], &[&str])] = &[
+        (
+            "wildcard",
+            br#"{"query":{"wildcard":{"body":{"value":"zorv?x*"}}}}"#,
+            &["zorv?x*", "\u{e000}zorv*x*"],
+        ),
+        (
+            "fuzzy",
+            br#"{"query":{"fuzzy":{"body":{"value":"zorvexab","fuzziness":2}}}}"#,
+            &["zorvexab", "\u{e000}zorvex*"],
+        ),
+        (
+            "regexp",
+            br#"{"query":{"regexp":{"body":"zorvex.*"}}}"#,
+            &["zorvex.*", "\u{e000}zorvex*"],
+        ),
+        (
+            "prefix",
+            br#"{"query":{"prefix":{"body":{"value":"zorve"}}}}"#,
+            &["zorve", "\u{e000}zorve*"],
+        ),
+        (
+            "fuzzy match, each word",
+            br#"{"query":{"match":{"body":{"query":"see zorvexab","fuzziness":"AUTO"}}}}"#,
+            &["see zorvexab", "\u{e000}se*", "\u{e000}zorvex*"],
+        ),
+        (
+            "multi_match as you type",
+            br#"{"query":{"multi_match":{"query":"watch zorve","type":"bool_prefix"}}}"#,
+            &["watch zorve", "\u{e000}watch zorve*"],
+        ),
+        (
+            "query_string",
+            br#"{"query":{"query_string":{"query":"body:zorvex* OR /zorv.*/"}}}"#,
+            &[
+                "body:zorvex* OR /zorv.*/",
+                "\u{e000}zorvex*",
+                "\u{e000}zorv*",
+            ],
+        ),
+    ];
+    for (name, body, want) in cases {
+        let req = Req::post("/pages/_search", "application/json", body);
+        assert_eq!(engine().extract(&req.view()).unwrap(), *want, "{name}");
+    }
+    let q = Req::get("/pages/_search", "q=zorvexab~2");
+    assert_eq!(
+        engine().extract(&q.view()).unwrap(),
+        ["zorvexab~2", "\u{e000}zorvex*"]
+    );
 }
