@@ -64,7 +64,8 @@ fn walk(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), EngineErro
                         per_field(val, &["value", "wildcard"], out);
                         expansions(key, val, out);
                     }
-                    "terms" => terms(val, out),
+                    "terms" => terms(val, out)?,
+                    "more_like_this" => stored_likes(val)?,
                     "terms_set" => terms_set(val, out),
                     // Exact values (or a pattern) choosing a terms aggregation's buckets.
                     "include" | "exclude" => strings(val, out),
@@ -189,16 +190,45 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// `field → ["a", "b"]` (a terms lookup object carries no user text).
-fn terms(val: &Value, out: &mut Vec<String>) {
+/// `field → ["a", "b"]`. A terms lookup (`field → {"index", "id", "path"}`) takes its values
+/// from a stored document, which is never seen here: it is refused, as what the engine would
+/// execute cannot be judged.
+fn terms(val: &Value, out: &mut Vec<String>) -> Result<(), EngineError> {
     for (_, fv) in fields(val) {
         match fv {
             Value::Array(items) => items.iter().for_each(|i| push_str(Some(i), out)),
             Value::String(s) => out.push(s.clone()),
+            Value::Object(o) if o.contains_key("id") || o.contains_key("path") => {
+                return Err(EngineError::Unsupported(
+                    "a terms lookup in a stored document",
+                ));
+            }
             Value::Object(o) => push_str(o.get("value"), out),
             _ => {}
         }
     }
+    Ok(())
+}
+
+/// `more_like_this` like or unlike a stored document (`{"_id": …}`) takes its terms from that
+/// document, which is never seen here: refused (texts and artificial documents are read).
+fn stored_likes(val: &Value) -> Result<(), EngineError> {
+    for key in ["like", "unlike", "ids", "docs"] {
+        let items = match val.get(key) {
+            Some(Value::Array(items)) => items.as_slice(),
+            Some(other) => std::slice::from_ref(other),
+            None => continue,
+        };
+        let stored = |i: &Value| {
+            matches!(key, "ids" | "docs") || (i.get("_id").is_some() && i.get("doc").is_none())
+        };
+        if items.iter().any(stored) {
+            return Err(EngineError::Unsupported(
+                "more_like_this like a stored document",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `field → {"terms": ["a", "b"], …}`.

@@ -338,3 +338,26 @@ fn texts_the_engine_expands_are_marked_as_patterns() {
         ["zorvexab~2", "\u{e000}zorvex*"]
     );
 }
+
+#[test]
+fn queries_made_of_stored_documents_are_refused() {
+    let refused: &[&[u8]] = &[
+        br#"{"query":{"terms":{"body":{"index":"p","id":"1","path":"body"}}}}"#,
+        br#"{"query":{"more_like_this":{"fields":["body"],"like":[{"_index":"p","_id":"1"}]}}}"#,
+        br#"{"query":{"more_like_this":{"like":"text","unlike":{"_id":"2"}}}}"#,
+    ];
+    for body in refused {
+        let req = Req::post("/pages/_search", "application/json", body);
+        assert!(
+            engine().extract(&req.view()).is_err(),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    let read = Req::post(
+        "/pages/_search",
+        "application/json",
+        br#"{"query":{"more_like_this":{"like":[{"doc":{"t":"zorvexil"}},"text"]}}}"#,
+    );
+    assert!(engine().extract(&read.view()).is_ok());
+}
