@@ -23,13 +23,13 @@ const FLOORS: &[(&str, f64)] = &[
     ("spaces_removed", 96.5),
     ("split_words", 99.5),
     ("ambiguous_glyphs", 99.5),
-    ("leet_tokens", 96.5),
+    ("leet_tokens", 99.5),
     ("confusables", 99.5),
     ("letter_styles", 99.5),
     ("layout_slip", 99.5),
     ("transliteration", 81.5),
     ("typos", 97.0),
-    ("combos", 84.0),
+    ("combos", 87.5),
 ];
 /// Ceiling on the share of benign queries with any match, in percent (the target).
 const MAX_FP_RATE: f64 = 0.05;

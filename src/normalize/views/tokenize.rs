@@ -41,6 +41,7 @@ fn leet(c: char, in_word: bool) -> (char, Option<char>) {
         '4' => ('a', None),
         '3' => ('e', None),
         '1' => ('i', Some('l')),
+        '2' => ('z', None),
         '0' => ('o', None),
         '5' => ('s', None),
         '7' => ('t', None),
@@ -220,7 +221,9 @@ pub(super) fn tokenize(
                     cuts.push((from, pool.len()));
                     if !t.alpha
                         && word.len() >= 2
-                        && word.iter().all(|&c| leet(c, true).0.is_alphabetic())
+                        // `2` reads `z` only beside letters: a number with a 2 is a year
+                        // or a count far more often than a word.
+                        && word.iter().all(|&c| c != '2' && leet(c, true).0.is_alphabetic())
                     {
                         // A number of two or more digits may be (part of) a word written all
                         // in leet (`1170`, `13` for `le`): it gets its letter reading too.
