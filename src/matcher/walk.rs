@@ -37,9 +37,9 @@ const MIN_PART_MATCH: u32 = 10;
 /// wrong or swapped with the next), where the exact walk fails or at a token's end: deep in the
 /// FST few keys share a prefix, so the edit costs little, and a typo near the start of a word
 /// is the typo index's to find.
-const MIN_EDIT_PREFIX: u32 = 6;
+const MIN_EDIT_PREFIX: u32 = 5;
 /// Fewest letters of a key found with an edit.
-const MIN_EDIT_MATCH: u32 = 10;
+const MIN_EDIT_MATCH: u32 = 8;
 /// Fewest letters matched exactly after the edit: the key does not end on a guess.
 const MIN_AFTER_EDIT: u32 = 2;
 /// Longest token (in bytes) in which a key may start after its first character: bounds the
