@@ -27,7 +27,7 @@ const MIN_SOFT_JOIN: u32 = 6;
 /// Fewest letters of a key that may be read run into one neighbouring word (`zorvexilpics`,
 /// `whoiszorvexil`): long enough that a chance meeting inside ordinary words is unlikely; a
 /// shorter entry inside a longer word is the Scunthorpe error.
-pub(super) const MIN_RUN_IN: u32 = 8;
+pub(super) const MIN_RUN_IN: u32 = 7;
 /// Fewest of those letters that must lie in the word the entry is run into: the end (or start)
 /// of an entry's word, not a few letters that happen to begin (or end) an ordinary one.
 const MIN_RUN_IN_PART: u32 = 5;
