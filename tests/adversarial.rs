@@ -27,7 +27,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("confusables", 99.5),
     ("letter_styles", 99.5),
     ("layout_slip", 99.5),
-    ("transliteration", 81.5),
+    ("transliteration", 88.0),
     ("typos", 97.0),
     ("combos", 89.5),
 ];

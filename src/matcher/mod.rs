@@ -36,8 +36,12 @@ pub use typo::within_one_edit;
 /// Fewest letters a match made only of Cyrillic or Greek lookalikes must have.
 const MIN_LOOKALIKE_LETTERS: usize = 6;
 
-/// Fewest characters a match found in a re-read query (another layout, a transliteration) spans.
+/// Fewest characters a match found in a re-read query (an entry typed on another layout, a
+/// transliteration) spans, where the reading is a guess.
 const MIN_REREAD_LETTERS: u32 = 5;
+/// Fewest characters a match in a transliteration read back exactly spans: a short entry
+/// written in Cyrillic or Greek letters (`Блам`) is one, an ordinary word rarely.
+const MIN_TRANSLIT_LETTERS: u32 = 3;
 /// Fewest letters of an entry key that is also indexed coarsely, and of a coarse match.
 const MIN_COARSE_LETTERS: usize = 6;
 /// Where the pass number goes in a hit's span (queries are far shorter than 2^28 characters).
@@ -273,7 +277,7 @@ impl TermMatcher {
     /// Checks one text against all lists, reusing `scratch`'s buffers.
     pub fn check_with(&self, text: &str, scratch: &mut Scratch) -> Verdict {
         scratch.hits.clear();
-        self.scan(text, scratch, 0, 0, None);
+        self.scan(text, scratch, 0, 0, None, true);
         // Cyrillic or Greek letters may be a Latin entry typed with another keyboard layout
         // active, or transliterated; turned letters, text written upside down: the query is
         // read again each of those ways.
@@ -285,22 +289,26 @@ impl TermMatcher {
             // A word typed on the wrong layout, or written upside down, is read back key by
             // key, so a short entry may be one (no ordinary word of the corpora re-reads into
             // one); a transliteration back is a guess, and a short one a chance.
-            let min = match how {
-                script::Reading::Layout | script::Reading::Upside => 0,
-                script::Reading::Formal | script::Reading::Informal => MIN_REREAD_LETTERS,
+            // A transliteration read back exactly is a short entry's only likeness, but no glyph
+            // of it stood for another: letter pairs are not read as one letter there.
+            let (min, glyphs) = match how {
+                script::Reading::Layout | script::Reading::Upside => (0, true),
+                script::Reading::Formal | script::Reading::Informal => {
+                    (MIN_TRANSLIT_LETTERS, false)
+                }
             };
-            self.scan(&reread, scratch, pass, min, None);
+            self.scan(&reread, scratch, pass, min, None, glyphs);
             if matches!(how, script::Reading::Formal | script::Reading::Informal) {
                 // Read back by a guess at the scheme: the coarse keys forgive the guess, and each
                 // word is tried under the spellings it may stand for (see `sounds`).
                 let min = MIN_COARSE_LETTERS as u32;
-                self.scan(&reread, scratch, pass, min, Some(sounds::COARSE));
+                self.scan(&reread, scratch, pass, min, Some(sounds::COARSE), false);
             }
         }
         // An entry run into a neighbouring word where the writing shows the seam (a capital, a
         // change of script, a number after it) is read apart from it, whatever its length.
         if seams::split(text, &mut reread) {
-            self.scan(&reread, scratch, passes + 1, MIN_REREAD_LETTERS, None);
+            self.scan(&reread, scratch, passes + 1, MIN_REREAD_LETTERS, None, true);
         }
         scratch.reread = reread;
         self.verdict(&mut scratch.hits)
@@ -316,6 +324,7 @@ impl TermMatcher {
         pass: u32,
         min_letters: u32,
         key_prefix: Option<u8>,
+        glyphs: bool,
     ) {
         scratch.views.normalize(text);
         let from = scratch.hits.len();
@@ -376,6 +385,7 @@ impl TermMatcher {
                 typo_bytes,
                 budget: 0,
                 edits: skeleton && !coarse && typos,
+                glyph_pairs: glyphs,
                 key_prefix,
                 depth: 0,
                 first: 0,

@@ -78,6 +78,8 @@ pub(super) struct Walker<'a> {
     pub budget: u32,
     /// Whether a walk may take one edit of its own (see [`MIN_EDIT_PREFIX`]).
     pub edits: bool,
+    /// Whether letter pairs that look like one letter (`rn`) are read as it too.
+    pub glyph_pairs: bool,
     /// A first byte every key of this walk starts with (the coarse keys' [`super::sounds::COARSE`]).
     pub key_prefix: Option<u8>,
     /// Current nesting of `feed`.
@@ -256,7 +258,7 @@ impl<'a> Walker<'a> {
             }
             // Letter pairs that look like one letter (`rn` for `m`, `vv` for `w`, `cl` for `d`)
             // are read both ways.
-            if let Some(&n) = bytes.get(j + 1)
+            if let Some(&n) = bytes.get(j + 1).filter(|_| self.glyph_pairs)
                 && let Some(one) = lookalike_pair(b, n)
                 && let Some(next) = self.step(at, one)
             {
