@@ -1,12 +1,13 @@
-//! Apache Solr: `/select` (`q`, the `json` parameter, JSON Request API `query`/`params.q`) and
-//! `/suggest` (`suggest.q`); `response.docs[]`/`numFound` and suggester terms out.
+//! Apache Solr: every request parameter (macros expanded as Solr expands them), the `json`
+//! parameter, `json.*` parameters and the JSON Request API body in; `response.docs[]`/`numFound`
+//! and suggester terms out.
 
 use serde_json::{Map, Value, json};
 
-use super::query::{
-    MAX_DEPTH, dedup, has_body, is_form, last_segment, malformed, parse_json, request_params, shape,
-};
+use super::query::{dedup, last_segment, parse_json, request_params, shape};
 use super::rewrite::{Rewriter, object_mut};
+mod params;
+
 use super::{
     Engine, EngineError, FieldForms, HitFields, IndexingBody, RequestView, ResponseFilter, indexing,
 };
@@ -14,63 +15,6 @@ use super::{
 /// The Solr adapter.
 #[derive(Clone, Copy, Debug)]
 pub struct Solr;
-
-/// Request parameters whose values are user text.
-const TEXT_PARAMS: &[&str] = &[
-    "q",
-    "q.alt",
-    "fq",
-    "suggest.q",
-    "spellcheck.q",
-    "stmt",
-    "expr",
-    "terms.prefix",
-    "terms.regex",
-    "stream.body",
-];
-
-/// JSON request bodies: the POST body and each `json` parameter.
-fn json_bodies(req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-    let mut out = Vec::new();
-    for j in request_params(req, "json")? {
-        out.push(parse_json(j.as_bytes())?);
-    }
-    if has_body(req.body) && !is_form(req.content_type) {
-        out.push(parse_json(req.body)?);
-    }
-    Ok(out)
-}
-
-/// Strings of the JSON Query DSL: a query string, or `{"lucene": {"query": …}}`,
-/// `{"bool": {"must": ["…", {…}]}}` and the like.
-fn dsl_texts(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), EngineError> {
-    if depth > MAX_DEPTH {
-        return Err(malformed(format!(
-            "JSON query nested under {MAX_DEPTH} levels"
-        )));
-    }
-    match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Array(items) => {
-            for i in items {
-                dsl_texts(i, depth + 1, out)?;
-            }
-        }
-        Value::Object(map) => {
-            for val in map.values() {
-                match val {
-                    // Every string: query parsers take their text under many names, and a
-                    // name unknown here may be one Solr reads.
-                    Value::String(s) => out.push(s.clone()),
-                    Value::Object(_) | Value::Array(_) => dsl_texts(val, depth + 1, out)?,
-                    _ => {}
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
 
 fn first(req: &RequestView<'_>, names: &[&str]) -> Result<String, EngineError> {
     for n in names {
@@ -131,28 +75,10 @@ impl Engine for Solr {
         super::query::mentions(req, &["fl", "fields"])
     }
 
+    /// Every parameter's values, as sent and with Solr's macros expanded, and the strings of the
+    /// JSON request (see [`params`]).
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
-        let mut out = Vec::new();
-        // Queries, filter queries, the SQL statement and streaming expressions (read whole),
-        // the terms component's prefix and pattern, and the text MoreLikeThis compares with.
-        for name in TEXT_PARAMS {
-            out.extend(request_params(req, name)?);
-        }
-        for body in json_bodies(req)? {
-            for key in ["query", "filter"] {
-                if let Some(q) = body.get(key) {
-                    dsl_texts(q, 0, &mut out)?;
-                }
-            }
-            if let Some(params) = body.get("params") {
-                for key in ["q", "suggest.q", "spellcheck.q"] {
-                    if let Some(v) = params.get(key) {
-                        dsl_texts(v, 0, &mut out)?;
-                    }
-                }
-            }
-        }
-        Ok(dedup(out))
+        Ok(dedup(params::texts(req)?))
     }
 
     fn empty_json(&self, req: &RequestView<'_>) -> Result<Value, EngineError> {
@@ -280,10 +206,178 @@ mod tests {
             ),
         ];
         for (name, req, want) in cases {
-            assert_eq!(Solr.extract(&req.view()).unwrap(), want, "{name}");
+            let got = Solr.extract(&req.view()).unwrap();
+            for w in want {
+                assert!(got.iter().any(|t| t == w), "{name}: no {w:?} in {got:?}");
+            }
         }
         let bad = Req::post("/solr/p/query", "application/json", b"{");
         assert!(Solr.extract(&bad.view()).is_err());
+    }
+
+    /// Every parameter Solr may parse as a query is read, with macros (`${name}`,
+    /// `${name:default}`) expanded as Solr expands them and quoted local-parameter values
+    /// unescaped; what cannot be resolved safely is refused.
+    #[test]
+    fn reads_every_parameter_solr_may_parse() {
+        // `Some(word)`: some extracted text holds `word` whole; `None`: refused.
+        let get = |q: &str| Req::get("/solr/pages/select", q);
+        let json = |q: &str, body: &str| {
+            Req::post("/solr/pages/select", "application/json", body.as_bytes()).with_query(q)
+        };
+        let cases: Vec<(&str, Req, Option<&str>)> = vec![
+            ("macro", get("q=%24%7Bx%7D&x=zorvexil"), Some("zorvexil")),
+            (
+                "macros joined",
+                get("q=%24%7Ba%7D%24%7Bb%7D&a=zorv&b=exil"),
+                Some("zorvexil"),
+            ),
+            (
+                "macro default",
+                get("q=body:zorv%24%7Bx%3Aexil%7D"),
+                Some("body:zorvexil"),
+            ),
+            (
+                "macro name with spaces",
+                get("q=zorv%24%7B+a+%7D&a=exil"),
+                Some("zorvexil"),
+            ),
+            (
+                "nested macros",
+                get("q=%24%7Ba%7D&a=zor%24%7Bb%7Dil&b=vex"),
+                Some("zorvexil"),
+            ),
+            (
+                "macro of a repeated parameter takes the first",
+                get("q=zorv%24%7Ba%7D&a=exil&a=other"),
+                Some("zorvexil"),
+            ),
+            (
+                "escaped macro is left",
+                get("q=zorv%5C%24%7Ba%7D&a=exil"),
+                Some("zorv\\${a}"),
+            ),
+            (
+                "macro in a form body",
+                Req::post(
+                    "/solr/pages/select",
+                    "application/x-www-form-urlencoded",
+                    b"q=zorv%24%7Ba%7D&a=exil",
+                ),
+                Some("zorvexil"),
+            ),
+            (
+                "macro in a filter",
+                get("q=*:*&fq=body:zorv%24%7Ba%7D&a=exil"),
+                Some("body:zorvexil"),
+            ),
+            (
+                "dereferenced local parameter",
+                get("q=%7B!lucene%20v%3D%24qq%7D&qq=zorvexil"),
+                Some("zorvexil"),
+            ),
+            (
+                "dereferenced filter",
+                get("q=*:*&fq=%7B!lucene%20v%3D%24f%7D&f=body:zorvexil"),
+                Some("body:zorvexil"),
+            ),
+            (
+                "quoted local parameter with escapes",
+                get("q=%7B!lucene%20v%3D%27body:zorv%5Cu0065x%5Cil%27%7D"),
+                Some("body:zorvexil"),
+            ),
+            ("json.query", get("json.query=zorvexil"), Some("zorvexil")),
+            (
+                "json.filter as JSON",
+                get("json.filter=%22body:zorv%5Cu0065xil%22"),
+                Some("body:zorvexil"),
+            ),
+            (
+                "json parameter with a macro",
+                get("json=%7B%22query%22:%22zorv%24%7Bx%7D%22%7D&x=exil"),
+                Some("zorvexil"),
+            ),
+            (
+                "JSON body with a macro from its params",
+                json("", r#"{"query":"zorv${x}","params":{"x":"exil"}}"#),
+                Some("zorvexil"),
+            ),
+            (
+                "JSON body macro from the query string",
+                json("x=%5Cu0065xil", r#"{"query":"zorv${x}"}"#),
+                Some("zorvexil"),
+            ),
+            (
+                "JSON named queries and facets",
+                json(
+                    "",
+                    r#"{"queries":{"a":"zorvexil"},"facet":{"f":{"type":"query","q":"quandrith"}}}"#,
+                ),
+                Some("quandrith"),
+            ),
+            ("facet.query", get("facet.query=zorvexil"), Some("zorvexil")),
+            (
+                "bq",
+                get("q=a&defType=edismax&bq=zorvexil"),
+                Some("zorvexil"),
+            ),
+            (
+                "boost",
+                get("q=a&boost=query(%24x)&x=zorvexil"),
+                Some("zorvexil"),
+            ),
+            ("bf", get("bf=query(%7B!v%3Dzorvexil%7D)"), Some("zorvexil")),
+            (
+                "stats.field",
+                get("stats.field=%7B!func%7Dquery(%24x)&x=zorvexil"),
+                Some("zorvexil"),
+            ),
+            ("group.query", get("group.query=zorvexil"), Some("zorvexil")),
+            ("hl.q", get("hl.q=zorvexil"), Some("zorvexil")),
+            ("subquery", get("kids.q=zorvexil"), Some("zorvexil")),
+            ("macro in a key", get("%24%7Bk%7D=zorvexil&k=q"), None),
+            (
+                "macro in a JSON params key",
+                json("", r#"{"params":{"${k}":"a"}}"#),
+                None,
+            ),
+            ("macro loop", get("q=%24%7Bq%7D"), None),
+            (
+                "macro blow-up",
+                get(&{
+                    let mut q = "q=%24%7Ba0%7D".to_owned();
+                    for i in 0..24 {
+                        q.push_str(&format!("&a{i}=%24%7Ba{n}%7D%24%7Ba{n}%7D", n = i + 1));
+                    }
+                    q + "&a24=abcdefgh"
+                }),
+                None,
+            ),
+            ("non-ASCII macro name", get("q=%24%7B%C3%A9%7D"), None),
+            (
+                "JSON broken by a macro",
+                json("x=%22", r#"{"query":"a${x}"}"#),
+                None,
+            ),
+            (
+                "json.query with a comment",
+                get("json.query=zorv/*x*/exil"),
+                None,
+            ),
+        ];
+        for (name, req, want) in cases {
+            let got = Solr.extract(&req.view());
+            match want {
+                Some(word) => {
+                    let texts = got.unwrap_or_else(|e| panic!("{name}: {e}"));
+                    assert!(
+                        texts.iter().any(|t| t.contains(word)),
+                        "{name}: no text holds {word:?}: {texts:?}"
+                    );
+                }
+                None => assert!(got.is_err(), "{name}: not refused: {got:?}"),
+            }
+        }
     }
 
     #[test]
