@@ -25,11 +25,25 @@ fn first(req: &RequestView<'_>, names: &[&str]) -> Result<String, EngineError> {
     Ok(String::new())
 }
 
+/// Whether `req` is a real-time get (`/get`).
+fn is_get(req: &RequestView<'_>) -> bool {
+    last_segment(req.path) == "get"
+}
+
 /// The engine's own answer with nothing found. Solr 9 marks its count exact; a suggest request
 /// names its dictionaries only when it asks for them (the handler's default dictionary is not
 /// known here, so a request without `suggest.dictionary` gets an empty `suggest` object).
 fn empty(req: &RequestView<'_>) -> Result<Value, EngineError> {
     let header = json!({"status": 0, "QTime": 0});
+    if is_get(req) {
+        // Real-time get answers one `id` without `ids` as `doc` (the handler omits its header).
+        let single =
+            request_params(req, "ids")?.is_empty() && request_params(req, "id")?.len() <= 1;
+        if single {
+            return Ok(json!({ "doc": null }));
+        }
+        return Ok(json!({"response": {"numFound": 0, "start": 0, "docs": []}}));
+    }
     if last_segment(req.path) != "suggest" {
         return Ok(json!({
             "responseHeader": header,
@@ -87,7 +101,7 @@ impl Engine for Solr {
 
     fn rewrite(
         &self,
-        _req: &RequestView<'_>,
+        req: &RequestView<'_>,
         body: &[u8],
         filter: &mut dyn ResponseFilter,
     ) -> Result<Option<Vec<u8>>, EngineError> {
@@ -130,7 +144,20 @@ impl Engine for Solr {
                 }
             }
         }
-        if !found && !map.contains_key("error") {
+        // Real-time get of one id: `doc`, the document or null.
+        if let Some(doc) = map.get_mut("doc") {
+            found = true;
+            if !doc.is_null() {
+                let mut one = Value::Array(vec![doc.take()]);
+                rw.hits(Some(&mut one), "doc")?;
+                *doc = match one {
+                    Value::Array(mut kept) => kept.pop().unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+            }
+        }
+        // A real-time get without ids answers only its header.
+        if !found && !map.contains_key("error") && !is_get(req) {
             return Err(shape("neither response nor suggest"));
         }
         rw.notice(&mut root);
@@ -417,6 +444,56 @@ mod tests {
             let mut f = FakeFilter::new(Solr.hit_fields(), false);
             assert!(Solr.rewrite(&req.view(), body, &mut f).is_err(), "{name}");
         }
+    }
+
+    /// Real-time get answers `doc` (one `id`, no `ids`) or a document list: each document is
+    /// judged, and a blocked get finds nothing in the same shape.
+    #[test]
+    fn real_time_get() {
+        let listed = r#"{"id":"1","url":"https://www.zorvexil-forum.example/t"}"#;
+        let clean = r#"{"id":"2","url":"https://garden.example/a"}"#;
+        let cases: Vec<(&str, &str, String, Option<Value>)> = vec![
+            (
+                "listed doc",
+                "id=1",
+                format!(r#"{{"doc":{listed}}}"#),
+                Some(json!({"doc": null})),
+            ),
+            ("clean doc", "id=2", format!(r#"{{"doc":{clean}}}"#), None),
+            ("no doc", "id=3", r#"{"doc":null}"#.to_owned(), None),
+            (
+                "no id",
+                "",
+                r#"{"responseHeader":{"status":0}}"#.to_owned(),
+                None,
+            ),
+            (
+                "doc list",
+                "ids=1,2",
+                format!(r#"{{"response":{{"numFound":2,"start":0,"docs":[{listed},{clean}]}}}}"#),
+                Some(json!({"response": {"numFound": 1, "start": 0, "docs": [
+                    {"id": "2", "url": "https://garden.example/a"}
+                ]}})),
+            ),
+        ];
+        for (name, q, body, want) in cases {
+            let req = Req::get("/solr/pages/get", q);
+            let mut f = FakeFilter::new(Solr.hit_fields(), false);
+            let got = Solr.rewrite(&req.view(), body.as_bytes(), &mut f).unwrap();
+            let got = got.map(|b| serde_json::from_slice::<Value>(&b).unwrap());
+            assert_eq!(got, want, "{name}");
+        }
+        let empty = |q: &str| {
+            Solr.empty_json(&Req::get("/solr/pages/get", q).view())
+                .unwrap()
+        };
+        assert_eq!(empty("id=1&fq=body:x"), json!({"doc": null}));
+        assert_eq!(empty("id=1&id=2")["response"]["numFound"], json!(0));
+        assert_eq!(empty("ids=1")["response"]["docs"], json!([]));
+        let texts = Solr
+            .extract(&Req::get("/solr/pages/get", "id=1&fq=body:zorvexil").view())
+            .unwrap();
+        assert!(texts.iter().any(|t| t == "body:zorvexil"), "{texts:?}");
     }
 
     #[test]
