@@ -75,8 +75,9 @@ impl Engine for Solr {
         }
     }
 
-    /// A document shows every stored field unless the request lists fields (`fl`, a JSON
-    /// body's `fields`): then a field it lacks may be hidden.
+    /// A document shows every stored field unless the request lists fields (`fl` as a query or
+    /// form parameter, `json.fields`, a JSON request's `fields` or `params.fl`): then a field it
+    /// lacks may be hidden.
     fn field_forms(&self, pointer: &str) -> FieldForms {
         FieldForms {
             plain: vec![pointer.to_owned()],
@@ -86,7 +87,7 @@ impl Engine for Solr {
     }
 
     fn hides_fields(&self, req: &RequestView<'_>) -> bool {
-        super::query::mentions(req, &["fl", "fields"])
+        params::hides_fields(req)
     }
 
     /// Every parameter's values, as sent and with Solr's macros expanded, and the strings of the
@@ -404,6 +405,36 @@ mod tests {
                 }
                 None => assert!(got.is_err(), "{name}: not refused: {got:?}"),
             }
+        }
+    }
+
+    /// Fields are hidden by `fl` wherever Solr reads it: the query string, a form body, a JSON
+    /// request's `fields` or `params.fl`, a `json.fields` parameter.
+    #[test]
+    fn notices_hidden_fields() {
+        let form = |b: &[u8]| Req::post("/solr/p/select", "application/x-www-form-urlencoded", b);
+        let json = |b: &[u8]| Req::post("/solr/p/select", "application/json", b);
+        let cases: Vec<(&str, Req, bool)> = vec![
+            ("none", Req::get("/solr/p/select", "q=a&rows=3"), false),
+            ("fl", Req::get("/solr/p/select", "q=a&fl=id"), true),
+            ("form fl", form(b"q=a&fl=id"), true),
+            (
+                "json.fields",
+                Req::get("/solr/p/select", "json.fields=id"),
+                true,
+            ),
+            (
+                "json parameter",
+                Req::get("/solr/p/select", "json=%7B%22fields%22:%22id%22%7D"),
+                true,
+            ),
+            ("JSON fields", json(br#"{"query":"a","fields":"id"}"#), true),
+            ("JSON params.fl", json(br#"{"params":{"fl":"id"}}"#), true),
+            ("JSON escaped key", json(br#"{"fi\u0065lds":"id"}"#), true),
+            ("JSON without", json(br#"{"query":"a"}"#), false),
+        ];
+        for (name, req, want) in cases {
+            assert_eq!(Solr.hides_fields(&req.view()), want, "{name}");
         }
     }
 

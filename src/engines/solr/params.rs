@@ -115,6 +115,39 @@ pub(super) fn texts(req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
     Ok(out)
 }
 
+/// Whether `req` may ask Solr to leave fields out of its documents: `fl` (or `fields`,
+/// `json.fields`) as a parameter, a JSON request's `fields` or `params.fl`; and, since the name
+/// could be made by one, any macro in a key or in a JSON request, or JSON not read here.
+pub(super) fn hides_fields(req: &RequestView<'_>) -> bool {
+    let Ok(pairs) = request_pairs(req) else {
+        return true;
+    };
+    let mut jsons: Vec<&str> = Vec::new();
+    if has_body(req.body) && !is_form(req.content_type) {
+        let Ok(body) = std::str::from_utf8(req.body) else {
+            return true;
+        };
+        jsons.push(body);
+    }
+    for (k, v) in &pairs {
+        if matches!(k.as_str(), "fl" | "fields" | "json.fields")
+            || k.starts_with("json.params")
+            || k.contains(MACRO_START)
+        {
+            return true;
+        }
+        if k == "json" {
+            jsons.push(v);
+        }
+    }
+    jsons.iter().any(|j| {
+        j.contains(MACRO_START)
+            || serde_json::from_str::<Value>(j).map_or(true, |v| {
+                v.get("fields").is_some() || v.get("params").and_then(|p| p.get("fl")).is_some()
+            })
+    })
+}
+
 /// The strings of a JSON value Solr reads as a `json` or `json.*` parameter. `json` must be
 /// JSON; a `json.*` value Solr's lenient parser takes as a bare string is read as it is, unless
 /// it holds a comment (which that parser would drop).
