@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::query::{dedup, last_segment, parse_json, request_params, shape};
 use super::rewrite::{Rewriter, object_mut};
-mod params;
+pub(crate) mod params;
 
 use super::{
     Engine, EngineError, FieldForms, HitFields, IndexingBody, RequestView, ResponseFilter, indexing,

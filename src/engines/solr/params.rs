@@ -34,11 +34,61 @@ const MAX_RESOLVED: usize = 4096;
 
 const MACRO_START: &str = "${";
 
+/// Solr's parameter map of `req` with its macros expanded, in Solr's order (a JSON body is the
+/// first value of `json`).
+///
+/// # Errors
+/// As [`texts`].
+pub(crate) fn expanded(req: &RequestView<'_>) -> Result<Vec<(String, String)>, EngineError> {
+    let map = solr_map(req)?;
+    let mut ex = Expander {
+        map: &map,
+        expanded: 0,
+        resolved: 0,
+    };
+    map.iter()
+        .map(|(k, v)| Ok((k.clone(), ex.expand(v, 1)?)))
+        .collect()
+}
+
 /// Every text Solr may read out of `req`'s parameters and JSON.
 ///
 /// # Errors
 /// [`EngineError::Malformed`] for what Solr reads in a way not resolved here.
 pub(super) fn texts(req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
+    let map = solr_map(req)?;
+    let mut ex = Expander {
+        map: &map,
+        expanded: 0,
+        resolved: 0,
+    };
+    let mut out = Vec::new();
+    for (k, v) in &map {
+        let e = ex.expand(v, 1)?;
+        let is_json = k == "json" || (k.starts_with("json.") && k != "json.nl" && k != "json.wrf");
+        if is_json {
+            json_texts(k, v, &mut out)?;
+            if e != *v {
+                json_texts(k, &e, &mut out)?;
+            }
+        }
+        out.push(v.clone());
+        if e != *v {
+            out.push(e);
+        }
+    }
+    let unescaped: Vec<String> = out
+        .iter()
+        .filter(|t| t.contains('\\'))
+        .map(|t| unescape(t))
+        .collect();
+    out.extend(unescaped);
+    Ok(out)
+}
+
+/// Solr's parameter map of `req` before macros: the JSON body as the first `json` value, the
+/// query string's and a form body's parameters, then the `params` of each JSON request.
+fn solr_map(req: &RequestView<'_>) -> Result<Vec<(String, String)>, EngineError> {
     let mut pairs = request_pairs(req)?;
     // The JSON request: the body (not a form) first, then `json` parameters.
     let mut jsons = Vec::new();
@@ -85,34 +135,7 @@ pub(super) fn texts(req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
             "a Solr parameter name with a macro ({k:?})"
         )));
     }
-
-    let mut ex = Expander {
-        map: &map,
-        expanded: 0,
-        resolved: 0,
-    };
-    let mut out = Vec::new();
-    for (k, v) in &map {
-        let e = ex.expand(v, 1)?;
-        let is_json = k == "json" || (k.starts_with("json.") && k != "json.nl" && k != "json.wrf");
-        if is_json {
-            json_texts(k, v, &mut out)?;
-            if e != *v {
-                json_texts(k, &e, &mut out)?;
-            }
-        }
-        out.push(v.clone());
-        if e != *v {
-            out.push(e);
-        }
-    }
-    let unescaped: Vec<String> = out
-        .iter()
-        .filter(|t| t.contains('\\'))
-        .map(|t| unescape(t))
-        .collect();
-    out.extend(unescaped);
-    Ok(out)
+    Ok(map)
 }
 
 /// Whether `req` may ask Solr to leave fields out of its documents: `fl` (or `fields`,
