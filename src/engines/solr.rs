@@ -16,7 +16,15 @@ use super::{
 #[derive(Clone, Copy, Debug)]
 pub struct Solr;
 
+/// The first value of the first of `names` the request has, as Solr sees it (macros expanded;
+/// as sent when they cannot be).
 fn first(req: &RequestView<'_>, names: &[&str]) -> Result<String, EngineError> {
+    if let Ok(map) = params::expanded(req) {
+        let value = names
+            .iter()
+            .find_map(|n| map.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
+        return Ok(value.unwrap_or_default());
+    }
     for n in names {
         if let Some(v) = request_params(req, n)?.into_iter().next() {
             return Ok(v);
@@ -540,5 +548,17 @@ mod tests {
         );
         let out = Solr.empty_suggestions(&req.view()).unwrap();
         assert_golden(E, "empty-suggest.expected.json", &out.body);
+        // Solr answers under the suggestion query it read: macros expanded.
+        let cases = [
+            ("suggest.q=%24%7Bx%7D&x=velm&suggest.dictionary=d1", "velm"),
+            ("q=ve%24%7Bx%3Alm%7D&suggest.dictionary=d1", "velm"),
+            ("%24%7Bk%7D=a&suggest.q=velm&suggest.dictionary=d1", "velm"),
+        ];
+        for (q, key) in cases {
+            let v = Solr
+                .empty_json(&Req::get("/solr/pages/suggest", q).view())
+                .unwrap();
+            assert!(v["suggest"]["d1"].get(key).is_some(), "{q}: {v}");
+        }
     }
 }
