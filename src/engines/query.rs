@@ -33,6 +33,33 @@ pub(crate) fn param_values(raw: Option<&str>, name: &str) -> Result<Vec<String>,
     Ok(out)
 }
 
+/// Every decoded `(key, value)` pair of an `application/x-www-form-urlencoded` string, in order.
+///
+/// # Errors
+/// As [`param_values`].
+pub(crate) fn param_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, EngineError> {
+    let mut out = Vec::new();
+    let Some(raw) = raw else { return Ok(out) };
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        out.push((decode(key)?, decode(value)?));
+    }
+    Ok(out)
+}
+
+/// Every `(key, value)` pair of the query string and then, for form posts, of the body.
+///
+/// # Errors
+/// As [`param_values`], and a form body that is not UTF-8.
+pub(crate) fn request_pairs(req: &RequestView<'_>) -> Result<Vec<(String, String)>, EngineError> {
+    let mut out = param_pairs(req.query)?;
+    if is_form(req.content_type) {
+        let body = std::str::from_utf8(req.body).map_err(|_| malformed("form body"))?;
+        out.extend(param_pairs(Some(body))?);
+    }
+    Ok(out)
+}
+
 /// Values of `name` in the query string and, for form posts, in the body.
 pub(crate) fn request_params(
     req: &RequestView<'_>,

@@ -1,12 +1,13 @@
-//! Apache Solr: `/select` (`q`, the `json` parameter, JSON Request API `query`/`params.q`) and
-//! `/suggest` (`suggest.q`); `response.docs[]`/`numFound` and suggester terms out.
+//! Apache Solr: every request parameter (macros expanded as Solr expands them), the `json`
+//! parameter, `json.*` parameters and the JSON Request API body in; `response.docs[]`/`numFound`
+//! and suggester terms out.
 
 use serde_json::{Map, Value, json};
 
-use super::query::{
-    MAX_DEPTH, dedup, has_body, is_form, last_segment, malformed, parse_json, request_params, shape,
-};
+use super::query::{dedup, last_segment, parse_json, request_params, shape};
 use super::rewrite::{Rewriter, object_mut};
+pub(crate) mod params;
+
 use super::{
     Engine, EngineError, FieldForms, HitFields, IndexingBody, RequestView, ResponseFilter, indexing,
 };
@@ -15,64 +16,15 @@ use super::{
 #[derive(Clone, Copy, Debug)]
 pub struct Solr;
 
-/// Request parameters whose values are user text.
-const TEXT_PARAMS: &[&str] = &[
-    "q",
-    "q.alt",
-    "fq",
-    "suggest.q",
-    "spellcheck.q",
-    "stmt",
-    "expr",
-    "terms.prefix",
-    "terms.regex",
-    "stream.body",
-];
-
-/// JSON request bodies: the POST body and each `json` parameter.
-fn json_bodies(req: &RequestView<'_>) -> Result<Vec<Value>, EngineError> {
-    let mut out = Vec::new();
-    for j in request_params(req, "json")? {
-        out.push(parse_json(j.as_bytes())?);
-    }
-    if has_body(req.body) && !is_form(req.content_type) {
-        out.push(parse_json(req.body)?);
-    }
-    Ok(out)
-}
-
-/// Strings of the JSON Query DSL: a query string, or `{"lucene": {"query": …}}`,
-/// `{"bool": {"must": ["…", {…}]}}` and the like.
-fn dsl_texts(v: &Value, depth: usize, out: &mut Vec<String>) -> Result<(), EngineError> {
-    if depth > MAX_DEPTH {
-        return Err(malformed(format!(
-            "JSON query nested under {MAX_DEPTH} levels"
-        )));
-    }
-    match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Array(items) => {
-            for i in items {
-                dsl_texts(i, depth + 1, out)?;
-            }
-        }
-        Value::Object(map) => {
-            for val in map.values() {
-                match val {
-                    // Every string: query parsers take their text under many names, and a
-                    // name unknown here may be one Solr reads.
-                    Value::String(s) => out.push(s.clone()),
-                    Value::Object(_) | Value::Array(_) => dsl_texts(val, depth + 1, out)?,
-                    _ => {}
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
+/// The first value of the first of `names` the request has, as Solr sees it (macros expanded;
+/// as sent when they cannot be).
 fn first(req: &RequestView<'_>, names: &[&str]) -> Result<String, EngineError> {
+    if let Ok(map) = params::expanded(req) {
+        let value = names
+            .iter()
+            .find_map(|n| map.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
+        return Ok(value.unwrap_or_default());
+    }
     for n in names {
         if let Some(v) = request_params(req, n)?.into_iter().next() {
             return Ok(v);
@@ -81,11 +33,25 @@ fn first(req: &RequestView<'_>, names: &[&str]) -> Result<String, EngineError> {
     Ok(String::new())
 }
 
+/// Whether `req` is a real-time get (`/get`).
+fn is_get(req: &RequestView<'_>) -> bool {
+    last_segment(req.path) == "get"
+}
+
 /// The engine's own answer with nothing found. Solr 9 marks its count exact; a suggest request
 /// names its dictionaries only when it asks for them (the handler's default dictionary is not
 /// known here, so a request without `suggest.dictionary` gets an empty `suggest` object).
 fn empty(req: &RequestView<'_>) -> Result<Value, EngineError> {
     let header = json!({"status": 0, "QTime": 0});
+    if is_get(req) {
+        // Real-time get answers one `id` without `ids` as `doc` (the handler omits its header).
+        let single =
+            request_params(req, "ids")?.is_empty() && request_params(req, "id")?.len() <= 1;
+        if single {
+            return Ok(json!({ "doc": null }));
+        }
+        return Ok(json!({"response": {"numFound": 0, "start": 0, "docs": []}}));
+    }
     if last_segment(req.path) != "suggest" {
         return Ok(json!({
             "responseHeader": header,
@@ -117,8 +83,9 @@ impl Engine for Solr {
         }
     }
 
-    /// A document shows every stored field unless the request lists fields (`fl`, a JSON
-    /// body's `fields`): then a field it lacks may be hidden.
+    /// A document shows every stored field unless the request lists fields (`fl` as a query or
+    /// form parameter, `json.fields`, a JSON request's `fields` or `params.fl`): then a field it
+    /// lacks may be hidden.
     fn field_forms(&self, pointer: &str) -> FieldForms {
         FieldForms {
             plain: vec![pointer.to_owned()],
@@ -128,31 +95,13 @@ impl Engine for Solr {
     }
 
     fn hides_fields(&self, req: &RequestView<'_>) -> bool {
-        super::query::mentions(req, &["fl", "fields"])
+        params::hides_fields(req)
     }
 
+    /// Every parameter's values, as sent and with Solr's macros expanded, and the strings of the
+    /// JSON request (see [`params`]).
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
-        let mut out = Vec::new();
-        // Queries, filter queries, the SQL statement and streaming expressions (read whole),
-        // the terms component's prefix and pattern, and the text MoreLikeThis compares with.
-        for name in TEXT_PARAMS {
-            out.extend(request_params(req, name)?);
-        }
-        for body in json_bodies(req)? {
-            for key in ["query", "filter"] {
-                if let Some(q) = body.get(key) {
-                    dsl_texts(q, 0, &mut out)?;
-                }
-            }
-            if let Some(params) = body.get("params") {
-                for key in ["q", "suggest.q", "spellcheck.q"] {
-                    if let Some(v) = params.get(key) {
-                        dsl_texts(v, 0, &mut out)?;
-                    }
-                }
-            }
-        }
-        Ok(dedup(out))
+        Ok(dedup(params::texts(req)?))
     }
 
     fn empty_json(&self, req: &RequestView<'_>) -> Result<Value, EngineError> {
@@ -161,7 +110,7 @@ impl Engine for Solr {
 
     fn rewrite(
         &self,
-        _req: &RequestView<'_>,
+        req: &RequestView<'_>,
         body: &[u8],
         filter: &mut dyn ResponseFilter,
     ) -> Result<Option<Vec<u8>>, EngineError> {
@@ -204,7 +153,20 @@ impl Engine for Solr {
                 }
             }
         }
-        if !found && !map.contains_key("error") {
+        // Real-time get of one id: `doc`, the document or null.
+        if let Some(doc) = map.get_mut("doc") {
+            found = true;
+            if !doc.is_null() {
+                let mut one = Value::Array(vec![doc.take()]);
+                rw.hits(Some(&mut one), "doc")?;
+                *doc = match one {
+                    Value::Array(mut kept) => kept.pop().unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+            }
+        }
+        // A real-time get without ids answers only its header.
+        if !found && !map.contains_key("error") && !is_get(req) {
             return Err(shape("neither response nor suggest"));
         }
         rw.notice(&mut root);
@@ -280,10 +242,208 @@ mod tests {
             ),
         ];
         for (name, req, want) in cases {
-            assert_eq!(Solr.extract(&req.view()).unwrap(), want, "{name}");
+            let got = Solr.extract(&req.view()).unwrap();
+            for w in want {
+                assert!(got.iter().any(|t| t == w), "{name}: no {w:?} in {got:?}");
+            }
         }
         let bad = Req::post("/solr/p/query", "application/json", b"{");
         assert!(Solr.extract(&bad.view()).is_err());
+    }
+
+    /// Every parameter Solr may parse as a query is read, with macros (`${name}`,
+    /// `${name:default}`) expanded as Solr expands them and quoted local-parameter values
+    /// unescaped; what cannot be resolved safely is refused.
+    #[test]
+    fn reads_every_parameter_solr_may_parse() {
+        // `Some(word)`: some extracted text holds `word` whole; `None`: refused.
+        let get = |q: &str| Req::get("/solr/pages/select", q);
+        let json = |q: &str, body: &str| {
+            Req::post("/solr/pages/select", "application/json", body.as_bytes()).with_query(q)
+        };
+        let cases: Vec<(&str, Req, Option<&str>)> = vec![
+            ("macro", get("q=%24%7Bx%7D&x=zorvexil"), Some("zorvexil")),
+            (
+                "macros joined",
+                get("q=%24%7Ba%7D%24%7Bb%7D&a=zorv&b=exil"),
+                Some("zorvexil"),
+            ),
+            (
+                "macro default",
+                get("q=body:zorv%24%7Bx%3Aexil%7D"),
+                Some("body:zorvexil"),
+            ),
+            (
+                "macro name with spaces",
+                get("q=zorv%24%7B+a+%7D&a=exil"),
+                Some("zorvexil"),
+            ),
+            (
+                "nested macros",
+                get("q=%24%7Ba%7D&a=zor%24%7Bb%7Dil&b=vex"),
+                Some("zorvexil"),
+            ),
+            (
+                "macro of a repeated parameter takes the first",
+                get("q=zorv%24%7Ba%7D&a=exil&a=other"),
+                Some("zorvexil"),
+            ),
+            (
+                "escaped macro is left",
+                get("q=zorv%5C%24%7Ba%7D&a=exil"),
+                Some("zorv\\${a}"),
+            ),
+            (
+                "macro in a form body",
+                Req::post(
+                    "/solr/pages/select",
+                    "application/x-www-form-urlencoded",
+                    b"q=zorv%24%7Ba%7D&a=exil",
+                ),
+                Some("zorvexil"),
+            ),
+            (
+                "macro in a filter",
+                get("q=*:*&fq=body:zorv%24%7Ba%7D&a=exil"),
+                Some("body:zorvexil"),
+            ),
+            (
+                "dereferenced local parameter",
+                get("q=%7B!lucene%20v%3D%24qq%7D&qq=zorvexil"),
+                Some("zorvexil"),
+            ),
+            (
+                "dereferenced filter",
+                get("q=*:*&fq=%7B!lucene%20v%3D%24f%7D&f=body:zorvexil"),
+                Some("body:zorvexil"),
+            ),
+            (
+                "quoted local parameter with escapes",
+                get("q=%7B!lucene%20v%3D%27body:zorv%5Cu0065x%5Cil%27%7D"),
+                Some("body:zorvexil"),
+            ),
+            ("json.query", get("json.query=zorvexil"), Some("zorvexil")),
+            (
+                "json.filter as JSON",
+                get("json.filter=%22body:zorv%5Cu0065xil%22"),
+                Some("body:zorvexil"),
+            ),
+            (
+                "json parameter with a macro",
+                get("json=%7B%22query%22:%22zorv%24%7Bx%7D%22%7D&x=exil"),
+                Some("zorvexil"),
+            ),
+            (
+                "JSON body with a macro from its params",
+                json("", r#"{"query":"zorv${x}","params":{"x":"exil"}}"#),
+                Some("zorvexil"),
+            ),
+            (
+                "JSON body macro from the query string",
+                json("x=%5Cu0065xil", r#"{"query":"zorv${x}"}"#),
+                Some("zorvexil"),
+            ),
+            (
+                "JSON named queries and facets",
+                json(
+                    "",
+                    r#"{"queries":{"a":"zorvexil"},"facet":{"f":{"type":"query","q":"quandrith"}}}"#,
+                ),
+                Some("quandrith"),
+            ),
+            ("facet.query", get("facet.query=zorvexil"), Some("zorvexil")),
+            (
+                "bq",
+                get("q=a&defType=edismax&bq=zorvexil"),
+                Some("zorvexil"),
+            ),
+            (
+                "boost",
+                get("q=a&boost=query(%24x)&x=zorvexil"),
+                Some("zorvexil"),
+            ),
+            ("bf", get("bf=query(%7B!v%3Dzorvexil%7D)"), Some("zorvexil")),
+            (
+                "stats.field",
+                get("stats.field=%7B!func%7Dquery(%24x)&x=zorvexil"),
+                Some("zorvexil"),
+            ),
+            ("group.query", get("group.query=zorvexil"), Some("zorvexil")),
+            ("hl.q", get("hl.q=zorvexil"), Some("zorvexil")),
+            ("subquery", get("kids.q=zorvexil"), Some("zorvexil")),
+            ("macro in a key", get("%24%7Bk%7D=zorvexil&k=q"), None),
+            (
+                "macro in a JSON params key",
+                json("", r#"{"params":{"${k}":"a"}}"#),
+                None,
+            ),
+            ("macro loop", get("q=%24%7Bq%7D"), None),
+            (
+                "macro blow-up",
+                get(&{
+                    let mut q = "q=%24%7Ba0%7D".to_owned();
+                    for i in 0..24 {
+                        q.push_str(&format!("&a{i}=%24%7Ba{n}%7D%24%7Ba{n}%7D", n = i + 1));
+                    }
+                    q + "&a24=abcdefgh"
+                }),
+                None,
+            ),
+            ("non-ASCII macro name", get("q=%24%7B%C3%A9%7D"), None),
+            (
+                "JSON broken by a macro",
+                json("x=%22", r#"{"query":"a${x}"}"#),
+                None,
+            ),
+            (
+                "json.query with a comment",
+                get("json.query=zorv/*x*/exil"),
+                None,
+            ),
+        ];
+        for (name, req, want) in cases {
+            let got = Solr.extract(&req.view());
+            match want {
+                Some(word) => {
+                    let texts = got.unwrap_or_else(|e| panic!("{name}: {e}"));
+                    assert!(
+                        texts.iter().any(|t| t.contains(word)),
+                        "{name}: no text holds {word:?}: {texts:?}"
+                    );
+                }
+                None => assert!(got.is_err(), "{name}: not refused: {got:?}"),
+            }
+        }
+    }
+
+    /// Fields are hidden by `fl` wherever Solr reads it: the query string, a form body, a JSON
+    /// request's `fields` or `params.fl`, a `json.fields` parameter.
+    #[test]
+    fn notices_hidden_fields() {
+        let form = |b: &[u8]| Req::post("/solr/p/select", "application/x-www-form-urlencoded", b);
+        let json = |b: &[u8]| Req::post("/solr/p/select", "application/json", b);
+        let cases: Vec<(&str, Req, bool)> = vec![
+            ("none", Req::get("/solr/p/select", "q=a&rows=3"), false),
+            ("fl", Req::get("/solr/p/select", "q=a&fl=id"), true),
+            ("form fl", form(b"q=a&fl=id"), true),
+            (
+                "json.fields",
+                Req::get("/solr/p/select", "json.fields=id"),
+                true,
+            ),
+            (
+                "json parameter",
+                Req::get("/solr/p/select", "json=%7B%22fields%22:%22id%22%7D"),
+                true,
+            ),
+            ("JSON fields", json(br#"{"query":"a","fields":"id"}"#), true),
+            ("JSON params.fl", json(br#"{"params":{"fl":"id"}}"#), true),
+            ("JSON escaped key", json(br#"{"fi\u0065lds":"id"}"#), true),
+            ("JSON without", json(br#"{"query":"a"}"#), false),
+        ];
+        for (name, req, want) in cases {
+            assert_eq!(Solr.hides_fields(&req.view()), want, "{name}");
+        }
     }
 
     #[test]
@@ -325,6 +485,56 @@ mod tests {
         }
     }
 
+    /// Real-time get answers `doc` (one `id`, no `ids`) or a document list: each document is
+    /// judged, and a blocked get finds nothing in the same shape.
+    #[test]
+    fn real_time_get() {
+        let listed = r#"{"id":"1","url":"https://www.zorvexil-forum.example/t"}"#;
+        let clean = r#"{"id":"2","url":"https://garden.example/a"}"#;
+        let cases: Vec<(&str, &str, String, Option<Value>)> = vec![
+            (
+                "listed doc",
+                "id=1",
+                format!(r#"{{"doc":{listed}}}"#),
+                Some(json!({"doc": null})),
+            ),
+            ("clean doc", "id=2", format!(r#"{{"doc":{clean}}}"#), None),
+            ("no doc", "id=3", r#"{"doc":null}"#.to_owned(), None),
+            (
+                "no id",
+                "",
+                r#"{"responseHeader":{"status":0}}"#.to_owned(),
+                None,
+            ),
+            (
+                "doc list",
+                "ids=1,2",
+                format!(r#"{{"response":{{"numFound":2,"start":0,"docs":[{listed},{clean}]}}}}"#),
+                Some(json!({"response": {"numFound": 1, "start": 0, "docs": [
+                    {"id": "2", "url": "https://garden.example/a"}
+                ]}})),
+            ),
+        ];
+        for (name, q, body, want) in cases {
+            let req = Req::get("/solr/pages/get", q);
+            let mut f = FakeFilter::new(Solr.hit_fields(), false);
+            let got = Solr.rewrite(&req.view(), body.as_bytes(), &mut f).unwrap();
+            let got = got.map(|b| serde_json::from_slice::<Value>(&b).unwrap());
+            assert_eq!(got, want, "{name}");
+        }
+        let empty = |q: &str| {
+            Solr.empty_json(&Req::get("/solr/pages/get", q).view())
+                .unwrap()
+        };
+        assert_eq!(empty("id=1&fq=body:x"), json!({"doc": null}));
+        assert_eq!(empty("id=1&id=2")["response"]["numFound"], json!(0));
+        assert_eq!(empty("ids=1")["response"]["docs"], json!([]));
+        let texts = Solr
+            .extract(&Req::get("/solr/pages/get", "id=1&fq=body:zorvexil").view())
+            .unwrap();
+        assert!(texts.iter().any(|t| t == "body:zorvexil"), "{texts:?}");
+    }
+
     #[test]
     fn blocked_responses() {
         let req = Req::get("/solr/pages/select", "q=velmorik");
@@ -338,5 +548,17 @@ mod tests {
         );
         let out = Solr.empty_suggestions(&req.view()).unwrap();
         assert_golden(E, "empty-suggest.expected.json", &out.body);
+        // Solr answers under the suggestion query it read: macros expanded.
+        let cases = [
+            ("suggest.q=%24%7Bx%7D&x=velm&suggest.dictionary=d1", "velm"),
+            ("q=ve%24%7Bx%3Alm%7D&suggest.dictionary=d1", "velm"),
+            ("%24%7Bk%7D=a&suggest.q=velm&suggest.dictionary=d1", "velm"),
+        ];
+        for (q, key) in cases {
+            let v = Solr
+                .empty_json(&Req::get("/solr/pages/suggest", q).view())
+                .unwrap();
+            assert!(v["suggest"]["d1"].get(key).is_some(), "{q}: {v}");
+        }
     }
 }

@@ -268,6 +268,16 @@ mod tests {
         }
     }
 
+    /// Solr's real-time get applies `fq` and other query parameters: it is inspected as a search.
+    #[test]
+    fn solr_get_is_inspected() {
+        let table = endpoints("solr").unwrap();
+        for name in ["get", "v2-collection-get", "v2-core-get"] {
+            let e = table.iter().find(|e| e.name == name).unwrap();
+            assert_eq!(e.kind, Kind::Search, "{name}");
+        }
+    }
+
     #[test]
     fn narrowing_and_problems() {
         let section = EngineSection {

@@ -30,7 +30,8 @@ pub(super) const SOLR_HANDLERS: &[(&str, &str, &[&str], super::Kind)] = &[
     ("update-xml", "update/xml", P, Index),
     // Binary documents go through Tika, which searchward cannot read: refused.
     ("update-extract", "update/extract", P, Deny),
-    ("get", "get", G, Passthrough),
+    // Real-time get applies `fq` (and other query parameters): inspected as a search.
+    ("get", "get", G, Search),
     ("ping", "admin/ping", G, Passthrough),
     ("schema", "schema", G, Passthrough),
 ];

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::glob::matches;
 use super::{Reveal, field_paths, params, remove_path};
-use crate::engines::query::{has_body, is_form, param_values, parse_json, request_params};
+use crate::engines::query::{has_body, is_form, parse_json, request_pairs, request_params};
 use crate::engines::{EngineError, RequestView};
 
 /// Fields added to `fl`, taken out of each document, and the `fl` value added, taken out of the
@@ -88,25 +88,50 @@ fn body_items(body: &Value) -> Vec<String> {
 const ALIAS_REFUSED: EngineError =
     EngineError::Unsupported("a field alias named after a judged field");
 
+/// The field lists Solr reads in `req`, as sent and with macros expanded: `fl`, `json.fields`
+/// (JSON or a bare list) and the `fields` and `params.fl` of each JSON request (the body and
+/// `json` parameters); and whether a JSON request lists fields.
+fn field_lists(req: &RequestView<'_>) -> Result<(Vec<String>, bool), EngineError> {
+    let mut all = request_params(req, "fl")?;
+    let mut json_lists = false;
+    for (k, v) in crate::engines::solr::params::expanded(req)? {
+        match k.as_str() {
+            "fl" => all.push(v),
+            "json.fields" => {
+                json_lists = true;
+                match serde_json::from_str::<Value>(&v) {
+                    Ok(parsed) => all.extend(body_items(&serde_json::json!({ "fields": parsed }))),
+                    Err(_) => all.push(v),
+                }
+            }
+            "json" => {
+                let body = parse_json(v.as_bytes())?;
+                json_lists |= body.get("fields").is_some() || body.pointer("/params/fl").is_some();
+                all.extend(body_items(&body));
+            }
+            _ => {}
+        }
+    }
+    Ok((items(&all), json_lists))
+}
+
 pub(super) fn plan(req: &RequestView<'_>, pointers: &[String]) -> Result<Reveal, EngineError> {
     let Some(fields) = field_paths(pointers, "/") else {
         return Ok(Reveal::unchanged(false));
     };
-    // A JSON body may carry `fields` or `params.fl`, and the `json` parameter a whole body:
-    // left as they are.
+    let (lists, json_lists) = field_lists(req)?;
+    if aliases_judged(&lists, &fields) {
+        return Err(ALIAS_REFUSED);
+    }
+    // A JSON request (the body, a `json` or `json.*` parameter) may carry `fields` or
+    // `params.fl`: left as they are.
     let json_body = has_body(req.body) && !is_form(req.content_type);
-    if json_body || !param_values(req.query, "json")?.is_empty() {
-        let body = if json_body {
-            parse_json(req.body)?
-        } else {
-            Value::Null
-        };
-        let lists = body.get("fields").is_some() || body.pointer("/params/fl").is_some();
+    let json_params = request_pairs(req)?
+        .iter()
+        .any(|(k, _)| k == "json" || k.starts_with("json."));
+    if json_body || json_params {
         let fl = request_params(req, "fl")?;
-        if aliases_judged(&body_items(&body), &fields) || aliases_judged(&items(&fl), &fields) {
-            return Err(ALIAS_REFUSED);
-        }
-        return Ok(Reveal::unchanged(!lists && fl.is_empty()));
+        return Ok(Reveal::unchanged(!json_lists && fl.is_empty()));
     }
     let fl = items(&request_params(req, "fl")?);
     if fl.is_empty() {
@@ -238,6 +263,35 @@ mod tests {
                     "application/json",
                     br#"{"query":"x","params":{"fl":"url:title"}}"#,
                 ),
+            ),
+            (
+                "macro",
+                Req::get("/c/select", "fl=id,%24%7Bx%7D&x=url:title"),
+            ),
+            (
+                "macro default",
+                Req::get("/c/select", "fl=%24%7Bx%3Aurl:title%7D"),
+            ),
+            (
+                "json.fields",
+                Req::get("/c/select", "json.fields=url:title"),
+            ),
+            (
+                "json.fields as JSON",
+                Req::get("/c/select", "json.fields=%5B%22id%22,%22url:title%22%5D"),
+            ),
+            (
+                "json parameter",
+                Req::get("/c/select", "json=%7B%22fields%22:%22url:title%22%7D"),
+            ),
+            (
+                "macro in a JSON body",
+                Req::post(
+                    "/c/select",
+                    "application/json",
+                    br#"{"query":"x","fields":"${f}"}"#,
+                )
+                .with_query("f=url:title"),
             ),
         ];
         for (name, req) in cases {
