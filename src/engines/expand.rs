@@ -107,10 +107,12 @@ pub fn query_string(query: &str, out: &mut Vec<String>) {
         rest = trimmed.get(end..).unwrap_or("");
         // A field name before the term (`body:zorvex*`).
         let term = word
-            .rsplit_once(':')
+            .split_once(':')
             .map_or(word, |(_, t)| t)
             .trim_matches('"');
-        if let Some((t, edits)) = term.split_once('~') {
+        if term.starts_with('/') {
+            out.push(regexp(term));
+        } else if let Some((t, edits)) = term.split_once('~') {
             let edits = if edits.is_empty() {
                 2
             } else {
@@ -147,6 +149,7 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             ("zorvex*", &["zorvex*"]),
             ("body:zorvex* AND title:x", &["zorvex*"]),
+            ("body:/zorv.*/", &["zorv*"]),
             ("watch zorvexab~2 now", &["zorvex*"]),
             ("zorvexil~", &["zorvex*"]),
             ("/zorv.*/ OR /ab c.*/", &["zorv*", "ab*c*"]),

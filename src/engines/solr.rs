@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::expand;
 use super::query::{dedup, last_segment, parse_json, request_params, shape};
 use super::rewrite::{Rewriter, object_mut};
 pub(crate) mod params;
@@ -101,7 +102,20 @@ impl Engine for Solr {
     /// Every parameter's values, as sent and with Solr's macros expanded, and the strings of the
     /// JSON request (see [`params`]).
     fn extract(&self, req: &RequestView<'_>) -> Result<Vec<String>, EngineError> {
-        Ok(dedup(params::texts(req)?))
+        let mut texts = params::texts(req)?;
+        // Query syntax the engine expands (`zorvex*`, `zorvexab~2`, `/zorv.*/`, the `prefix`
+        // query parser) is judged by the entries it reaches too.
+        let mut expanded = Vec::new();
+        for t in &texts {
+            expand::query_string(t, &mut expanded);
+            if let Some(rest) = t.trim_start().strip_prefix("{!prefix")
+                && let Some((_, value)) = rest.split_once('}')
+            {
+                expanded.push(expand::start(value.trim()));
+            }
+        }
+        texts.extend(expanded);
+        Ok(dedup(texts))
     }
 
     fn empty_json(&self, req: &RequestView<'_>) -> Result<Value, EngineError> {
@@ -180,6 +194,25 @@ mod tests {
     use crate::engines::testkit::{FakeFilter, Req, assert_golden, assert_rewrites, notice};
 
     const E: &str = "solr";
+
+    #[test]
+    fn texts_the_engine_expands_are_marked_as_patterns() {
+        let m = |s: &str| expand::expanding(s);
+        let cases: Vec<(&str, Vec<String>)> = vec![
+            ("q=zorvex*", vec!["zorvex*".into(), m("zorvex*")]),
+            ("q=zorvexab~2", vec!["zorvexab~2".into(), m("zorvex*")]),
+            ("q=body:/zorv.*/", vec!["body:/zorv.*/".into(), m("zorv*")]),
+            (
+                "q=%7B!prefix%20f%3Dbody%7Dzorvex",
+                vec!["{!prefix f=body}zorvex".into(), m("zorvex*")],
+            ),
+            ("q=velmorik", vec!["velmorik".into()]),
+        ];
+        for (query, want) in cases {
+            let req = Req::get("/solr/pages/select", query);
+            assert_eq!(Solr.extract(&req.view()).unwrap(), want, "{query}");
+        }
+    }
 
     #[test]
     fn extracts_user_texts() {
