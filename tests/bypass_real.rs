@@ -876,6 +876,51 @@ fn bypass_real_solr_get_is_not_filtered_by_flagged_text() {
     );
 }
 
+/// One request of a focused case: method, target, body (sent as JSON when not empty).
+type Sent = (&'static str, String, String);
+
+/// For each case, the flagged request finds the document directly (`found`), its benign twin
+/// (when given) does not, and through searchward the flagged request finds nothing; panics
+/// listing every request whose answer through searchward still held the document.
+fn only_directly(
+    direct: &mut Client,
+    proxied: &mut Client,
+    cases: Vec<(Sent, Option<Sent>)>,
+    found: impl Fn(&Reply) -> bool,
+) {
+    let send = |c: &mut Client, (method, target, body): &Sent| {
+        let json = [("content-type", "application/json")];
+        let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &json };
+        c.send(method, target, headers, body.as_bytes())
+    };
+    let mut failures = Vec::new();
+    for (flagged, other) in &cases {
+        let (method, target, body) = flagged;
+        assert!(
+            found(&send(direct, flagged)),
+            "{method} {target} {body}: finds nothing directly"
+        );
+        if let Some(other) = other {
+            assert!(
+                !found(&send(direct, other)),
+                "{} {} {}: finds the document directly",
+                other.0,
+                other.1,
+                other.2
+            );
+        }
+        let r = send(proxied, flagged);
+        if found(&r) {
+            failures.push(format!("{method} {target} {body}: {}", r.status));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the flagged document came back through searchward:\n{}",
+        failures.join("\n")
+    );
+}
+
 /// Query syntax the engine expands (prefix, wildcard, regular expression, fuzzy, phrase
 /// prefix) finds a flagged text that is never written out whole: an OpenSearch index whose one
 /// document holds it, searched through searchward.
@@ -925,21 +970,14 @@ fn bypass_real_opensearch_expanded_queries_find_no_flagged_document() {
         .map(|q| (search.clone(), json!({ "query": q }).to_string())),
     )
     .collect();
-    let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bpexpand");
-    let mut proxied = Client::new(p.proxy);
-    let mut failures = Vec::new();
-    for (target, body) in &cases {
-        let r = direct.send("POST", target, &json, body.as_bytes());
-        assert!(found(&r), "{target} {body}: finds nothing directly");
-        let r = proxied.send("POST", target, &json, body.as_bytes());
-        if found(&r) {
-            failures.push(format!("POST {target} {body}: {}", r.status));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "the flagged document came back through searchward:\n{}",
-        failures.join("\n")
+    only_directly(
+        &mut direct,
+        &mut Client::new(p.proxy),
+        cases
+            .into_iter()
+            .map(|(target, body)| (("POST", target, body), None))
+            .collect(),
+        |r| String::from_utf8_lossy(&r.body).contains("bpexpand"),
     );
 }
 
@@ -959,31 +997,22 @@ fn bypass_real_solr_expanded_queries_find_no_flagged_document() {
         br#"[{"id": "bpexpand-1", "url": "https://garden.example/bpexpand", "body": "zorvexil garden"}]"#,
     );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bpexpand");
-    let mut proxied = Client::new(p.proxy);
-    let mut failures = Vec::new();
-    for q in [
+    let cases = [
         "zorvex*",
         "zor?ex*l",
         "/zorv.*/",
         "zorvexab~2",
         "{!prefix f=body}zorvex",
-    ] {
+    ]
+    .iter()
+    .map(|q| {
         let target = format!("/solr/searchward/select?q={}", bypass::enc(q));
-        assert!(
-            found(&direct.send("GET", &target, &[], b"")),
-            "{q}: finds nothing directly"
-        );
-        let r = proxied.send("GET", &target, &[], b"");
-        if found(&r) {
-            failures.push(format!("GET {target}: {}", r.status));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "the flagged document came back through searchward:\n{}",
-        failures.join("\n")
-    );
+        (("GET", target, String::new()), None)
+    })
+    .collect();
+    only_directly(&mut direct, &mut Client::new(p.proxy), cases, |r| {
+        String::from_utf8_lossy(&r.body).contains("bpexpand")
+    });
 }
 
 /// Solr reads a query out of parameters searchward does not read as text: a macro (`${x}`), a
@@ -1014,28 +1043,13 @@ fn bypass_real_solr_queries_in_other_parameters_find_no_flagged_document() {
             format!("json.query={text}"),
         ]
     };
-    let mut proxied = Client::new(p.proxy);
-    let mut failures = Vec::new();
-    for (flagged, other) in cases("zorvexil").into_iter().zip(cases("nothingzz")) {
-        let target = |q: &str| format!("/solr/searchward/select?{q}");
-        assert!(
-            found(&direct.send("GET", &target(&flagged), &[], b"")),
-            "{flagged}: finds nothing directly"
-        );
-        assert!(
-            !found(&direct.send("GET", &target(&other), &[], b"")),
-            "{other}: finds the document directly"
-        );
-        let r = proxied.send("GET", &target(&flagged), &[], b"");
-        if found(&r) {
-            failures.push(format!("GET {}: {}", target(&flagged), r.status));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "the flagged document came back through searchward:\n{}",
-        failures.join("\n")
-    );
+    let get = |q: &str| ("GET", format!("/solr/searchward/select?{q}"), String::new());
+    let cases = cases("zorvexil")
+        .iter()
+        .zip(cases("nothingzz"))
+        .map(|(flagged, other)| (get(flagged), Some(get(&other))))
+        .collect();
+    only_directly(&mut direct, &mut Client::new(p.proxy), cases, found);
 }
 
 /// Query types whose text the engine matches whole: span and `terms_set` queries, a `wrapper`
@@ -1083,28 +1097,13 @@ fn bypass_real_opensearch_query_types_carrying_text_find_no_flagged_document() {
     };
     let search = format!("/{index}/_search");
     let mut proxied = Client::new(p.proxy);
-    let mut failures = Vec::new();
-    for (flagged, other) in bodies("zorvexil").iter().zip(bodies("nothingzz")) {
-        let send =
-            |c: &mut Client, b: &Value| c.send("POST", &search, &json, b.to_string().as_bytes());
-        assert!(
-            found(&send(&mut direct, flagged)),
-            "{flagged}: finds nothing directly"
-        );
-        assert!(
-            !found(&send(&mut direct, &other)),
-            "{other}: finds the document directly"
-        );
-        let r = send(&mut proxied, flagged);
-        if found(&r) {
-            failures.push(format!("POST {search} {flagged}: {}", r.status));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "the flagged document came back through searchward:\n{}",
-        failures.join("\n")
-    );
+    let post = |b: &Value| ("POST", search.clone(), b.to_string());
+    let cases = bodies("zorvexil")
+        .iter()
+        .zip(bodies("nothingzz"))
+        .map(|(flagged, other)| (post(flagged), Some(post(&other))))
+        .collect();
+    only_directly(&mut direct, &mut proxied, cases, found);
 }
 
 /// A query made of a stored document's text, which searchward never sees: a `terms` lookup and
@@ -1150,26 +1149,11 @@ fn bypass_real_opensearch_stored_documents_as_queries_find_no_flagged_document()
     };
     let found = |r: &Reply| String::from_utf8_lossy(&r.body).contains("bplookup-found");
     let search = format!("/{index}/_search");
-    let mut failures = Vec::new();
-    for (flagged, other) in bodies("flagged").iter().zip(bodies("other")) {
-        let send =
-            |c: &mut Client, b: &Value| c.send("POST", &search, &json, b.to_string().as_bytes());
-        assert!(
-            found(&send(&mut direct, flagged)),
-            "{flagged}: finds nothing directly"
-        );
-        assert!(
-            !found(&send(&mut direct, &other)),
-            "{other}: finds the document directly"
-        );
-        let r = send(&mut proxied, flagged);
-        if found(&r) {
-            failures.push(format!("POST {search} {flagged}: {}", r.status));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "the flagged document came back through searchward:\n{}",
-        failures.join("\n")
-    );
+    let post = |b: &Value| ("POST", search.clone(), b.to_string());
+    let cases = bodies("flagged")
+        .iter()
+        .zip(bodies("other"))
+        .map(|(flagged, other)| (post(flagged), Some(post(&other))))
+        .collect();
+    only_directly(&mut direct, &mut proxied, cases, found);
 }
