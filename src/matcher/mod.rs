@@ -11,6 +11,7 @@ mod index;
 mod keys;
 mod persist;
 mod prefix;
+mod scratch;
 mod sounds;
 mod substring;
 mod typo;
@@ -29,6 +30,7 @@ use typo::{MIN_PART_TYPO_LEN, MIN_TYPO_LEN, TypoIndex};
 use walk::{Found, Walker};
 
 pub use prefix::MIN_PREFIX_LETTERS;
+pub use scratch::Scratch;
 
 pub use persist::{CompiledList, PersistError};
 pub use typo::within_one_edit;
@@ -108,38 +110,6 @@ pub struct TermMatcher {
     typos: TypoIndex,
     substring: SubstringIndex,
     prefix_lists: bool,
-}
-
-/// Buffers reused across checks so a hot loop does not allocate per query.
-#[derive(Debug, Default)]
-pub struct Scratch {
-    views: Views,
-    typo_ranges: Vec<(u32, u32)>,
-    typo_spans: Vec<(u32, u32)>,
-    /// Per correction: it corrects a short word (valid only inside a multi-word match).
-    typo_part: Vec<bool>,
-    typo_bytes: Vec<u8>,
-    hits: Vec<Hit>,
-    hay: String,
-    marks: Vec<(usize, usize)>,
-    key: Vec<u8>,
-    /// Per skeleton token: whether it anchors its neighbours' short-word corrections.
-    anchor: Vec<corrections::Anchor>,
-    raw: corrections::RawTypos,
-    /// A neighbouring token's key, in codes and squeezed.
-    ncode: Vec<u8>,
-    nkey: Vec<u8>,
-    /// A token in one-byte codes, and corrections in codes before they are decoded.
-    code: Vec<u8>,
-    code_bytes: Vec<u8>,
-    /// A re-read query's words in coarse form, under each spelling they may stand for, and
-    /// the buffers they are made in.
-    respelt: TokenView,
-    spelt: Vec<u8>,
-    spelt_cuts: Vec<(usize, usize)>,
-    spelt_sites: Vec<(usize, usize, usize)>,
-    /// The query re-read from another script.
-    reread: String,
 }
 
 /// A raw match with its span among the folded characters.
