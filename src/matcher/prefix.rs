@@ -92,6 +92,10 @@ impl TermMatcher {
                 }
             }
             let letters = key.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+            if letters > MAX_START_LETTERS {
+                // Longer than any entry: starting further back only adds letters.
+                break;
+            }
             if letters < MIN_PREFIX_LETTERS {
                 continue;
             }
@@ -172,6 +176,10 @@ impl TermMatcher {
     }
 }
 
+/// Letters of a start tried at most: its last words are joined only up to this many (an entry
+/// is rarely longer), so a long text costs a bounded number of walks.
+const MAX_START_LETTERS: usize = 96;
+
 /// Pattern positions walked at most (one bit each).
 const MAX_GLOB: usize = 62;
 
@@ -217,5 +225,8 @@ mod tests {
         for (name, text, flagged) in cases {
             assert_eq!(!m.check_pattern(text).is_allow(), flagged, "{name}");
         }
+        // A long text before the start is not joined onto it word by word from every word.
+        let long = format!("{}zorve*", "ab ".repeat(20_000));
+        assert!(!m.check_pattern(&long).is_allow());
     }
 }
