@@ -44,7 +44,8 @@ pub fn check_texts(snapshot: &Snapshot, texts: &[String], categories: &[String])
     let mut verdict = Verdict::allow();
     for text in texts {
         match text.strip_prefix(crate::engines::expand::EXPANDS) {
-            // A pattern the engine expands: judged by the entries it reaches too.
+            // A pattern the engine expands, judged by the entries it reaches. It is judged as
+            // text too: a user's own text may start with the mark, and must lose nothing by it.
             Some(pattern) => {
                 verdict.merge(snapshot.check_text(pattern));
                 verdict.merge(snapshot.check_pattern(pattern));
@@ -493,6 +494,18 @@ mod tests {
             assert_eq!(planned.unjudged, each.unjudged);
             assert_eq!(planned.demoted_by_text, each.demoted_by_text);
         }
+    }
+
+    #[test]
+    fn expanded_patterns_reach_entries_and_a_forged_mark_hides_nothing() {
+        let snap = snapshot();
+        let mark = |s: &str| crate::engines::expand::expanding(s);
+        let block = |t: String| check_texts(&snap, &[t], &[]).action == Action::Block;
+        assert!(block(mark("zorve*")));
+        assert!(block(mark("zor*xil")));
+        assert!(!block(mark("z*l")));
+        // A user's text that starts with the mark is still judged as text.
+        assert!(block(mark("watch zorvexil now")));
     }
 
     #[test]

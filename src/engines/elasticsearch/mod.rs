@@ -244,9 +244,11 @@ impl Engine for Elasticsearch {
         let api = Api::of(req.path);
         let mut out = param_values(req.query, "q")?;
         // `?q=` is Lucene syntax: its prefixes, wildcards and fuzzy terms expand.
-        for q in out.clone() {
-            crate::engines::expand::query_string(&q, &mut out);
+        let mut patterns = Vec::new();
+        for q in &out {
+            crate::engines::expand::query_string(q, &mut patterns);
         }
+        out.append(&mut patterns);
         // The legacy OpenSearch SQL endpoint takes the statement in `?sql=`.
         out.extend(param_values(req.query, "sql")?);
         // `?source=` carries a whole request body in the URL.
