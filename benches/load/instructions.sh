@@ -5,19 +5,26 @@
 # Kernel work is not counted; `strace -c` on the same setup shows the system calls, which have
 # been the same per request for every build so far (3 recvfrom, 2 sendto).
 #
-# Starts, on loopback: nginx as the upstream (the ~300-byte JSON of benches/load/upstream.json)
-# and each binary given, one worker, pass-through (no routes), under callgrind; warms it up with
-# wrk, zeroes the counters, runs wrk for DURATION seconds, dumps, and prints the instructions per
-# completed request, with the functions costing most (self cost) when TOP > 0.
+# Starts, on loopback: nginx as the upstream and each binary given, one worker, under callgrind;
+# warms it up with wrk, zeroes the counters, runs wrk for DURATION seconds, dumps, and prints the
+# instructions per completed request, with the functions costing most (self cost) when TOP > 0.
+# ROUTE picks what is measured:
+#   passthrough  GET /, no routes; the upstream answers the ~300-byte JSON of
+#                benches/load/upstream.json (the default)
+#   clean        POST /bench/_search, an inspected OpenSearch search route configured as in
+#                benches/engines/real.sh; the upstream answers 10 hits of benches/engines/corpus.py
+#                documents (about 9 KB), none of them listed
+#   delist       the same with two of the ten hits on lists/urls.txt
 #
 # Usage: benches/load/instructions.sh [BINARY...]   (default: target/release/searchward)
-# Knobs: DURATION=6 CONNS=8 TOP=0
+# Knobs: DURATION=6 CONNS=8 TOP=0 ROUTE=passthrough
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DURATION=${DURATION:-6}
 CONNS=${CONNS:-8}
 TOP=${TOP:-0}
+ROUTE=${ROUTE:-passthrough}
 [ $# -gt 0 ] || set -- "${CARGO_TARGET_DIR:-$ROOT/target}/release/searchward"
 
 die() { printf 'instructions.sh: %s\n' "$*" >&2; exit 1; }
@@ -32,7 +39,7 @@ PIDS=()
 cleanup() {
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
+    [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -42,8 +49,32 @@ free_port() {
 }
 
 UP_PORT=$(free_port)
-BODY=$(tr -d '\n' <"$ROOT/benches/load/upstream.json")
-mkdir -p "$WORK/nginx/tmp"
+QUERY='{"query": {"match": {"body": "lumbrask"}}, "size": 10}'
+case "$ROUTE" in
+passthrough)
+    BODY=$(tr -d '\n' <"$ROOT/benches/load/upstream.json")
+    PATH_Q=/
+    ;;
+clean | delist)
+    # An OpenSearch answer of ten corpus documents; `delist` puts two listed ones (every 50th
+    # document's URL is listed) among them.
+    BODY=$(python3 "$ROOT/benches/engines/corpus.py" 120 bench "$ROOT/lists/terms.txt" \
+        | python3 -c '
+import json, sys
+docs = [json.loads(l) for i, l in enumerate(sys.stdin) if i % 2]
+pick = [0, 50] + list(range(1, 9)) if sys.argv[1] == "delist" else list(range(1, 11))
+hits = [{"_index": "bench", "_id": str(i), "_score": round(2.5 - i / 100, 4), "_source": docs[i]}
+        for i in pick]
+print(json.dumps({"took": 3, "timed_out": False,
+                  "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+                  "hits": {"total": {"value": 742, "relation": "eq"}, "max_score": 2.5,
+                           "hits": hits}}, separators=(",", ":")))' "$ROUTE")
+    PATH_Q=/bench/_search
+    ;;
+*) die "ROUTE is passthrough, clean or delist, not $ROUTE" ;;
+esac
+mkdir -p "$WORK/nginx/tmp" "$WORK/nginx/www"
+printf '%s\n' "$BODY" >"$WORK/nginx/www/answer.json"
 user=""
 [ "$(id -u)" = 0 ] && user="user root;"
 cat >"$WORK/nginx/nginx.conf" <<EOF
@@ -64,7 +95,10 @@ http {
     server {
         listen 127.0.0.1:$UP_PORT;
         default_type application/json;
-        location / { return 200 '$BODY\n'; }
+        # A static file (a body this long cannot be an nginx string); nginx refuses a POST
+        # to one with 405, which is turned into the file's 200.
+        location / { root $WORK/nginx/www; try_files /answer.json =404; error_page 405 =200 /answer.json; }
+        location = /answer.json { root $WORK/nginx/www; }
     }
 }
 EOF
@@ -87,6 +121,55 @@ name = "terms"
 kind = "terms"
 path = "$ROOT/lists/terms.txt"
 EOF
+if [ "$ROUTE" != passthrough ]; then
+    cat >>"$WORK/searchward.toml" <<EOF
+action = "block"
+
+[[lists]]
+name = "allow"
+kind = "allow"
+path = "$ROOT/lists/allow.txt"
+
+[[lists]]
+name = "victims"
+kind = "victims"
+action = "signpost"
+context = "victim-context"
+path = "$ROOT/lists/victims.txt"
+
+[[lists]]
+name = "victim-context"
+kind = "context"
+path = "$ROOT/lists/victim-context.txt"
+
+[[lists]]
+name = "urls"
+kind = "urls"
+effect = "delist"
+path = "$ROOT/lists/urls.txt"
+
+[[lists]]
+name = "md5"
+kind = "hashes"
+algorithm = "md5"
+effect = "delist"
+path = "$ROOT/lists/hashes-md5.txt"
+
+[[routes]]
+name = "search"
+path = "/bench/_search"
+methods = ["GET", "POST"]
+kind = "search"
+engine = "opensearch"
+url_fields = ["/_source/url"]
+hash_fields = [{ pointer = "/_source/md5", algorithm = "md5" }]
+EOF
+fi
+# wrk sends the benchmark's search body on the inspected routes.
+printf 'wrk.method = "POST"\nwrk.body = [[%s]]\nwrk.headers["content-type"] = "application/json"\n' \
+    "$QUERY" >"$WORK/post.lua"
+WRK_SCRIPT=()
+[ "$ROUTE" = passthrough ] || WRK_SCRIPT=(-s "$WORK/post.lua")
 
 # Self cost per function of a callgrind dump (uncompressed names), per request.
 top() { # $1 dump, $2 requests, $3 how many
@@ -126,10 +209,19 @@ measure() { # $1 binary
         sleep 0.1
     done
     [ -n "$url" ] || die "$bin did not print its listening line"
-    [ "$(curl -s --max-time 10 "$url/" | tr -d '\n')" = "$BODY" ] || die "$bin answered another body"
-    wrk -t1 -c"$CONNS" -d3s "$url/" >/dev/null
+    if [ "$ROUTE" = passthrough ]; then
+        [ "$(curl -s --max-time 10 "$url/" | tr -d '\n')" = "$BODY" ] \
+            || die "$bin answered another body"
+    else
+        local hits want=10
+        [ "$ROUTE" = delist ] && want=8
+        hits=$(curl -s --max-time 10 -XPOST "$url$PATH_Q" -H 'content-type: application/json' \
+            -d "$QUERY" | tee "$WORK/answer.json" | python3 -c 'import json, sys; print(len(json.load(sys.stdin).get("hits", {}).get("hits", [])))')
+        [ "$hits" = "$want" ] || die "$bin answered $hits hits on $ROUTE, not $want: $(head -c 300 "$WORK/answer.json")"
+    fi
+    wrk -t1 -c"$CONNS" -d3s "${WRK_SCRIPT[@]}" "$url$PATH_Q" >/dev/null
     callgrind_control -z "$pid" >/dev/null 2>&1
-    wrk -t1 -c"$CONNS" -d"${DURATION}s" "$url/" >"$WORK/wrk.txt"
+    wrk -t1 -c"$CONNS" -d"${DURATION}s" "${WRK_SCRIPT[@]}" "$url$PATH_Q" >"$WORK/wrk.txt"
     callgrind_control -d "$pid" >/dev/null 2>&1
     local dump="$WORK/cg.$pid.1"
     for _ in $(seq 100); do [ -s "$dump" ] && grep -q '^summary:' "$dump" && break; sleep 0.1; done
@@ -142,7 +234,7 @@ measure() { # $1 binary
     [ "$TOP" -gt 0 ] && top "$dump" "$requests" "$TOP"
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    rm -f "$WORK"/cg.*
+    [ -n "${KEEP:-}" ] || rm -f "$WORK"/cg.*
 }
 
 for bin in "$@"; do
