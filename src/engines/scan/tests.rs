@@ -115,3 +115,48 @@ proptest! {
         }
     }
 }
+
+/// Where a plain run ends, byte by byte: the reference for `plain_run`'s vectorised search.
+fn plain_run_reference(b: &[u8], i: usize) -> usize {
+    (i..b.len())
+        .find(|&k| {
+            b.get(k)
+                .is_some_and(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        })
+        .unwrap_or(b.len())
+}
+
+proptest! {
+    /// Long runs of ordinary bytes with a stop (quote, backslash, control character) anywhere,
+    /// often past the first vector's width: the run ends exactly where the reference says.
+    #[test]
+    fn plain_run_ends_where_a_byte_by_byte_walk_does(
+        body in proptest::collection::vec(
+            prop_oneof![
+                20 => (0x20u8..0x7F).prop_filter("plain", |c| *c != b'"' && *c != b'\\'),
+                1 => Just(b'"'),
+                1 => Just(b'\\'),
+                1 => 0u8..0x20,
+                2 => 0x80u8..=0xFF,
+            ],
+            0..160,
+        ),
+        from in 0usize..40,
+    ) {
+        let from = from.min(body.len());
+        prop_assert_eq!(super::plain_run(&body, from), plain_run_reference(&body, from));
+    }
+}
+
+/// A control character far into a long string (past the vector search's first blocks) is
+/// still refused, as serde_json refuses it.
+#[test]
+fn a_control_character_deep_in_a_long_string_is_refused() {
+    for at in [0, 7, 8, 31, 32, 33, 63, 64, 200] {
+        let mut text = "x".repeat(300);
+        text.replace_range(at..=at, "\u{1f}");
+        let body = format!("\"{text}\"");
+        assert!(serde_json::from_str::<Value>(&body).is_err());
+        assert!(!skips(&body), "accepted a control character at {at}");
+    }
+}
