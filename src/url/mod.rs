@@ -11,6 +11,7 @@
 //!
 //! Everything works on bytes and runs in time linear in the input; nothing panics.
 
+mod as_is;
 mod browser;
 mod expressions;
 mod host;
@@ -117,6 +118,14 @@ pub fn canonicalize(input: &str) -> Result<Canonical, UrlError> {
 /// # Errors
 /// As [`canonicalize`].
 pub fn canonicalize_bytes(input: &[u8]) -> Result<Canonical, UrlError> {
+    match as_is::canonical_as_is(input) {
+        Some(canonical) => Ok(canonical),
+        None => canonicalize_whole(input),
+    }
+}
+
+/// The whole canonicalisation, for any input.
+fn canonicalize_whole(input: &[u8]) -> Result<Canonical, UrlError> {
     // First as a browser resolves it: `https:\\host\x` is `https://host/x` to a user's click.
     let input = browser::resolve(input);
     let trimmed = input.trim_ascii();
