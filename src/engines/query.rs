@@ -96,20 +96,31 @@ pub(crate) fn is_form(content_type: Option<&str>) -> bool {
     media_type(content_type) == "application/x-www-form-urlencoded"
 }
 
-/// Whether a request body carries anything but whitespace.
 /// Whether the request names any of `names` as a query parameter or as a JSON key anywhere in
 /// its body (a byte search for `"name"`: it may over-report, never miss).
 pub(crate) fn mentions(req: &super::RequestView<'_>, names: &[&str]) -> bool {
-    names.iter().any(|name| {
-        param_values(req.query, name).map_or(true, |v| !v.is_empty())
-            || req.body.windows(name.len() + 2).any(|w| {
-                w.first() == Some(&b'"')
-                    && w.last() == Some(&b'"')
-                    && w.get(1..=name.len()) == Some(name.as_bytes())
-            })
+    names
+        .iter()
+        .any(|name| param_values(req.query, name).map_or(true, |v| !v.is_empty()))
+        || quoted_anywhere(req.body, names)
+}
+
+/// Whether `"name"` occurs in `body` for any of `names`: each quote is tried as the opening one
+/// (the body is read once, however many names there are).
+fn quoted_anywhere(body: &[u8], names: &[&str]) -> bool {
+    memchr::memchr_iter(b'"', body).any(|open| {
+        let after = body.get(open + 1..).unwrap_or_default();
+        let first = after.first();
+        names.iter().any(|name| {
+            // The first byte rules out most names without a comparison call.
+            name.as_bytes().first() == first
+                && after.starts_with(name.as_bytes())
+                && after.get(name.len()) == Some(&b'"')
+        })
     })
 }
 
+/// Whether a request body carries anything but whitespace.
 pub(crate) fn has_body(body: &[u8]) -> bool {
     !blank(body)
 }
@@ -223,6 +234,32 @@ mod tests {
     #[test]
     fn invalid_utf8_is_an_error() {
         assert!(param_values(Some("q=%FF"), "q").is_err());
+    }
+
+    /// Every quote is tried as an opening one, as a byte-window search would: a name right after
+    /// another string's closing quote, at the ends of the body, or one name among several.
+    #[test]
+    fn quoted_names_are_found_wherever_they_are() {
+        let names = ["_source", "fields"];
+        let cases: &[(&str, &str, bool)] = &[
+            ("a key", r#"{"_source": false}"#, true),
+            ("a value", r#"{"x": "fields"}"#, true),
+            ("the second name", r#"{"docvalue": 1, "fields": []}"#, true),
+            ("after a closing quote", r#""a""_source""#, true),
+            ("the whole body", r#""fields""#, true),
+            ("a longer key", r#"{"_source_includes": 1}"#, false),
+            ("unquoted", "_source fields", false),
+            ("unclosed", r#"{"_source"#, false),
+            ("empty", "", false),
+        ];
+        for (name, body, want) in cases {
+            assert_eq!(quoted_anywhere(body.as_bytes(), &names), *want, "{name}");
+            let windows = names.iter().any(|n| {
+                let q = format!("\"{n}\"");
+                body.as_bytes().windows(q.len()).any(|w| w == q.as_bytes())
+            });
+            assert_eq!(windows, *want, "{name}: the byte-window reading");
+        }
     }
 
     #[test]
