@@ -9,18 +9,24 @@
 #     inspected search route (URLs at /_source/url, MD5 at /_source/md5); `/raw/_search` matches
 #     no route and passes through uninspected.
 # Then runs wrk (fixed connections, a warm-up before each run) in ROUNDS interleaved rounds on:
-#   direct       POST /bench/_search to OpenSearch
-#   passthrough  POST /raw/_search through searchward (same index, same query)
-#   clean        POST /bench/_search through searchward, a query whose top hits have no listed URL
-#   delist       POST /bench/_search through searchward, a query whose top hits include listed URLs
-# and prints requests/s, p50 and p99 (medians over rounds), the latency added over direct, the
-# inspected ÷ pass-through throughput and searchward's CPU time per request (user + system of its
-# process over the measured run ÷ requests answered). With BASELINE=<another searchward binary>,
-# that build runs beside this one (same config) and its three targets (suffix `-base`) are
-# measured in the same rounds. Each answer is checked with curl before it is loaded
+#   direct             POST /bench/_search to OpenSearch
+#   passthrough        POST /raw/_search through searchward (same index, the delist query)
+#   delist             POST /bench/_search through searchward, a query whose top hits include
+#                      listed URLs
+#   clean              POST /bench/_search through searchward, a query whose top hits have no
+#                      listed URL
+#   passthrough-clean  POST /raw/_search through searchward, the clean query
+# and prints requests/s, p50 and p99 (medians over rounds), the latency added over direct,
+# searchward's CPU time per request (user + system of its process over the measured run ÷
+# requests answered) and the inspected ÷ pass-through throughput: each inspected target against
+# the pass-through of the same query (the two queries cost OpenSearch different amounts), as the
+# median of the ratios within each round, the two measured next to each other. Every other round
+# runs the targets in reverse order, so neither side always follows the other. With
+# BASELINE=<another searchward binary>, that build runs beside this one (same config) and its
+# four targets (suffix `-base`) are measured in the same rounds. Each answer is checked with curl before it is loaded
 # (10 hits direct; the delist query loses its listed hits through searchward and keeps the rest).
 #
-# Knobs (environment): N_DOCS=20000 DURATION=10 WARMUP=3 THREADS=1 CONNS=8 ROUNDS=3
+# Knobs (environment): N_DOCS=20000 DURATION=10 WARMUP=3 THREADS=1 CONNS=8 ROUNDS=5
 #   WORKERS=1 (searchward [server] workers)  NO_BUILD=0  BASELINE= (a searchward binary)
 # Usage: benches/engines/real.sh
 set -euo pipefail
@@ -31,7 +37,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 THREADS=${THREADS:-1}
 CONNS=${CONNS:-8}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 WORKERS=${WORKERS:-1}
 
 say() { printf '%s\n' "$*" >&2; }
@@ -173,17 +179,19 @@ Q_DELIST=$(query lumbrask)
 TARGETS=(
     "direct|$OS/bench/_search|$Q_DELIST|"
     "passthrough|$SWURL/raw/_search|$Q_DELIST|$MAIN_PID"
-    "clean|$SWURL/bench/_search|$Q_CLEAN|$MAIN_PID"
     "delist|$SWURL/bench/_search|$Q_DELIST|$MAIN_PID"
+    "clean|$SWURL/bench/_search|$Q_CLEAN|$MAIN_PID"
+    "passthrough-clean|$SWURL/raw/_search|$Q_CLEAN|$MAIN_PID"
 )
-NAMES=(direct passthrough clean delist)
+NAMES=(direct passthrough delist clean passthrough-clean)
 if [ -n "$BASELINE" ]; then
     TARGETS+=(
         "passthrough-base|$BASEURL/raw/_search|$Q_DELIST|$BASE_PID"
-        "clean-base|$BASEURL/bench/_search|$Q_CLEAN|$BASE_PID"
         "delist-base|$BASEURL/bench/_search|$Q_DELIST|$BASE_PID"
+        "clean-base|$BASEURL/bench/_search|$Q_CLEAN|$BASE_PID"
+        "passthrough-clean-base|$BASEURL/raw/_search|$Q_CLEAN|$BASE_PID"
     )
-    NAMES+=(passthrough-base clean-base delist-base)
+    NAMES+=(passthrough-base delist-base clean-base passthrough-clean-base)
 fi
 hits() { # url body -> "hits listed" (listed: URLs on lists/urls.txt hosts used by corpus.py)
     curl -sf -XPOST "$1" -H 'content-type: application/json' -d "$2" | python3 -c '
@@ -249,7 +257,12 @@ say "wrk -t$THREADS -c$CONNS -d${DURATION}s (warm-up ${WARMUP}s before each), $R
 # One longer warm-up so the JVM has compiled the query path before the first measured round.
 BODY=$Q_DELIST wrk -t"$THREADS" -c"$CONNS" -d15s -s "$WORK/post.lua" "$OS/bench/_search" >/dev/null
 for round in $(seq "$ROUNDS"); do
-    for t in "${TARGETS[@]}"; do
+    order=("${TARGETS[@]}")
+    if [ $((round % 2)) = 0 ]; then
+        order=()
+        for ((k = ${#TARGETS[@]} - 1; k >= 0; k--)); do order+=("${TARGETS[k]}"); done
+    fi
+    for t in "${order[@]}"; do
         IFS='|' read -r name url body pid <<<"$t"
         run_wrk "$name" "$url" "$body" "$round" "$pid"
     done
@@ -258,6 +271,11 @@ done
 median() { sort -g | awk '{a[NR] = $1} END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 col() { awk -F'\t' -v n="$1" -v c="$2" '$1 == n {print $c}' "$RESULTS" | median; }
 errs() { awk -F'\t' -v n="$1" '$1 == n {s += $5} END {print s + 0}' "$RESULTS"; }
+ratio() { # median over rounds of (requests/s of $1) ÷ (requests/s of $2) in the same round
+    paste <(awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RESULTS") \
+        <(awk -F'\t' -v n="$2" '$1 == n {print $2}' "$RESULTS") \
+        | awk '{printf "%.4f\n", $1 / $2}' | median
+}
 D50=$(col direct 3); D99=$(col direct 4)
 echo
 echo "OpenSearch $N_DOCS docs; wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, median of $ROUNDS rounds; $(nproc) CPUs; searchward workers $WORKERS"
@@ -265,9 +283,15 @@ echo "| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | ÷ pass
 echo "|---|---|---|---|---|---|---|---|---|"
 for name in "${NAMES[@]}"; do
     rps=$(col "$name" 2); p50=$(col "$name" 3); p99=$(col "$name" 4); cpu=$(col "$name" 6)
-    # Each build's routes are compared with its own pass-through.
-    case $name in *-base) P_RPS=$(col passthrough-base 2) ;; *) P_RPS=$(col passthrough 2) ;; esac
-    awk -v n="$name" -v r="$rps" -v a="$p50" -v b="$p99" -v da="$D50" -v db="$D99" -v pr="$P_RPS" -v c="$cpu" -v e="$(errs "$name")" 'BEGIN {
+    # Each build's routes are compared with its own pass-through of the same query.
+    suffix=""
+    case $name in *-base) suffix=-base ;; esac
+    case ${name%-base} in
+    delist) R=$(ratio "$name" "passthrough$suffix") ;;
+    clean) R=$(ratio "$name" "passthrough-clean$suffix") ;;
+    *) R=1 ;;
+    esac
+    awk -v n="$name" -v r="$rps" -v a="$p50" -v b="$p99" -v da="$D50" -v db="$D99" -v q="$R" -v c="$cpu" -v e="$(errs "$name")" 'BEGIN {
         if (n == "direct") printf "| %s | %.0f | %.3f | %.3f | – | – | – | – | %d |\n", n, r, a, b, e
-        else printf "| %s | %.0f | %.3f | %.3f | %+.3f | %+.3f | %.2f× | %.1f | %d |\n", n, r, a, b, a - da, b - db, r / pr, c, e }'
+        else printf "| %s | %.0f | %.3f | %.3f | %+.3f | %+.3f | %.2f× | %.1f | %d |\n", n, r, a, b, a - da, b - db, q, c, e }'
 done
