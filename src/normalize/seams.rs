@@ -3,8 +3,11 @@
 //! - a capital after a small letter (`whoisZorvexil`, `новыеBen`);
 //! - a small letter after two or more capitals (`ZORVEXILreddit`);
 //! - a change between Latin, Cyrillic and Greek where both sides have three or more letters of
-//!   their own script (`zorvexilтелеграм`; a Latin word with a lookalike or two from another
-//!   script is a disguise, not two words);
+//!   their own script, or two that make up the whole of their side of the word
+//!   (`zorvexilтелеграм`, `isкира`; a Latin word with a lookalike or two from another script
+//!   inside it is a disguise, not two words);
+//! - a Greek final sigma (`ς`) before another letter: Greek writes it only at a word's end
+//!   (`ταστωςφωτογραφίες`);
 //! - a number of two or more digits ending a word (`zorvexil2025`).
 //!
 //! The query is read again with a space at each seam; the normaliser is not changed, so a word
@@ -30,6 +33,9 @@ fn script(c: char) -> Script {
 
 /// Letters from a script change that make each side a word of its own.
 const MIN_SCRIPT_RUN: usize = 3;
+/// Letters that make a side of a script change a word of its own when they are all of it (a
+/// short word such as `is` run into the next one).
+const MIN_WHOLE_SCRIPT_RUN: usize = 2;
 /// Digits that make a number at the end of a word (one digit is more often leet).
 const MIN_DIGITS: usize = 2;
 
@@ -64,6 +70,9 @@ fn seam_before(before: [Option<char>; 2], head: &str, rest: &str) -> bool {
         return false;
     };
     if a.is_alphabetic() && b.is_alphabetic() {
+        if a == 'ς' {
+            return true;
+        }
         if a.is_lowercase() && b.is_uppercase() {
             return true;
         }
@@ -74,8 +83,8 @@ fn seam_before(before: [Option<char>; 2], head: &str, rest: &str) -> bool {
         return sa != sb
             && sa != Script::Other
             && sb != Script::Other
-            && run(head.chars().rev(), sa) >= MIN_SCRIPT_RUN
-            && run(rest.chars(), sb) >= MIN_SCRIPT_RUN;
+            && a_word(head.chars().rev(), sa)
+            && a_word(rest.chars(), sb);
     }
     if a.is_alphabetic() && b.is_ascii_digit() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
@@ -88,9 +97,21 @@ fn seam_before(before: [Option<char>; 2], head: &str, rest: &str) -> bool {
     false
 }
 
-/// Letters of script `s` at the start of `chars`.
-fn run(chars: impl Iterator<Item = char>, s: Script) -> usize {
-    chars.take_while(|&c| script(c) == s).count()
+/// Whether the letters of script `s` at the start of `chars` make a word of their own: three or
+/// more, or two followed by no other letter.
+fn a_word(mut chars: impl Iterator<Item = char>, s: Script) -> bool {
+    let mut n = 0;
+    let whole = loop {
+        match chars.next() {
+            Some(c) if script(c) == s => n += 1,
+            Some(c) => break !c.is_alphabetic(),
+            None => break true,
+        }
+        if n >= MIN_SCRIPT_RUN {
+            return true;
+        }
+    };
+    n >= MIN_WHOLE_SCRIPT_RUN && whole
 }
 
 #[cfg(test)]
@@ -121,6 +142,24 @@ mod tests {
             ("Greek after Latin", "searchταστως", Some("search ταστως")),
             ("a lookalike or two is a disguise", "zоrvеxil", None),
             ("two lookalikes together", "zorvехil", None),
+            ("two lookalikes ending a word", "zorvexiк", None),
+            (
+                "a two-letter word before",
+                "isкира тясуин",
+                Some("is кира тясуин"),
+            ),
+            (
+                "a two-letter word after",
+                "кира тясуинok",
+                Some("кира тясуин ok"),
+            ),
+            ("one letter is a lookalike", "xкира", None),
+            (
+                "final sigma inside a word",
+                "ταστωςφωτογραφίες",
+                Some("ταστως φωτογραφίες"),
+            ),
+            ("final sigma ending a word", "ταστως φωτο", None),
             ("a year after a word", "zorvexil2025", Some("zorvexil 2025")),
             ("one digit is leet", "zorvexi1", None),
             ("digits inside a word", "z0rv3x1l", None),
