@@ -20,14 +20,14 @@ const BENIGN: &str = "testdata/adversarial/benign.tsv";
 /// improves; the target is 99.5 % for every class but `typos` and `transliteration` (95 %).
 const FLOORS: &[(&str, f64)] = &[
     ("plain", 99.5),
-    ("spaces_removed", 98.5),
+    ("spaces_removed", 99.0),
     ("split_words", 99.5),
     ("ambiguous_glyphs", 99.5),
     ("leet_tokens", 99.5),
     ("confusables", 99.5),
     ("letter_styles", 99.5),
     ("layout_slip", 99.5),
-    ("transliteration", 88.0),
+    ("transliteration", 92.5),
     ("typos", 97.0),
     ("combos", 89.5),
 ];

@@ -48,6 +48,9 @@ const MIN_TRANSLIT_LETTERS: u32 = 3;
 const MIN_COARSE_LETTERS: usize = 6;
 /// Where the pass number goes in a hit's span (queries are far shorter than 2^28 characters).
 const PASS_SHIFT: u32 = 28;
+/// The pass of the Latin-by-ear walk ([`sounds::ROMAN`]): the last there is room for, after
+/// every re-reading's.
+const ROMAN_PASS: u32 = (1 << (32 - PASS_SHIFT)) - 1;
 
 /// One text list (terms, victims, context or allow) handed to [`TermMatcher::build`].
 #[derive(Clone, Copy, Debug)]
@@ -110,6 +113,9 @@ pub struct TermMatcher {
     typos: TypoIndex,
     substring: SubstringIndex,
     prefix_lists: bool,
+    /// Whether any entry has Latin keys by ear ([`sounds::ROMAN`]): Latin queries are then
+    /// walked for them too.
+    roman: bool,
 }
 
 /// A raw match with its span among the folded characters.
@@ -149,6 +155,8 @@ impl TermMatcher {
         let mut keys = Vec::new();
         let mut reread = String::new();
         let mut code = Vec::new();
+        let (mut sites, mut spelt, mut cuts) = (Vec::new(), Vec::new(), Vec::new());
+        let mut words = String::new();
         for (ix, l) in lists.iter().enumerate() {
             let info = &infos[ix];
             let list = u32::try_from(ix).map_err(|_| MatcherError::TooLarge)?;
@@ -218,13 +226,37 @@ impl TermMatcher {
                     {
                         arena.push(k, posting)?;
                     }
+                    if how == script::Reading::Layout {
+                        continue;
+                    }
+                    // Spelt by ear rather than by a scheme: the coarse keys of the reading and
+                    // of its likely respellings (see `sounds`), the entry's words kept apart.
+                    roman_words(&e.text, how, &mut views, &mut reread, &mut words);
+                    let letters = words.bytes().filter(u8::is_ascii_alphabetic).count();
+                    if letters < MIN_COARSE_LETTERS || !words.is_ascii() {
+                        continue;
+                    }
+                    spelt.clear();
+                    cuts.clear();
+                    let table = sounds::ROMAN_RESPELL;
+                    sounds::spellings(table, words.as_bytes(), &mut sites, &mut spelt, &mut cuts);
+                    for &(a, b) in &cuts {
+                        code.clear();
+                        code.push(sounds::ROMAN);
+                        code.extend_from_slice(spelt.get(a..b).unwrap_or_default());
+                        if sounds::specific(&code) {
+                            arena.push(&code, posting)?;
+                        }
+                    }
                 }
             }
         }
+        let keys = arena.build()?;
         Ok(TermMatcher {
             prefix_lists: infos.iter().any(|i| i.mode == MatchMode::Prefix),
+            roman: has_roman_keys(&keys),
             lists: infos,
-            keys: arena.build()?,
+            keys,
             typos: TypoIndex::build(vocab, held)?,
             substring: SubstringIndex::build(substring)?,
         })
@@ -248,6 +280,12 @@ impl TermMatcher {
     pub fn check_with(&self, text: &str, scratch: &mut Scratch) -> Verdict {
         scratch.hits.clear();
         self.scan(text, scratch, 0, 0, None, true);
+        // A Cyrillic or Greek entry spelt in Latin letters by ear: the query's coarse keys
+        // against the entries' Latin ones, on the views the first scan left.
+        if self.roman && text.bytes().any(|b| b.is_ascii_alphabetic()) {
+            let min = MIN_COARSE_LETTERS as u32;
+            self.scan_views(scratch, ROMAN_PASS, min, Some(sounds::ROMAN), false);
+        }
         // Cyrillic or Greek letters may be a Latin entry typed with another keyboard layout
         // active, or transliterated; turned letters, text written upside down: the query is
         // read again each of those ways.
@@ -297,6 +335,18 @@ impl TermMatcher {
         glyphs: bool,
     ) {
         scratch.views.normalize(text);
+        self.scan_views(scratch, pass, min_letters, key_prefix, glyphs);
+    }
+
+    /// [`TermMatcher::scan`] on the views already in `scratch`.
+    fn scan_views(
+        &self,
+        scratch: &mut Scratch,
+        pass: u32,
+        min_letters: u32,
+        key_prefix: Option<u8>,
+        glyphs: bool,
+    ) {
         let from = scratch.hits.len();
         // Coarse keys are matched as they are: no typo corrections, no substring lists.
         let coarse = key_prefix.is_some();
@@ -321,8 +371,13 @@ impl TermMatcher {
             ..
         } = scratch;
         if coarse {
+            // A Latin query against the entries' Latin keys: they hold the respellings.
+            let table = match key_prefix {
+                Some(sounds::ROMAN) => &[],
+                _ => sounds::RESPELL,
+            };
             respelt.respelt_from(&views.skeleton, spelt, spelt_cuts, |word, out, cuts| {
-                sounds::spellings(word, spelt_sites, out, cuts);
+                sounds::spellings(table, word, spelt_sites, out, cuts);
             });
         }
         // A plain query reads the same in both views; the skeleton walk then finds everything
@@ -477,6 +532,43 @@ fn list_infos(lists: &[TextList<'_>]) -> Result<Vec<ListInfo>, MatcherError> {
 }
 
 /// True when two views have the same tokens with the same readings.
+/// Writes into `out` the Latin reading (`how`) of `entry` word by word, each word as the
+/// normaliser folds it with its inner punctuation dropped (`ь` read `'`), the words apart by
+/// [`sounds::WORD_BREAK`].
+fn roman_words(
+    entry: &str,
+    how: script::Reading,
+    views: &mut Views,
+    reread: &mut String,
+    out: &mut String,
+) {
+    out.clear();
+    for word in entry.split_whitespace() {
+        script::reread(word, how, reread);
+        views.normalize(reread);
+        if !out.is_empty() {
+            out.push(char::from(sounds::WORD_BREAK));
+        }
+        for t in &views.skeleton.tokens {
+            if let Some(r) = views.skeleton.readings(t).next() {
+                out.push_str(r);
+            }
+        }
+    }
+}
+
+/// Whether the index holds any key starting with [`sounds::ROMAN`].
+fn has_roman_keys(keys: &PostingMap) -> bool {
+    use fst::{IntoStreamer, Streamer};
+    keys.map
+        .range()
+        .ge([sounds::ROMAN])
+        .lt([sounds::ROMAN + 1])
+        .into_stream()
+        .next()
+        .is_some()
+}
+
 fn same_readings(a: &TokenView, b: &TokenView) -> bool {
     a.tokens.len() == b.tokens.len()
         && a.tokens.iter().zip(&b.tokens).all(|(x, y)| {

@@ -115,6 +115,15 @@ pub fn normaliser_fingerprint() -> String {
         }
         h.update(b"|");
     }
+    // Cyrillic and Greek entries' Latin keys are respelt by this table.
+    for (from, to) in super::sounds::ROMAN_RESPELL {
+        h.update(from);
+        for t in *to {
+            h.update(b"=");
+            h.update(t);
+        }
+        h.update(b";");
+    }
     // What the index holds besides the keys: which tokens get typo tolerance.
     for n in [
         super::typo::MIN_TYPO_LEN,
@@ -262,10 +271,12 @@ impl TermMatcher {
                 pairs.push((pattern.clone(), Posting { list, line }));
             }
         }
+        let keys = PostingMap::from_parts(map, postings);
         Ok(TermMatcher {
             prefix_lists: header.prefix_lists,
+            roman: super::has_roman_keys(&keys),
             lists: infos,
-            keys: PostingMap::from_parts(map, postings),
+            keys,
             typos,
             substring: SubstringIndex::build(pairs).map_err(PersistError::Substring)?,
         })

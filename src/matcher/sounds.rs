@@ -18,9 +18,18 @@
 /// walks that start with it.
 pub(super) const COARSE: u8 = 2;
 
+/// First byte of the Latin keys of Cyrillic and Greek entries: the coarse keys of their Latin
+/// spellings, met by Latin queries (an entry written in Latin letters by ear).
+pub(super) const ROMAN: u8 = 3;
+
+/// Where an entry's words meet in its Latin keys. A walk of those keys crosses white space in
+/// the query only here: two ordinary English words side by side (`clever ant`) are not read as
+/// one entry word (`кливорант`), as coarse keys run together would let them.
+pub(super) const WORD_BREAK: u8 = b' ';
+
 /// Spellings of one word tried at most (the word as read first, then one letter respelt, then
 /// two, …).
-pub(super) const MAX_SPELLINGS: usize = 16;
+pub(super) const MAX_SPELLINGS: usize = 32;
 
 /// Respellings written at most per word, counting those that give a key already found: bounds
 /// the work on a word whose respellings keep coinciding.
@@ -36,7 +45,10 @@ pub(super) const MIN_CONSONANTS: usize = 5;
 
 /// Whether a coarse key is specific enough to be indexed and matched.
 pub(super) fn specific(key: &[u8]) -> bool {
-    key.iter().filter(|&&b| b != b'a' && b != COARSE).count() >= MIN_CONSONANTS
+    key.iter()
+        .filter(|&&b| !matches!(b, b'a' | COARSE | ROMAN | WORD_BREAK))
+        .count()
+        >= MIN_CONSONANTS
 }
 
 /// Longest word (in bytes) that is respelt; a longer one keeps its own key only.
@@ -83,10 +95,13 @@ pub(super) fn coarse(text: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// Respellings: what a letter or pair may have been written as, besides itself. Longer patterns
+/// first.
+pub(super) type Respell = &'static [(&'static [u8], &'static [&'static [u8]])];
+
 /// What a letter (or pair) of a word read back from Cyrillic or Greek may have been in a Latin
 /// entry, besides itself: the other Latin spellings written with the same Cyrillic letter.
-/// Longer patterns first.
-const RESPELL: &[(&[u8], &[&[u8]])] = &[
+pub(super) const RESPELL: Respell = &[
     // ш: `sh`, or `sch`; ч: `ch`, or `tch`; ж: `zh`, or `j`.
     (b"sh", &[b"sch"]),
     (b"ch", &[b"tch"]),
@@ -105,10 +120,28 @@ const RESPELL: &[(&[u8], &[&[u8]])] = &[
     (b"c", &[b"ts", b"tz"]),
 ];
 
-/// Appends to `out` the coarse keys of `word` (a word read back from Cyrillic or Greek) and of
-/// its respellings ([`RESPELL`]), at most [`MAX_SPELLINGS`] distinct keys, fewest changes first;
-/// `cuts` gets the range of each key in `out`. Words of another script are copied.
+/// What a letter of a Cyrillic or Greek entry, as a scheme writes it in Latin, may be written as
+/// by someone spelling it by ear (informal Russian and Ukrainian romanisation as commonly
+/// described: `х` as `h` or `x`, `ш` as `w` for its look, `ц` as `c`, `ж` as `j`, `щ` as `sch`;
+/// Greek `χ` as `h`, `ψ` as `ps`). Applied to an entry's readings when it is indexed, so a Latin
+/// query costs one coarse walk.
+pub(super) const ROMAN_RESPELL: Respell = &[
+    (b"shch", &[b"sch", b"sh"]),
+    (b"kh", &[b"h", b"x"]),
+    (b"sh", &[b"w"]),
+    (b"ts", &[b"c"]),
+    (b"zh", &[b"j"]),
+    (b"ch", &[b"h"]),
+    (b"ks", &[b"x"]),
+    (b"x", &[b"ks"]),
+];
+
+/// Appends to `out` the coarse keys of `word` (a word read back from Cyrillic or Greek, with
+/// [`RESPELL`]; an entry's Latin reading, with [`ROMAN_RESPELL`]) and of its respellings by
+/// `table`, at most [`MAX_SPELLINGS`] distinct keys, fewest changes first; `cuts` gets the range
+/// of each key in `out`. Words of another script are copied.
 pub(super) fn spellings(
+    table: Respell,
     word: &[u8],
     sites: &mut Vec<(usize, usize, usize)>,
     out: &mut Vec<u8>,
@@ -118,7 +151,7 @@ pub(super) fn spellings(
         sites.clear();
         0
     } else {
-        collect_sites(word, sites).len()
+        collect_sites(table, word, sites).len()
     };
     let mut pick = [0usize; MAX_RESPELT];
     let mut budget = MAX_WRITES;
@@ -128,6 +161,7 @@ pub(super) fn spellings(
             break;
         }
         let mut job = Job {
+            table,
             word,
             sites: sites.as_slice(),
             pick: &mut pick,
@@ -139,8 +173,9 @@ pub(super) fn spellings(
     }
 }
 
-/// The respelling sites of `word`, as (start, length, index into [`RESPELL`]).
+/// The respelling sites of `word`, as (start, length, index into `table`).
 fn collect_sites<'a>(
+    table: Respell,
     word: &[u8],
     sites: &'a mut Vec<(usize, usize, usize)>,
 ) -> &'a [(usize, usize, usize)] {
@@ -148,9 +183,9 @@ fn collect_sites<'a>(
     let mut i = 0;
     while i < word.len() {
         let rest = word.get(i..).unwrap_or(&[]);
-        match RESPELL.iter().position(|(p, _)| rest.starts_with(p)) {
+        match table.iter().position(|(p, _)| rest.starts_with(p)) {
             Some(r) => {
-                let len = RESPELL.get(r).map_or(1, |(p, _)| p.len());
+                let len = table.get(r).map_or(1, |(p, _)| p.len());
                 sites.push((i, len, r));
                 i += len;
             }
@@ -162,6 +197,7 @@ fn collect_sites<'a>(
 
 /// One word's respelling: where it may change, what is picked, and what is written.
 struct Job<'a> {
+    table: Respell,
     word: &'a [u8],
     sites: &'a [(usize, usize, usize)],
     /// Per site: 0 kept, `n` its `n`th other spelling.
@@ -186,7 +222,7 @@ impl Job<'_> {
             let others = self
                 .sites
                 .get(s)
-                .and_then(|&(_, _, r)| RESPELL.get(r))
+                .and_then(|&(_, _, r)| self.table.get(r))
                 .map_or(0, |(_, o)| o.len());
             for o in 1..=others {
                 if let Some(slot) = self.pick.get_mut(s) {
@@ -218,7 +254,8 @@ impl Job<'_> {
             let chosen = self.pick.get(s).copied().unwrap_or(0);
             push(self.word.get(at..start).unwrap_or(&[]));
             let original = self.word.get(start..start + len).unwrap_or(&[]);
-            let other = RESPELL
+            let other = self
+                .table
                 .get(r)
                 .and_then(|(_, o)| chosen.checked_sub(1).and_then(|c| o.get(c)));
             push(other.copied().unwrap_or(original));
@@ -253,7 +290,7 @@ mod tests {
 
     fn spellings_of(s: &str) -> Vec<String> {
         let (mut sites, mut out, mut cuts) = (Vec::new(), Vec::new(), Vec::new());
-        spellings(s.as_bytes(), &mut sites, &mut out, &mut cuts);
+        spellings(RESPELL, s.as_bytes(), &mut sites, &mut out, &mut cuts);
         cuts.iter()
             .map(|&(a, b)| String::from_utf8(out[a..b].to_vec()).unwrap())
             .collect()

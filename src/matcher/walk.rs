@@ -31,6 +31,10 @@ pub(super) const MIN_RUN_IN: u32 = 7;
 /// Fewest of those letters that must lie in the word the entry is run into: the end (or start)
 /// of an entry's word, not a few letters that happen to begin (or end) an ordinary one.
 const MIN_RUN_IN_PART: u32 = 5;
+/// Fewest letters of an entry's first word run into the word before it when the entry goes on
+/// into the words after (`watchhugo haultescu`): the rest of the entry, matched word for word,
+/// says it is no chance.
+const MIN_RUN_IN_LEAD: u32 = 3;
 /// Fewest letters of a match that holds a corrected short word.
 const MIN_PART_MATCH: u32 = 10;
 /// Letters of a key matched exactly before the walk may take one edit (a letter added, missing,
@@ -176,7 +180,7 @@ impl<'a> Walker<'a> {
             }
             let n = r.chars().count();
             for (i, (o, _)) in r.char_indices().enumerate().skip(1) {
-                if n - i < MIN_RUN_IN_PART as usize {
+                if n - i < MIN_RUN_IN_LEAD as usize {
                     break;
                 }
                 self.budget = BUDGET_PER_START / 8;
@@ -367,6 +371,16 @@ impl<'a> Walker<'a> {
         let Some(next) = self.view.tokens.get(k + 1) else {
             return;
         };
+        if self.key_prefix == Some(super::sounds::ROMAN) {
+            // Latin keys of Cyrillic and Greek entries keep their words apart: white space is
+            // crossed only where the entry's words meet; punctuation either there or as nothing.
+            if let Some(x) = self.step(at, super::sounds::WORD_BREAK) {
+                self.token(k + 1, x, report);
+            }
+            if next.before == Boundary::Space {
+                return;
+            }
+        }
         let soft = at.soft || next.before == Boundary::Space;
         self.token(k + 1, At { soft, ..at }, report);
     }
