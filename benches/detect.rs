@@ -1,5 +1,6 @@
-//! Detection core at scale: 1,000,000 synthetic terms and 100,000 fabricated names compiled,
-//! then typical 20–40 character queries normalised and matched, each answer checked. Prints
+//! Detection core at scale: 1,000,000 synthetic terms (one in twenty written in Cyrillic
+//! letters, as lists in several languages are) and 100,000 fabricated names compiled, then
+//! typical 20–40 character queries normalised and matched, each answer checked. Prints
 //! compile time, resident memory, index sizes and per-query p50/p99 next to `rustrict` on the
 //! same queries. Everything is generated from a fixed seed: no real terms or names.
 //!
@@ -31,6 +32,26 @@ fn capitalised(w: &str) -> String {
         .unwrap_or_default()
 }
 
+/// One in this many terms is written in Cyrillic letters: a list in several languages, so that
+/// the Latin keys of Cyrillic entries exist and every Latin query walks them too.
+const CYRILLIC_EVERY: usize = 20;
+
+/// The Cyrillic letters written for `a`…`z`, one each (`x` as two).
+const CYRILLIC: [&str; 26] = [
+    "а", "б", "к", "д", "е", "ф", "г", "х", "и", "й", "к", "л", "м", "н", "о", "п", "к", "р", "с",
+    "т", "у", "в", "в", "кс", "ы", "з",
+];
+
+/// `text` in Cyrillic letters, letter for letter.
+fn cyrillic(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' => CYRILLIC[usize::from(b - b'a')],
+            _ => " ",
+        })
+        .collect()
+}
+
 /// Ordinary words for the benign part of queries (English, so never syllable nonsense).
 const BENIGN: [&str; 40] = [
     "how", "to", "make", "bread", "weather", "tomorrow", "in", "london", "best", "cheap",
@@ -56,6 +77,11 @@ fn lists(rng: &mut Rng) -> (Vec<Entry>, Vec<Entry>) {
                 })
                 .collect::<Vec<_>>()
                 .join(" ");
+            let text = if i % CYRILLIC_EVERY == 0 {
+                cyrillic(&text)
+            } else {
+                text
+            };
             Entry {
                 line: i as u32 + 1,
                 text,
