@@ -11,6 +11,7 @@ mod index;
 mod keys;
 mod persist;
 mod prefix;
+mod roman;
 mod scratch;
 mod sounds;
 mod substring;
@@ -25,6 +26,7 @@ use crate::normalize::{TokenView, Views, script, seams};
 use crate::verdict::{Action, ListId, Match, Verdict};
 
 use index::{KeyArena, Posting, PostingMap};
+use roman::RomanIndex;
 use substring::SubstringIndex;
 use typo::{MIN_PART_TYPO_LEN, MIN_TYPO_LEN, TypoIndex};
 use walk::{Found, Walker};
@@ -113,9 +115,9 @@ pub struct TermMatcher {
     typos: TypoIndex,
     substring: SubstringIndex,
     prefix_lists: bool,
-    /// Whether any entry has Latin keys by ear ([`sounds::ROMAN`]): Latin queries are then
-    /// walked for them too.
-    roman: bool,
+    /// The first words of the Latin keys of Cyrillic and Greek entries ([`sounds::ROMAN`]):
+    /// where in a Latin query a walk of them may start.
+    roman: RomanIndex,
 }
 
 /// A raw match with its span among the folded characters.
@@ -231,7 +233,7 @@ impl TermMatcher {
                     }
                     // Spelt by ear rather than by a scheme: the coarse keys of the reading and
                     // of its likely respellings (see `sounds`), the entry's words kept apart.
-                    roman_words(&e.text, how, &mut views, &mut reread, &mut words);
+                    roman::entry_words(&e.text, how, &mut views, &mut reread, &mut words);
                     let letters = words.bytes().filter(u8::is_ascii_alphabetic).count();
                     if letters < MIN_COARSE_LETTERS || !words.is_ascii() {
                         continue;
@@ -254,7 +256,7 @@ impl TermMatcher {
         let keys = arena.build()?;
         Ok(TermMatcher {
             prefix_lists: infos.iter().any(|i| i.mode == MatchMode::Prefix),
-            roman: has_roman_keys(&keys),
+            roman: RomanIndex::from_keys(&keys),
             lists: infos,
             keys,
             typos: TypoIndex::build(vocab, held)?,
@@ -281,8 +283,16 @@ impl TermMatcher {
         scratch.hits.clear();
         self.scan(text, scratch, 0, 0, None, true);
         // A Cyrillic or Greek entry spelt in Latin letters by ear: the query's coarse keys
-        // against the entries' Latin ones, on the views the first scan left.
-        if self.roman && text.bytes().any(|b| b.is_ascii_alphabetic()) {
+        // against the entries' Latin ones, on the views the first scan left, from the words
+        // that may begin one.
+        if !self.roman.is_empty()
+            && text.bytes().any(|b| b.is_ascii_alphabetic())
+            && self.roman.starts(
+                &scratch.views.skeleton,
+                &mut scratch.spelt,
+                &mut scratch.roman_starts,
+            )
+        {
             let min = MIN_COARSE_LETTERS as u32;
             self.scan_views(scratch, ROMAN_PASS, min, Some(sounds::ROMAN), false);
         }
@@ -368,16 +378,22 @@ impl TermMatcher {
             spelt,
             spelt_cuts,
             spelt_sites,
+            roman_starts,
             ..
         } = scratch;
-        if coarse {
-            // A Latin query against the entries' Latin keys: they hold the respellings.
-            let table = match key_prefix {
-                Some(sounds::ROMAN) => &[],
-                _ => sounds::RESPELL,
-            };
+        if key_prefix == Some(sounds::ROMAN) {
+            // A Latin query against the entries' Latin keys: they hold the respellings, so
+            // each word is walked in its first reading's coarse form only.
             respelt.respelt_from(&views.skeleton, spelt, spelt_cuts, |word, out, cuts| {
-                sounds::spellings(table, word, spelt_sites, out, cuts);
+                if cuts.is_empty() {
+                    let from = out.len();
+                    sounds::coarse(word, out);
+                    cuts.push((from, out.len()));
+                }
+            });
+        } else if coarse {
+            respelt.respelt_from(&views.skeleton, spelt, spelt_cuts, |word, out, cuts| {
+                sounds::spellings(sounds::RESPELL, word, spelt_sites, out, cuts);
             });
         }
         // A plain query reads the same in both views; the skeleton walk then finds everything
@@ -412,6 +428,11 @@ impl TermMatcher {
                 edits: skeleton && !coarse && typos,
                 glyph_pairs: glyphs,
                 key_prefix,
+                starts: if key_prefix == Some(sounds::ROMAN) {
+                    roman_starts
+                } else {
+                    &[]
+                },
                 depth: 0,
                 first: 0,
             }
@@ -532,43 +553,6 @@ fn list_infos(lists: &[TextList<'_>]) -> Result<Vec<ListInfo>, MatcherError> {
 }
 
 /// True when two views have the same tokens with the same readings.
-/// Writes into `out` the Latin reading (`how`) of `entry` word by word, each word as the
-/// normaliser folds it with its inner punctuation dropped (`ь` read `'`), the words apart by
-/// [`sounds::WORD_BREAK`].
-fn roman_words(
-    entry: &str,
-    how: script::Reading,
-    views: &mut Views,
-    reread: &mut String,
-    out: &mut String,
-) {
-    out.clear();
-    for word in entry.split_whitespace() {
-        script::reread(word, how, reread);
-        views.normalize(reread);
-        if !out.is_empty() {
-            out.push(char::from(sounds::WORD_BREAK));
-        }
-        for t in &views.skeleton.tokens {
-            if let Some(r) = views.skeleton.readings(t).next() {
-                out.push_str(r);
-            }
-        }
-    }
-}
-
-/// Whether the index holds any key starting with [`sounds::ROMAN`].
-fn has_roman_keys(keys: &PostingMap) -> bool {
-    use fst::{IntoStreamer, Streamer};
-    keys.map
-        .range()
-        .ge([sounds::ROMAN])
-        .lt([sounds::ROMAN + 1])
-        .into_stream()
-        .next()
-        .is_some()
-}
-
 fn same_readings(a: &TokenView, b: &TokenView) -> bool {
     a.tokens.len() == b.tokens.len()
         && a.tokens.iter().zip(&b.tokens).all(|(x, y)| {

@@ -274,7 +274,7 @@ impl TermMatcher {
         let keys = PostingMap::from_parts(map, postings);
         Ok(TermMatcher {
             prefix_lists: header.prefix_lists,
-            roman: super::has_roman_keys(&keys),
+            roman: super::roman::RomanIndex::from_keys(&keys),
             lists: infos,
             keys,
             typos,

@@ -33,4 +33,7 @@ pub struct Scratch {
     pub(super) spelt_sites: Vec<(usize, usize, usize)>,
     /// The query re-read from another script.
     pub(super) reread: String,
+    /// Per skeleton token: whether a walk of the Latin keys of Cyrillic and Greek entries may
+    /// start there.
+    pub(super) roman_starts: Vec<bool>,
 }

@@ -31,10 +31,6 @@ pub(super) const MIN_RUN_IN: u32 = 7;
 /// Fewest of those letters that must lie in the word the entry is run into: the end (or start)
 /// of an entry's word, not a few letters that happen to begin (or end) an ordinary one.
 const MIN_RUN_IN_PART: u32 = 5;
-/// Fewest letters of an entry's first word run into the word before it when the entry goes on
-/// into the words after (`watchhugo haultescu`): the rest of the entry, matched word for word,
-/// says it is no chance.
-const MIN_RUN_IN_LEAD: u32 = 3;
 /// Fewest letters of a match that holds a corrected short word.
 const MIN_PART_MATCH: u32 = 10;
 /// Letters of a key matched exactly before the walk may take one edit (a letter added, missing,
@@ -86,6 +82,8 @@ pub(super) struct Walker<'a> {
     pub glyph_pairs: bool,
     /// A first byte every key of this walk starts with (the coarse keys' [`super::sounds::COARSE`]).
     pub key_prefix: Option<u8>,
+    /// Per token, whether a key may start there; empty: at every token.
+    pub starts: &'a [bool],
     /// Current nesting of `feed`.
     pub depth: u32,
     pub first: usize,
@@ -133,6 +131,9 @@ impl<'a> Walker<'a> {
             },
         };
         for first in 0..self.view.tokens.len() {
+            if !self.starts.is_empty() && !self.starts.get(first).copied().unwrap_or(false) {
+                continue;
+            }
             if self.joined_to_single(first) {
                 // Inside a run of single letters: keys start only where the run starts.
                 continue;
@@ -180,7 +181,7 @@ impl<'a> Walker<'a> {
             }
             let n = r.chars().count();
             for (i, (o, _)) in r.char_indices().enumerate().skip(1) {
-                if n - i < MIN_RUN_IN_LEAD as usize {
+                if n - i < MIN_RUN_IN_PART as usize {
                     break;
                 }
                 self.budget = BUDGET_PER_START / 8;
