@@ -17,14 +17,17 @@
 #                      listed URL
 #   passthrough-clean  POST /raw/_search through searchward, the clean query
 # and prints requests/s, p50 and p99 (medians over rounds), the latency added over direct,
-# searchward's CPU time per request (user + system of its process over the measured run ÷
-# requests answered) and the inspected ÷ pass-through throughput: each inspected target against
-# the pass-through of the same query (the two queries cost OpenSearch different amounts), as the
-# median of the ratios within each round, the two measured next to each other. Every other round
-# runs the targets in reverse order, so neither side always follows the other. With
+# searchward's and OpenSearch's CPU time per request (user + system of each process over the
+# measured run ÷ requests answered), and two inspected ÷ pass-through ratios, each inspected
+# target against the pass-through of the same query (the two queries cost OpenSearch different
+# amounts), each the median over rounds of the ratio within a round (the two measured next to
+# each other): requests/s, and the CPU both processes spend per request (pass-through's ÷ the
+# inspected route's), which a busy shared host disturbs less than it does requests/s. Every other
+# round runs the targets in reverse order, so neither side always follows the other. With
 # BASELINE=<another searchward binary>, that build runs beside this one (same config) and its
-# four targets (suffix `-base`) are measured in the same rounds. Each answer is checked with curl before it is loaded
-# (10 hits direct; the delist query loses its listed hits through searchward and keeps the rest).
+# four targets (suffix `-base`) are measured in the same rounds. Each answer is checked with curl
+# before it is loaded (10 hits direct; the delist query loses its listed hits through searchward
+# and keeps the rest).
 #
 # Knobs (environment): N_DOCS=20000 DURATION=10 WARMUP=3 THREADS=1 CONNS=8 ROUNDS=5
 #   WORKERS=1 (searchward [server] workers)  NO_BUILD=0  BASELINE= (a searchward binary)
@@ -77,7 +80,8 @@ wait_line() { # $1 file, $2 sed expression printing the wanted part, $3 seconds
 say "starting OpenSearch"
 started=$(date +%s.%N)
 "$ROOT/tests/engines/run.sh" opensearch >"$WORK/engine.out" 2>"$WORK/engine.err" &
-PIDS+=("$!")
+OS_PID=$!
+PIDS+=("$OS_PID")
 OS=$(wait_line "$WORK/engine.out" 's/^listening \(http:\/\/.*\)$/\1/p' 300) \
     || { tail -20 "$WORK/engine.err" >&2; die "OpenSearch did not start"; }
 say "OpenSearch at $OS after $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s"
@@ -239,19 +243,22 @@ cpu_ticks() { # utime + stime of process $1 (all its threads); 0 without one
 run_wrk() { # name url body round pid
     local out="$WORK/wrk-$1-$4.txt"
     BODY=$3 wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$WORK/post.lua" "$2" >/dev/null
-    local before after
+    local before after os_before os_after
     before=$(cpu_ticks "$5")
+    os_before=$(cpu_ticks "$OS_PID")
     BODY=$3 wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" -s "$WORK/post.lua" --latency "$2" >"$out"
     after=$(cpu_ticks "$5")
-    local rps p50 p99 non2xx requests cpu
+    os_after=$(cpu_ticks "$OS_PID")
+    local rps p50 p99 non2xx requests cpu os_cpu
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
     requests=$(awk '/requests in/ {print $1}' "$out")
     cpu=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}" "$cpu" >>"$RESULTS"
-    say "round $4 $1: $rps req/s p50 ${p50} ms p99 ${p99} ms non-2xx ${non2xx:-0} searchward CPU ${cpu} µs/request"
+    os_cpu=$(awk -v t=$((os_after - os_before)) -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}" "$cpu" "$os_cpu" >>"$RESULTS"
+    say "round $4 $1: $rps req/s p50 ${p50} ms p99 ${p99} ms non-2xx ${non2xx:-0} searchward CPU ${cpu} µs/request OpenSearch CPU ${os_cpu} µs/request"
 }
 say "wrk -t$THREADS -c$CONNS -d${DURATION}s (warm-up ${WARMUP}s before each), $ROUNDS rounds"
 # One longer warm-up so the JVM has compiled the query path before the first measured round.
@@ -276,22 +283,27 @@ ratio() { # median over rounds of (requests/s of $1) ÷ (requests/s of $2) in th
         <(awk -F'\t' -v n="$2" '$1 == n {print $2}' "$RESULTS") \
         | awk '{printf "%.4f\n", $1 / $2}' | median
 }
+cost_ratio() { # the same for CPU: (searchward + OpenSearch µs/request of $2) ÷ (that of $1)
+    paste <(awk -F'\t' -v n="$1" '$1 == n {print $6 + $7}' "$RESULTS") \
+        <(awk -F'\t' -v n="$2" '$1 == n {print $6 + $7}' "$RESULTS") \
+        | awk '$1 > 0 {printf "%.4f\n", $2 / $1}' | median
+}
 D50=$(col direct 3); D99=$(col direct 4)
 echo
 echo "OpenSearch $N_DOCS docs; wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, median of $ROUNDS rounds; $(nproc) CPUs; searchward workers $WORKERS"
-echo "| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | ÷ pass-through req/s | searchward CPU µs/request | non-2xx |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | ÷ pass-through req/s | searchward CPU µs/request | OpenSearch CPU µs/request | ÷ pass-through CPU | non-2xx |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for name in "${NAMES[@]}"; do
-    rps=$(col "$name" 2); p50=$(col "$name" 3); p99=$(col "$name" 4); cpu=$(col "$name" 6)
+    rps=$(col "$name" 2); p50=$(col "$name" 3); p99=$(col "$name" 4); cpu=$(col "$name" 6); os=$(col "$name" 7)
     # Each build's routes are compared with its own pass-through of the same query.
     suffix=""
     case $name in *-base) suffix=-base ;; esac
     case ${name%-base} in
-    delist) R=$(ratio "$name" "passthrough$suffix") ;;
-    clean) R=$(ratio "$name" "passthrough-clean$suffix") ;;
-    *) R=1 ;;
+    delist) R=$(ratio "$name" "passthrough$suffix"); C=$(cost_ratio "$name" "passthrough$suffix") ;;
+    clean) R=$(ratio "$name" "passthrough-clean$suffix"); C=$(cost_ratio "$name" "passthrough-clean$suffix") ;;
+    *) R=1; C=1 ;;
     esac
-    awk -v n="$name" -v r="$rps" -v a="$p50" -v b="$p99" -v da="$D50" -v db="$D99" -v q="$R" -v c="$cpu" -v e="$(errs "$name")" 'BEGIN {
-        if (n == "direct") printf "| %s | %.0f | %.3f | %.3f | – | – | – | – | %d |\n", n, r, a, b, e
-        else printf "| %s | %.0f | %.3f | %.3f | %+.3f | %+.3f | %.2f× | %.1f | %d |\n", n, r, a, b, a - da, b - db, q, c, e }'
+    awk -v n="$name" -v r="$rps" -v a="$p50" -v b="$p99" -v da="$D50" -v db="$D99" -v q="$R" -v c="$cpu" -v o="$os" -v k="$C" -v e="$(errs "$name")" 'BEGIN {
+        if (n == "direct") printf "| %s | %.0f | %.3f | %.3f | – | – | – | – | %.1f | – | %d |\n", n, r, a, b, o, e
+        else printf "| %s | %.0f | %.3f | %.3f | %+.3f | %+.3f | %.2f× | %.1f | %.1f | %.2f× | %d |\n", n, r, a, b, a - da, b - db, q, c, o, k, e }'
 done
