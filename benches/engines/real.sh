@@ -113,51 +113,8 @@ workers = $WORKERS
 [upstream]
 url = "$OS"
 
-[[routes]]
-name = "search"
-path = "/bench/_search"
-methods = ["GET", "POST"]
-kind = "search"
-engine = "opensearch"
-url_fields = ["/_source/url"]
-hash_fields = [{ pointer = "/_source/md5", algorithm = "md5" }]
-
-[[lists]]
-name = "terms"
-kind = "terms"
-action = "block"
-path = "$ROOT/lists/terms.txt"
-
-[[lists]]
-name = "allow"
-kind = "allow"
-path = "$ROOT/lists/allow.txt"
-
-[[lists]]
-name = "victims"
-kind = "victims"
-action = "signpost"
-context = "victim-context"
-path = "$ROOT/lists/victims.txt"
-
-[[lists]]
-name = "victim-context"
-kind = "context"
-path = "$ROOT/lists/victim-context.txt"
-
-[[lists]]
-name = "urls"
-kind = "urls"
-effect = "delist"
-path = "$ROOT/lists/urls.txt"
-
-[[lists]]
-name = "md5"
-kind = "hashes"
-algorithm = "md5"
-effect = "delist"
-path = "$ROOT/lists/hashes-md5.txt"
 TOML
+sed "s|@ROOT@|$ROOT|g" "$ROOT/benches/engines/inspected.toml" >>"$WORK/searchward.toml"
 start_searchward() { # $1 binary, $2 name; sets SW_URL and SW_PID
     RUST_LOG=warn "$1" serve --config "$WORK/searchward.toml" \
         --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$WORK/$2.out" 2>"$WORK/$2.err" &

@@ -11,9 +11,9 @@
 # ROUTE picks what is measured:
 #   passthrough  GET /, no routes; the upstream answers the ~300-byte JSON of
 #                benches/load/upstream.json (the default)
-#   clean        POST /bench/_search, an inspected OpenSearch search route configured as in
-#                benches/engines/real.sh; the upstream answers 10 hits of benches/engines/corpus.py
-#                documents (about 9 KB), none of them listed
+#   clean        POST /bench/_search, the inspected OpenSearch search route and lists of
+#                benches/engines/inspected.toml (as real.sh); the upstream answers 10 hits of
+#                benches/engines/corpus.py documents (about 9 KB), none of them listed
 #   delist       the same with two of the ten hits on lists/urls.txt
 #
 # Usage: benches/load/instructions.sh [BINARY...]   (default: target/release/searchward)
@@ -116,54 +116,12 @@ url = "http://127.0.0.1:$UP_PORT"
 per_client_connections = 1000000
 per_client_in_flight = 1000000
 
-[[lists]]
-name = "terms"
-kind = "terms"
-path = "$ROOT/lists/terms.txt"
 EOF
-if [ "$ROUTE" != passthrough ]; then
-    cat >>"$WORK/searchward.toml" <<EOF
-action = "block"
-
-[[lists]]
-name = "allow"
-kind = "allow"
-path = "$ROOT/lists/allow.txt"
-
-[[lists]]
-name = "victims"
-kind = "victims"
-action = "signpost"
-context = "victim-context"
-path = "$ROOT/lists/victims.txt"
-
-[[lists]]
-name = "victim-context"
-kind = "context"
-path = "$ROOT/lists/victim-context.txt"
-
-[[lists]]
-name = "urls"
-kind = "urls"
-effect = "delist"
-path = "$ROOT/lists/urls.txt"
-
-[[lists]]
-name = "md5"
-kind = "hashes"
-algorithm = "md5"
-effect = "delist"
-path = "$ROOT/lists/hashes-md5.txt"
-
-[[routes]]
-name = "search"
-path = "/bench/_search"
-methods = ["GET", "POST"]
-kind = "search"
-engine = "opensearch"
-url_fields = ["/_source/url"]
-hash_fields = [{ pointer = "/_source/md5", algorithm = "md5" }]
-EOF
+if [ "$ROUTE" = passthrough ]; then
+    printf '[[lists]]\nname = "terms"\nkind = "terms"\npath = "%s/lists/terms.txt"\n' "$ROOT" \
+        >>"$WORK/searchward.toml"
+else
+    sed "s|@ROOT@|$ROOT|g" "$ROOT/benches/engines/inspected.toml" >>"$WORK/searchward.toml"
 fi
 # wrk sends the benchmark's search body on the inspected routes.
 printf 'wrk.method = "POST"\nwrk.body = [[%s]]\nwrk.headers["content-type"] = "application/json"\n' \
